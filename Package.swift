@@ -1,0 +1,62 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Settings every target shares: Swift 6 language mode, strict concurrency.
+var swiftSettings: [SwiftSetting] {
+    [.enableUpcomingFeature("ExistentialAny")]
+}
+
+let vapor: Target.Dependency = .product(name: "Vapor", package: "vapor")
+let fluent: Target.Dependency = .product(name: "Fluent", package: "fluent")
+
+let package = Package(
+    name: "tinhso",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "tinhso", targets: ["tinhso"]),
+        .library(name: "VNCalendar", targets: ["VNCalendar"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/vapor/vapor.git", from: "4.115.0"),
+        .package(url: "https://github.com/vapor/fluent.git", from: "4.12.0"),
+        .package(url: "https://github.com/vapor/fluent-sqlite-driver.git", from: "4.8.0"),
+        .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.10.0"),
+    ],
+    targets: [
+        .executableTarget(name: "tinhso", dependencies: ["App"], swiftSettings: swiftSettings),
+        .target(
+            name: "App",
+            dependencies: [
+                "Kernel", "WebUI", "Directory", "Identity", "Procedures",
+                vapor, fluent,
+                .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
+                .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
+            ],
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "Kernel", dependencies: [vapor, fluent], swiftSettings: swiftSettings),
+        .target(name: "WebUI", dependencies: ["Kernel", vapor], swiftSettings: swiftSettings),
+        .target(name: "VNCalendar", resources: [.copy("Resources")], swiftSettings: swiftSettings),
+        .target(
+            name: "Directory", dependencies: ["Kernel", "WebUI", vapor, fluent],
+            resources: [.copy("Resources")], swiftSettings: swiftSettings),
+        .target(
+            name: "Identity", dependencies: ["Kernel", "WebUI", "Directory", vapor, fluent],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "Procedures", dependencies: ["Kernel", "WebUI", "Directory", "Identity", vapor, fluent],
+            resources: [.copy("Resources")], swiftSettings: swiftSettings),
+
+        .target(
+            name: "TestSupport",
+            dependencies: ["App", .product(name: "VaporTesting", package: "vapor")],
+            path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .testTarget(name: "AppTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "DirectoryTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "IdentityTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ProceduresTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "VNCalendarTests", dependencies: ["VNCalendar"], swiftSettings: swiftSettings),
+    ],
+    swiftLanguageModes: [.v6]
+)

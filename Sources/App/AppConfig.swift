@@ -1,0 +1,79 @@
+import Foundation
+import Vapor
+
+/// Everything the operator can set, read from the environment and checked once at start.
+/// Defaults give the embedded SQLite setup; `DATABASE_URL` switches to PostgreSQL.
+public struct AppConfig: Sendable {
+    public enum DatabaseChoice: Sendable, Equatable {
+        case sqlite(path: String)
+        case postgres(url: String)
+    }
+
+    public var dataDir: String
+    public var database: DatabaseChoice
+    public var publicURL: String
+    public var secureCookies: Bool
+    public var bcryptCost: Int
+    /// Seed the demo province into an empty database on first start.
+    public var seedDemo: Bool
+    public var host: String
+    public var port: Int
+
+    /// A setting the operator got wrong, with a message that says how to fix it.
+    public struct Invalid: Error, CustomStringConvertible, Sendable {
+        public var description: String
+    }
+
+    /// The settings as a table for the README and `--help`.
+    public static let documentation: [(name: String, meaning: String)] = [
+        ("TINHSO_DATA_DIR", "Data directory; the SQLite file is tinhso.sqlite in it (default ./data)"),
+        ("DATABASE_URL", "postgres://user:password@host:port/database to use PostgreSQL instead of SQLite"),
+        ("TINHSO_HOST / TINHSO_PORT", "Address to listen on (default 127.0.0.1 and 8080); `serve --hostname/--port` also work"),
+        ("TINHSO_PUBLIC_URL", "The URL users reach the portal at (default http://HOST:PORT)"),
+        ("TINHSO_SECURE_COOKIES", "true/false; default true when TINHSO_PUBLIC_URL is https"),
+        ("TINHSO_BCRYPT_COST", "Password hashing cost 8–16 (default 12)"),
+        ("TINHSO_DEMO", "true/false: seed the Phú Thọ demo province into an empty database (default true)"),
+    ]
+
+    public static func load(from env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfig {
+        func bool(_ name: String, default value: Bool) throws -> Bool {
+            guard let raw = env[name]?.lowercased(), !raw.isEmpty else { return value }
+            switch raw {
+            case "1", "true", "yes", "on": return true
+            case "0", "false", "no", "off": return false
+            default: throw Invalid(description: "\(name)=\(raw): expected true or false")
+            }
+        }
+        func int(_ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
+            guard let raw = env[name], !raw.isEmpty else { return value }
+            guard let n = Int(raw), range.contains(n) else {
+                throw Invalid(description: "\(name)=\(raw): expected a whole number from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return n
+        }
+
+        let dataDir = env["TINHSO_DATA_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "./data"
+        let database: DatabaseChoice
+        if let url = env["DATABASE_URL"], !url.isEmpty {
+            guard let parsed = URLComponents(string: url), ["postgres", "postgresql"].contains(parsed.scheme ?? ""),
+                  parsed.host?.isEmpty == false, parsed.user?.isEmpty == false
+            else {
+                throw Invalid(description: "DATABASE_URL: expected postgres://user[:password]@host[:port]/database")
+            }
+            database = .postgres(url: url)
+        } else {
+            database = .sqlite(path: (dataDir as NSString).appendingPathComponent("tinhso.sqlite"))
+        }
+        let host = env["TINHSO_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1"
+        let port = try int("TINHSO_PORT", default: 8080, range: 1...65535)
+        let publicURL = env["TINHSO_PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "http://\(host):\(port)"
+        guard let u = URLComponents(string: publicURL), ["http", "https"].contains(u.scheme ?? ""), u.host?.isEmpty == false else {
+            throw Invalid(description: "TINHSO_PUBLIC_URL=\(publicURL): expected an http:// or https:// URL")
+        }
+        return AppConfig(
+            dataDir: dataDir, database: database, publicURL: publicURL,
+            secureCookies: try bool("TINHSO_SECURE_COOKIES", default: u.scheme == "https"),
+            bcryptCost: try int("TINHSO_BCRYPT_COST", default: 12, range: 8...16),
+            seedDemo: try bool("TINHSO_DEMO", default: true), host: host, port: port)
+    }
+}

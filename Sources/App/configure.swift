@@ -1,0 +1,89 @@
+import Directory
+import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Foundation
+import Identity
+import Kernel
+import Procedures
+import SQLKit
+import Vapor
+import WebUI
+
+/// Builds the application: database, migrations of every module, middleware, routes, commands.
+/// Tests call this same function with their own configuration.
+public func configure(_ app: Application, config: AppConfig) async throws {
+    app.storage[AppConfigKey.self] = config
+    switch config.database {
+    case .sqlite(let path):
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        app.databases.use(.sqlite(.file(path)), as: .sqlite)
+    case .postgres(let url):
+        app.databases.use(try .postgres(url: url, maxConnectionsPerEventLoop: 4), as: .psql)
+    }
+    app.passwords.use(.bcrypt(cost: config.bcryptCost))
+    app.identityConfig = IdentityConfig(secureCookies: config.secureCookies)
+    app.http.server.configuration.hostname = config.host
+    app.http.server.configuration.port = config.port
+    app.routes.defaultMaxBodySize = "1mb"
+
+    app.migrations.add(Directory.migrations + Identity.migrations + Procedures.migrations)
+
+    app.middleware = .init()
+    app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
+    app.middleware.use(AppErrorMiddleware())
+    try routes(app)
+
+    app.asyncCommands.use(MigrateCommand(), as: "migrate")
+    app.asyncCommands.use(DemoCommand(), as: "demo")
+    app.asyncCommands.use(UserCommand(), as: "user")
+}
+
+struct AppConfigKey: StorageKey { typealias Value = AppConfig }
+
+extension Application {
+    public var config: AppConfig {
+        guard let config = storage[AppConfigKey.self] else { fatalError("configure(_:config:) was not called") }
+        return config
+    }
+}
+
+func routes(_ app: Application) throws {
+    app.get("healthz") { _ in ["status": "ok"] }
+    app.get("readyz") { req async throws -> Response in
+        do {
+            if let sql = req.db as? any SQLDatabase { try await sql.raw("SELECT 1").run() }
+            return try await ["status": "ready"].encodeResponse(status: .ok, for: req)
+        } catch {
+            req.logger.warning("readiness check failed: \(String(reflecting: error))")
+            return try await ["status": "database unreachable"].encodeResponse(status: .serviceUnavailable, for: req)
+        }
+    }
+    app.get(SiteURL.stylesheet.route) { _ -> Response in
+        var headers = HTTPHeaders()
+        headers.contentType = HTTPMediaType(type: "text", subType: "css", parameters: ["charset": "utf-8"])
+        headers.replaceOrAdd(name: .cacheControl, value: "public, max-age=3600")
+        return Response(status: .ok, headers: headers, body: .init(string: Stylesheet.css))
+    }
+    app.get("api", "openapi.json") { _ -> Response in
+        var headers = HTTPHeaders()
+        headers.contentType = .json
+        return Response(status: .ok, headers: headers, body: .init(data: try OpenAPIDocument.data()))
+    }
+
+    let pages = app.grouped(Identity.pageMiddleware)
+    let api = app.grouped("api", "v1").grouped(Identity.apiMiddleware)
+    try Directory.routes(pages: pages, api: api)
+    try Identity.routes(pages: pages, api: api)
+    try Procedures.routes(pages: pages, api: api)
+}
+
+/// The published OpenAPI 3.1 description of `/api/v1`.
+public enum OpenAPIDocument {
+    public static func data() throws -> Data {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json", subdirectory: "Resources")
+            ?? Bundle.module.url(forResource: "openapi", withExtension: "json")
+        else { throw Abort(.internalServerError) }
+        return try Data(contentsOf: url)
+    }
+}

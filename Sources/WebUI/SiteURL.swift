@@ -1,0 +1,82 @@
+import Vapor
+
+/// Every page of the portal. Routes and links both come from here, so a link cannot drift from
+/// the route it points at. Paths are Vietnamese without diacritics, as citizens type them.
+public enum SiteURL: Sendable, Equatable {
+    case home
+    case procedures
+    case procedure(code: String)
+    case fields
+    case agencies
+    case agency(code: String)
+    case adminUnits
+    case province(code: String)
+    case addressConversion
+    case login
+    case register
+    case logout
+    case account
+    case changePassword
+    case logoutEverywhere
+    case official
+    case admin
+    case adminAgencies
+    case adminAgency(code: String)
+    case adminFields
+    case adminField(code: String)
+    case adminUsers
+    case adminUser(id: String)
+    case adminProcedure(code: String)
+    case apiTokens
+    case stylesheet
+
+    public var path: String {
+        switch self {
+        case .home: "/"
+        case .procedures: "/thu-tuc"
+        case .procedure(let code): "/thu-tuc/\(Self.segment(code))"
+        case .fields: "/linh-vuc"
+        case .agencies: "/co-quan"
+        case .agency(let code): "/co-quan/\(Self.segment(code))"
+        case .adminUnits: "/don-vi-hanh-chinh"
+        case .province(let code): "/don-vi-hanh-chinh/\(Self.segment(code))"
+        case .addressConversion: "/chuyen-doi-dia-chi"
+        case .login: "/dang-nhap"
+        case .register: "/dang-ky"
+        case .logout: "/dang-xuat"
+        case .account: "/tai-khoan"
+        case .changePassword: "/tai-khoan/mat-khau"
+        case .logoutEverywhere: "/tai-khoan/dang-xuat-tat-ca"
+        case .official: "/can-bo"
+        case .admin: "/quan-tri"
+        case .adminAgencies: "/quan-tri/co-quan"
+        case .adminAgency(let code): "/quan-tri/co-quan/\(Self.segment(code))"
+        case .adminFields: "/quan-tri/linh-vuc"
+        case .adminField(let code): "/quan-tri/linh-vuc/\(Self.segment(code))"
+        case .adminUsers: "/quan-tri/nguoi-dung"
+        case .adminUser(let id): "/quan-tri/nguoi-dung/\(Self.segment(id))"
+        case .adminProcedure(let code): "/quan-tri/thu-tuc/\(Self.segment(code))"
+        case .apiTokens: "/tai-khoan/api-token"
+        case .stylesheet: "/assets/site.css"
+        }
+    }
+
+    /// The path with a query string built from non-empty values.
+    public func with(query items: [(String, String?)]) -> String {
+        var comps = URLComponents()
+        comps.path = path
+        let present = items.compactMap { k, v in v.flatMap { $0.isEmpty ? nil : URLQueryItem(name: k, value: $0) } }
+        comps.queryItems = present.isEmpty ? nil : present
+        return comps.string ?? path
+    }
+
+    /// Path components for registering the route: build the case with `":name"` for a parameter,
+    /// e.g. `SiteURL.procedure(code: ":code").route`.
+    public var route: [PathComponent] {
+        path.split(separator: "/").map { PathComponent(stringLiteral: String($0)) }
+    }
+
+    private static func segment(_ s: String) -> String {
+        s.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? s
+    }
+}
