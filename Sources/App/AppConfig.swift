@@ -19,6 +19,12 @@ public struct AppConfig: Sendable {
     public var host: String
     public var port: Int
 
+    public init(dataDir: String, database: DatabaseChoice, publicURL: String, secureCookies: Bool, bcryptCost: Int,
+                seedDemo: Bool, host: String, port: Int) {
+        self.dataDir = dataDir; self.database = database; self.publicURL = publicURL; self.secureCookies = secureCookies
+        self.bcryptCost = bcryptCost; self.seedDemo = seedDemo; self.host = host; self.port = port
+    }
+
     /// A setting the operator got wrong, with a message that says how to fix it.
     public struct Invalid: Error, CustomStringConvertible, Sendable {
         public var description: String

@@ -16,21 +16,12 @@ public enum VietnameseText {
         return String(out)
     }
 
-    /// Folded words of a query, with punctuation turned into separators.
+    /// Folded words of a query. Only letters, digits and dots survive, so a token can go into a
+    /// LIKE pattern as is: it never holds a wildcard.
     public static func searchTokens(_ text: String) -> [String] {
         fold(text)
             .split(whereSeparator: { !$0.isLetter && !$0.isNumber && $0 != "." })
             .map(String.init)
             .filter { !$0.isEmpty }
-    }
-
-    /// Escapes the LIKE wildcards so user input matches literally (used with `ESCAPE '\'`).
-    public static func likeEscaped(_ text: String) -> String {
-        var out = ""
-        for ch in text {
-            if ch == "%" || ch == "_" || ch == "\\" { out.append("\\") }
-            out.append(ch)
-        }
-        return out
     }
 }

@@ -28,8 +28,8 @@ public enum DirectoryQueries {
         }
         for token in VietnameseText.searchTokens(filter.q ?? "") {
             query.group(.or) { or in
-                or.filter(\.$nameFolded, .custom("LIKE"), "%\(VietnameseText.likeEscaped(token))%")
-                or.filter(\.$code, .custom("LIKE"), "%\(VietnameseText.likeEscaped(token.uppercased()))%")
+                or.filter(\.$nameFolded, .custom("LIKE"), "%\(token)%")
+                or.filter(\.$code, .custom("LIKE"), "%\(token.uppercased())%")
             }
         }
         let total = try await query.count()

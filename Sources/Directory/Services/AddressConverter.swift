@@ -42,15 +42,13 @@ public struct AddressConverter: Sendable {
     public func convert(_ address: String) throws -> ConvertedAddress {
         let parts = address.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard let last = parts.last else { throw DirectoryError.emptyAddress }
-        let provinceKey = AdminUnitSnapshot.matchKey(last)
-
-        if let oldProvince = snapshot.find(provinceKey, among: snapshot.children2024[""] ?? []) {
+        if let oldProvince = snapshot.find(last, among: snapshot.children2024[""] ?? []) {
             return try convertOld(parts: parts, province: oldProvince, input: address)
         }
-        if let newProvince = snapshot.find(provinceKey, among: snapshot.children2025[""] ?? []) {
+        if let newProvince = snapshot.find(last, among: snapshot.children2025[""] ?? []) {
             var commune: AdminUnitSnapshot.Unit?
             if parts.count >= 2 {
-                commune = snapshot.find(AdminUnitSnapshot.matchKey(parts[parts.count - 2]), among: snapshot.children2025[newProvince.code] ?? [])
+                commune = snapshot.find(parts[parts.count - 2], among: snapshot.children2025[newProvince.code] ?? [])
             }
             let detailParts = Array(parts.dropLast(commune == nil ? 1 : 2))
             return ConvertedAddress(
@@ -66,18 +64,17 @@ public struct AddressConverter: Sendable {
         var rest = Array(parts.dropLast())
         var district: AdminUnitSnapshot.Unit?
         var commune: AdminUnitSnapshot.Unit?
-        if let d = rest.last.flatMap({ snapshot.find(AdminUnitSnapshot.matchKey($0), among: snapshot.children2024[province.code] ?? []) }) {
+        if let d = rest.last.flatMap({ snapshot.find($0, among: snapshot.children2024[province.code] ?? []) }) {
             district = d
             rest.removeLast()
-            if let c = rest.last.flatMap({ snapshot.find(AdminUnitSnapshot.matchKey($0), among: snapshot.children2024[d.code] ?? []) }) {
+            if let c = rest.last.flatMap({ snapshot.find($0, among: snapshot.children2024[d.code] ?? []) }) {
                 commune = c
                 rest.removeLast()
             }
         } else if let last = rest.last {
             // "Xã A, Tỉnh B" without the district: accept when the commune name is unique in the province.
             let all = (snapshot.children2024[province.code] ?? []).flatMap { snapshot.children2024[$0.code] ?? [] }
-            let key = AdminUnitSnapshot.matchKey(last)
-            let hits = all.filter { $0.keys.contains(key) }
+            let hits = snapshot.matches(last, among: all)
             if hits.count == 1, let c = hits.first {
                 commune = c
                 district = snapshot.byCode2024[c.parentCode ?? ""]
@@ -116,8 +113,9 @@ public struct AdminUnitSnapshot: Sendable {
         var name: String
         var type: String
         var parentCode: String?
-        /// Folded forms the unit answers to: full name and name without its type word.
-        var keys: Set<String>
+        /// Folded full name ("phuongtandan") and name without its type word ("tandan").
+        var fullKey: String
+        var shortKey: String
         var ref: AdminUnitRef { AdminUnitRef(code: code, name: name, type: type) }
     }
     struct Target: Sendable { var newProvince: String, newCommune: String, isDefault: Bool }
@@ -145,16 +143,25 @@ public struct AdminUnitSnapshot: Sendable {
         return compact(folded)
     }
 
-    func find(_ key: String, among units: [Unit]) -> Unit? {
-        guard !key.isEmpty else { return nil }
-        return units.first { $0.keys.contains(key) }
+    /// The units a piece of an address names: an exact full-name match wins over a match
+    /// without the type word, so "Phường Tân Dân" does not also find "Xã Tân Dân".
+    func matches(_ text: String, among units: [Unit]) -> [Unit] {
+        let full = Self.compact(VietnameseText.fold(text)), short = Self.matchKey(text)
+        let exact = units.filter { $0.fullKey == full }
+        if !exact.isEmpty { return exact }
+        guard !short.isEmpty else { return [] }
+        return units.filter { $0.shortKey == short }
+    }
+
+    func find(_ text: String, among units: [Unit]) -> Unit? {
+        matches(text, among: units).first
     }
 
     static func build(on db: any Database) async throws -> AdminUnitSnapshot {
         var snap = AdminUnitSnapshot()
         for u in try await AdminUnit.query(on: db).all() {
             let unit = Unit(code: u.code, name: u.name, type: u.divisionType, parentCode: u.parentCode,
-                            keys: [compact(VietnameseText.fold(u.name)), matchKey(u.name)])
+                            fullKey: compact(VietnameseText.fold(u.name)), shortKey: matchKey(u.name))
             switch u.structure {
             case .y2024:
                 snap.children2024[u.parentCode ?? "", default: []].append(unit)

@@ -36,6 +36,11 @@ public struct ProcedureDefinition: Content, Equatable {
         public var workingDays: Double?
         public var workingHours: Int?
 
+        public init(workingDays: Double?, workingHours: Int?) {
+            self.workingDays = workingDays
+            self.workingHours = workingHours
+        }
+
         /// Length in working hours (a working day is 8 hours).
         public var hours: Int? {
             if let workingHours { return workingHours }
@@ -57,6 +62,12 @@ public struct ProcedureDefinition: Content, Equatable {
         public var name: String
         public var amount: Int
         public var note: String?
+
+        public init(name: String, amount: Int, note: String?) {
+            self.name = name
+            self.amount = amount
+            self.note = note
+        }
     }
 
     public struct RequiredDocument: Content, Equatable {

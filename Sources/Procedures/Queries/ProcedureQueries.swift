@@ -42,7 +42,7 @@ public enum ProcedureQueries {
     public static func search(_ f: Filter, page: Paging, on db: any Database) async throws -> Paged<ProcedureSummaryDTO> {
         let query = Procedure.query(on: db)
         for token in VietnameseText.searchTokens(f.q ?? "").prefix(12) {
-            let pattern = "%\(VietnameseText.likeEscaped(token))%"
+            let pattern = "%\(token)%"
             query.group(.or) { or in
                 or.filter(\.$nameFolded, .custom("LIKE"), pattern)
                 or.filter(\.$code, .custom("LIKE"), pattern)
@@ -50,7 +50,7 @@ public enum ProcedureQueries {
         }
         if let field = f.field { query.filter(\.$fieldCode == field) }
         if let online = f.online { query.filter(\.$onlineLevel == online.rawValue) }
-        if let level = f.level { query.filter(\.$levels, .custom("LIKE"), "%\(VietnameseText.likeEscaped(level))%") }
+        if let level = f.level { query.filter(\.$levels, .custom("LIKE"), "%\(level)%") }
         if let agency = f.agency {
             // A commune People's Committee performs the commune-level procedures with no fixed agency.
             let commune = try await Agency.query(on: db).filter(\.$code == agency).first()
@@ -77,7 +77,7 @@ public enum ProcedureQueries {
     }
 
     static func label(hours: Int) -> String {
-        hours % 8 == 0 ? "\(hours / 8) ngày làm việc" : (hours < 8 ? "\(hours) giờ làm việc" : ProcedureDefinition.ProcessingTime(workingDays: Double(hours) / 8).label)
+        hours % 8 == 0 ? "\(hours / 8) ngày làm việc" : (hours < 8 ? "\(hours) giờ làm việc" : ProcedureDefinition.ProcessingTime(workingDays: Double(hours) / 8, workingHours: nil).label)
     }
 
     static func fieldNames(_ codes: Set<String>, on db: any Database) async throws -> [String: String] {

@@ -1,0 +1,95 @@
+import App
+import Foundation
+import Kernel
+import Testing
+import TestSupport
+import Vapor
+
+@Suite("Application")
+struct AppTests {
+    @Test func healthAndReadiness() async throws {
+        try await withApp { app async throws in
+            let client = TestClient(app)
+            #expect(try await client.get("/healthz").status == .ok)
+            let ready = try await client.get("/readyz")
+            #expect(ready.status == .ok)
+            #expect(ready.body.contains("ready"))
+            let css = try await client.get("/assets/site.css")
+            #expect(css.headers.contentType?.subType == "css")
+        }
+    }
+
+    /// Every `/api/v1` route is in the published OpenAPI document and every documented operation exists.
+    @Test func openAPIMatchesTheRoutes() async throws {
+        try await withApp { app async throws in
+            let served = try await TestClient(app).get("/api/openapi.json")
+            #expect(served.status == .ok)
+            let doc = try #require(try JSONSerialization.jsonObject(with: Data(served.body.utf8)) as? [String: Any])
+            #expect(doc["openapi"] as? String == "3.1.0")
+            let paths = try #require(doc["paths"] as? [String: [String: Any]])
+            var documented = Set<String>()
+            for (path, ops) in paths {
+                for method in ops.keys where ["get", "put", "post", "patch", "delete"].contains(method) {
+                    documented.insert("\(method.uppercased()) \(path)")
+                }
+            }
+            var routed = Set<String>()
+            for route in app.routes.all {
+                let parts = route.path.map { component -> String in
+                    switch component {
+                    case .constant(let c): c
+                    case .parameter(let p): "{\(p)}"
+                    case .anything: "*"
+                    case .catchall: "**"
+                    }
+                }
+                guard parts.starts(with: ["api", "v1"]) else { continue }
+                routed.insert("\(route.method.rawValue) /\(parts.joined(separator: "/"))")
+            }
+            #expect(routed.subtracting(documented).isEmpty, "routes missing from openapi.json: \(routed.subtracting(documented).sorted())")
+            #expect(documented.subtracting(routed).isEmpty, "documented but not routed: \(documented.subtracting(routed).sorted())")
+            #expect(routed.count >= 10)
+        }
+    }
+
+    @Test func apiErrorsUseTheEnvelope() async throws {
+        try await withApp { app async throws in
+            let client = TestClient(app)
+            let unknown = try await client.get("/api/v1/khong-co")
+            #expect(unknown.status == .notFound)
+            let envelope = try unknown.decode(ErrorEnvelope.self)
+            #expect(envelope.error.code == "http.not-found")
+            var headers = HTTPHeaders()
+            headers.contentType = .json
+            let huge = ByteBuffer(string: "{\"x\": \"" + String(repeating: "a", count: 2_000_000) + "\"}")
+            let tooLarge = try await client.request(.PUT, "/api/v1/procedures/1.000001", headers: headers, body: huge)
+            #expect(tooLarge.status == .payloadTooLarge || tooLarge.status == .unauthorized)
+            #expect((try? tooLarge.decode(ErrorEnvelope.self)) != nil)
+            let page = try await client.get("/khong-co-trang-nay")
+            #expect(page.status == .notFound)
+            #expect(page.body.contains("Không tìm thấy"))
+            #expect(page.headers.contentType == .html)
+        }
+    }
+
+    @Test func configurationIsCheckedAtStart() throws {
+        let defaults = try AppConfig.load(from: [:])
+        #expect(defaults.database == .sqlite(path: "data/tinhso.sqlite") || defaults.database == .sqlite(path: "./data/tinhso.sqlite"))
+        #expect(defaults.port == 8080 && defaults.secureCookies == false && defaults.seedDemo)
+        let pg = try AppConfig.load(from: ["DATABASE_URL": "postgres://u:p@db:5432/tinhso", "TINHSO_PUBLIC_URL": "https://dvc.phutho.gov.vn"])
+        #expect(pg.database == .postgres(url: "postgres://u:p@db:5432/tinhso"))
+        #expect(pg.secureCookies)
+        #expect(throws: AppConfig.Invalid.self) { try AppConfig.load(from: ["DATABASE_URL": "mysql://x@y/z"]) }
+        #expect(throws: AppConfig.Invalid.self) { try AppConfig.load(from: ["TINHSO_PORT": "99999"]) }
+        #expect(throws: AppConfig.Invalid.self) { try AppConfig.load(from: ["TINHSO_DEMO": "maybe"]) }
+        #expect(throws: AppConfig.Invalid.self) { try AppConfig.load(from: ["TINHSO_BCRYPT_COST": "3"]) }
+        #expect(throws: AppConfig.Invalid.self) { try AppConfig.load(from: ["TINHSO_PUBLIC_URL": "ftp://x"]) }
+    }
+
+    @Test func vietnameseFolding() {
+        #expect(VietnameseText.fold("Đăng ký khai sinh") == "dang ky khai sinh")
+        #expect(VietnameseText.fold("ĐẮK LẮK") == "dak lak")
+        #expect(VietnameseText.searchTokens("  Hộ tịch, khai-sinh ") == ["ho", "tich", "khai", "sinh"])
+        #expect(VietnameseText.searchTokens("50%_x") == ["50", "x"])
+    }
+}
