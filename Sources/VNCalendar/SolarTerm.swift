@@ -32,8 +32,8 @@ public enum SolarTerm: Int, CaseIterable, Sendable, Codable {
     /// The civil date (in the official calendar's time zone) of the term in `year`.
     /// - Throws: `CalendarError.outOfRange` outside 1900–2199.
     public func date(in year: Int) throws -> GregorianDate {
-        let jd = Astronomy.universalTime(fromJDE: Astronomy.solarTerm(longitude: longitude, year: year))
         guard (1900...2199).contains(year) else { throw CalendarError.outOfRange("năm \(year)") }
+        let jd = Astronomy.universalTime(fromJDE: Astronomy.solarTerm(longitude: longitude, year: year))
         return GregorianDate(uncheckedJulianDay: LunarCalendar.civilDay(universalTime: jd))
     }
 }

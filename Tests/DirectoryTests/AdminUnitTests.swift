@@ -2,6 +2,7 @@ import Directory
 import Fluent
 import Testing
 import TestSupport
+import Vapor
 
 @Suite("Administrative units and address conversion")
 struct AdminUnitTests {

@@ -65,13 +65,13 @@ struct AgencyTests {
             #expect(bad.status == .badRequest)
             #expect(bad.body.contains("Quyết định 20/2020/QĐ-TTg"))
             let created = try await admin.post("/quan-tri/co-quan", form: [
-                ("code", "H42.40"), ("name", "Ban Quản lý các khu công nghiệp tỉnh Phú Thọ"), ("kind", "other"),
+                ("code", "H42.88"), ("name", "Ban Quản lý các khu công nghiệp tỉnh Phú Thọ"), ("kind", "other"),
                 ("level", "province"), ("parentCode", "H42"), ("email", "bqlkcn@phutho.gov.vn"),
             ])
             #expect(created.status == .seeOther)
-            let agency = try await Agency.query(on: app.db).filter(\.$code == "H42.40").first()
+            let agency = try await Agency.query(on: app.db).filter(\.$code == "H42.88").first()
             #expect(agency?.name == "Ban Quản lý các khu công nghiệp tỉnh Phú Thọ")
-            let duplicate = try await admin.post("/quan-tri/co-quan", form: [("code", "H42.40"), ("name", "Khác"), ("kind", "other"), ("level", "province")])
+            let duplicate = try await admin.post("/quan-tri/co-quan", form: [("code", "H42.88"), ("name", "Khác"), ("kind", "other"), ("level", "province")])
             #expect(duplicate.status == .badRequest)
             #expect(duplicate.body.contains("đã được sử dụng"))
 

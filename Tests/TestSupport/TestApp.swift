@@ -63,12 +63,15 @@ struct FreshDatabase: Sendable {
 
 actor Templates {
     static let shared = Templates()
-    private var sqliteTemplate: String?
-    private var postgresReady = false
+    // Tasks, not values: the actor is re-entered while a template is being built, and every
+    // caller must wait for the one build.
+    private var sqliteTemplate: Task<String, any Error>?
+    private var postgresTemplate: Task<Void, any Error>?
 
     func freshDatabase() async throws -> FreshDatabase {
         if let url = TestDatabase.postgresURL {
-            try await buildPostgresTemplate(url)
+            if postgresTemplate == nil { postgresTemplate = Task { try await Self.buildPostgresTemplate(url) } }
+            try await postgresTemplate!.value
             let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
             try await Postgres.admin(url) { sql in
                 try await sql.raw("CREATE DATABASE \(unsafeRaw: name) TEMPLATE tinhso_template").run()
@@ -77,7 +80,8 @@ actor Templates {
                 try await Postgres.admin(url) { sql in try await sql.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name) WITH (FORCE)").run() }
             }
         }
-        let template = try await buildSQLiteTemplate()
+        if sqliteTemplate == nil { sqliteTemplate = Task { try await Self.buildSQLiteTemplate() } }
+        let template = try await sqliteTemplate!.value
         let path = NSTemporaryDirectory() + "tinhso-test-\(UUID().uuidString).sqlite"
         try FileManager.default.copyItem(atPath: template, toPath: path)
         return FreshDatabase(choice: .sqlite(path: path)) {
@@ -85,25 +89,21 @@ actor Templates {
         }
     }
 
-    private func buildSQLiteTemplate() async throws -> String {
-        if let sqliteTemplate { return sqliteTemplate }
+    private static func buildSQLiteTemplate() async throws -> String {
         let path = NSTemporaryDirectory() + "tinhso-template-\(getpid())-\(UUID().uuidString.prefix(8)).sqlite"
         let app = try await makeApp(database: .sqlite(path: path))
         do {
             try await seed(app)
-            if let sql = app.db as? any SQLDatabase { try await sql.raw("PRAGMA wal_checkpoint(TRUNCATE)").run() }
-            if let sql = app.db as? any SQLDatabase { try await sql.raw("PRAGMA journal_mode=DELETE").run() }
         } catch {
             try? await app.asyncShutdown()
             throw error
         }
+        // Closing the last connection checkpoints the WAL into the file.
         try await app.asyncShutdown()
-        sqliteTemplate = path
         return path
     }
 
-    private func buildPostgresTemplate(_ url: String) async throws {
-        guard !postgresReady else { return }
+    private static func buildPostgresTemplate(_ url: String) async throws {
         try await Postgres.admin(url) { sql in
             try await sql.raw("DROP DATABASE IF EXISTS tinhso_template WITH (FORCE)").run()
             try await sql.raw("CREATE DATABASE tinhso_template").run()
@@ -116,10 +116,9 @@ actor Templates {
             throw error
         }
         try await app.asyncShutdown()
-        postgresReady = true
     }
 
-    private func seed(_ app: Application) async throws {
+    private static func seed(_ app: Application) async throws {
         try await Startup.migrate(app)
         try await DemoProvince.seed(on: app)
     }

@@ -71,6 +71,32 @@ struct LunarCalendarTests {
         #expect(try LunarCalendar.tet(2030) == date(2030, 2, 2))
     }
 
+    /// Hồ Ngọc Đức's published 1900–2199 tables (amlich TK20/TK21/TK22) agree with this
+    /// module on every month start except six, all new moons within minutes of local
+    /// midnight, where PyEphem sides with this module (Meeus ch. 49 with all corrections).
+    @Test("Cross-check with Hồ Ngọc Đức's published table: the six differing month starts")
+    func differencesFromPublishedTable() throws {
+        // (this module's day 1, Hồ Ngọc Đức's day 1, lunar year, month)
+        let cases: [(GregorianDate, GregorianDate, Int, Int)] = [
+            (date(1906, 4, 24), date(1906, 4, 23), 1906, 4),    // new moon 00:06 UTC+8
+            (date(1914, 11, 18), date(1914, 11, 17), 1914, 10), // 00:02 UTC+8
+            (date(1916, 2, 4), date(1916, 2, 3), 1916, 1),      // Tết 1916, 00:05 UTC+8
+            (date(1920, 11, 11), date(1920, 11, 10), 1920, 10), // 00:05 UTC+8
+            (date(1925, 1, 24), date(1925, 1, 25), 1925, 1),    // Tết 1925, 22:45 UTC+8
+            (date(2054, 5, 8), date(2054, 5, 7), 2054, 4),      // 00:00:29 UTC+7 (ΔT predicted)
+        ]
+        for (ours, theirs, year, month) in cases {
+            #expect(try LunarCalendar.lunar(from: ours) == LunarDate(year: year, month: month, day: 1))
+            #expect(try LunarCalendar.lunar(from: theirs).day != 1 || theirs > ours)
+        }
+        // A sample of month starts where both tables agree.
+        for (iso, y, m, leap) in [("1945-02-13", 1945, 1, false), ("1984-11-23", 1984, 11, false),
+                                  ("1985-03-21", 1985, 2, true), ("2033-12-22", 2033, 11, true),
+                                  ("2100-02-09", 2100, 1, false), ("2199-01-26", 2199, 1, false)] {
+            #expect(try LunarCalendar.lunar(from: GregorianDate(iso: iso)) == LunarDate(year: y, month: m, day: 1, isLeapMonth: leap))
+        }
+    }
+
     @Test("UTC+8 before 1968, UTC+7 from 1968")
     func timeZoneSwitch() throws {
         // The same astronomy with the pre-1968 meridian would put Tết 1968 on 30/1.

@@ -42,21 +42,27 @@ public struct AddressConverter: Sendable {
     public func convert(_ address: String) throws -> ConvertedAddress {
         let parts = address.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard let last = parts.last else { throw DirectoryError.emptyAddress }
+        // Most addresses people bring are written the old way; one that does not resolve there may
+        // already be in the 2025 structure (province names like "Tỉnh Phú Thọ" exist in both).
+        var oldFailure: (any Error)?
         if let oldProvince = snapshot.find(last, among: snapshot.children2024[""] ?? []) {
-            return try convertOld(parts: parts, province: oldProvince, input: address)
+            do { return try convertOld(parts: parts, province: oldProvince, input: address) } catch { oldFailure = error }
         }
         if let newProvince = snapshot.find(last, among: snapshot.children2025[""] ?? []) {
             var commune: AdminUnitSnapshot.Unit?
             if parts.count >= 2 {
                 commune = snapshot.find(parts[parts.count - 2], among: snapshot.children2025[newProvince.code] ?? [])
             }
-            let detailParts = Array(parts.dropLast(commune == nil ? 1 : 2))
-            return ConvertedAddress(
-                input: address, detail: detailParts.isEmpty ? nil : detailParts.joined(separator: ", "),
-                alreadyCurrent: true, old: nil,
-                new: .init(province: newProvince.ref, commune: commune?.ref), alternatives: [],
-                address: (detailParts + [commune?.name, newProvince.name].compactMap { $0 }).joined(separator: ", "))
+            if commune != nil || oldFailure == nil {
+                let detailParts = Array(parts.dropLast(commune == nil ? 1 : 2))
+                return ConvertedAddress(
+                    input: address, detail: detailParts.isEmpty ? nil : detailParts.joined(separator: ", "),
+                    alreadyCurrent: true, old: nil,
+                    new: .init(province: newProvince.ref, commune: commune?.ref), alternatives: [],
+                    address: (detailParts + [commune?.name, newProvince.name].compactMap { $0 }).joined(separator: ", "))
+            }
         }
+        if let oldFailure { throw oldFailure }
         throw DirectoryError.addressNotRecognized(part: last)
     }
 
