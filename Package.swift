@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "DirectoryTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "IdentityTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ProceduresTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "VNCalendarTests", dependencies: ["VNCalendar"], swiftSettings: swiftSettings),
+        .testTarget(name: "VNCalendarTests", dependencies: ["VNCalendar"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -146,6 +146,7 @@ struct CatalogTests {
             let detail = try await client.get("/thu-tuc/\(code)")
             #expect(detail.body.contains("<h1>"))
             #expect(detail.body.contains("Thành phần hồ sơ"))
+            #expect(detail.body.contains("<ol><li>"))  // "Bước 1: … Bước 2: …" as a list
             let missing = try await client.get("/thu-tuc/9.999999")
             #expect(missing.status == .notFound)
             #expect(missing.body.contains("Không tìm thấy thủ tục"))

@@ -109,7 +109,8 @@ struct ProcedurePages: RouteCollection {
             ("Kết quả", "\(d.result)"),
         ]))
         <h2>Trình tự thực hiện</h2>
-        <p>\(d.steps)</p>
+        \(Self.steps(d.steps))
+        \(if: !d.form.isEmpty, HTML("<h2>Thông tin cần khai</h2><ul>\(d.form.html { "<li>\($0.label)\(if: $0.required, HTML(" <span class=\"req\">(bắt buộc)</span>"))</li>" })</ul>"))
         <h2>Thành phần hồ sơ</h2>
         <div class="table-wrap"><table><thead><tr><th scope="col">Giấy tờ</th><th scope="col">Bản chính</th><th scope="col">Bản sao</th><th scope="col">Yêu cầu</th></tr></thead>
         <tbody>\(documents)</tbody></table></div>
@@ -122,6 +123,17 @@ struct ProcedurePages: RouteCollection {
         \(if: canEdit, HTML("<p><a class=\"button secondary\" href=\"\(SiteURL.adminProcedure(code: d.code).path)\">Sửa thủ tục</a></p>"))
         """
         return Layout.page(req, title: d.name, main: main)
+    }
+
+    /// "Bước 1: … Bước 2: …" reads better as a numbered list; other text stays a paragraph.
+    static func steps(_ text: String) -> HTML {
+        let parts = text.components(separatedBy: "Bước ").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let numbered = parts.compactMap { part -> String? in
+            guard let colon = part.firstIndex(of: ":"), Int(part[..<colon]) != nil else { return nil }
+            return part[part.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        guard numbered.count >= 2, numbered.count == parts.count else { return "<p>\(text)</p>" }
+        return "<ol>\(numbered.html { "<li>\($0)</li>" })</ol>"
     }
 
     func roleLabel(_ role: String) -> String {
