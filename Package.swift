@@ -27,7 +27,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "Kernel", "WebUI", "Directory", "Identity", "Procedures",
+                "Kernel", "WebUI", "Directory", "Identity", "Procedures", "WorkCalendar",
                 vapor, fluent,
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
                 .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
@@ -49,6 +49,10 @@ let package = Package(
             resources: [.copy("Resources")], swiftSettings: swiftSettings),
 
         .target(
+            name: "WorkCalendar", dependencies: ["Kernel", "WebUI", "Directory", "Identity", "VNCalendar", vapor, fluent],
+            swiftSettings: swiftSettings),
+
+        .target(
             name: "TestSupport",
             dependencies: ["App", .product(name: "VaporTesting", package: "vapor")],
             path: "Tests/TestSupport", swiftSettings: swiftSettings),
@@ -56,6 +60,7 @@ let package = Package(
         .testTarget(name: "DirectoryTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "IdentityTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ProceduresTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "WorkCalendarTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "VNCalendarTests", dependencies: ["VNCalendar"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]

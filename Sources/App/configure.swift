@@ -9,6 +9,7 @@ import Procedures
 import SQLKit
 import Vapor
 import WebUI
+import WorkCalendar
 
 /// Builds the application: database, migrations of every module, middleware, routes, commands.
 /// Tests call this same function with their own configuration.
@@ -27,7 +28,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.http.server.configuration.port = config.port
     app.routes.defaultMaxBodySize = "1mb"
 
-    app.migrations.add(Directory.migrations + Identity.migrations + Procedures.migrations)
+    app.migrations.add(Directory.migrations + Identity.migrations + Procedures.migrations + WorkCalendar.migrations)
 
     app.middleware = .init()
     app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
@@ -37,6 +38,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.asyncCommands.use(MigrateCommand(), as: "migrate")
     app.asyncCommands.use(DemoCommand(), as: "demo")
     app.asyncCommands.use(UserCommand(), as: "user")
+    app.asyncCommands.use(CalendarCommand(), as: "calendar")
 }
 
 struct AppConfigKey: StorageKey { typealias Value = AppConfig }
@@ -76,6 +78,7 @@ func routes(_ app: Application) throws {
     try Directory.routes(pages: pages, api: api)
     try Identity.routes(pages: pages, api: api)
     try Procedures.routes(pages: pages, api: api)
+    try WorkCalendar.routes(pages: pages, api: api)
 }
 
 /// The published OpenAPI 3.1 description of `/api/v1`.

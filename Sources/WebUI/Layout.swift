@@ -36,6 +36,7 @@ public enum Layout {
         <a href="\(SiteURL.agencies.path)">Cơ quan</a>
         <a href="\(SiteURL.adminUnits.path)">Đơn vị hành chính</a>
         <a href="\(SiteURL.addressConversion.path)">Chuyển đổi địa chỉ</a>
+        <a href="\(SiteURL.calendar.path)">Lịch làm việc</a>
         </nav>
         </header>
         <main id="noi-dung" class="wrap" tabindex="-1">

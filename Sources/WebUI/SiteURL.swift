@@ -28,6 +28,9 @@ public enum SiteURL: Sendable, Equatable {
     case adminUser(id: String)
     case adminProcedure(code: String)
     case apiTokens
+    case calendar
+    case adminCalendar
+    case adminCalendarYear(year: String)
     case stylesheet
 
     public var path: String {
@@ -57,6 +60,9 @@ public enum SiteURL: Sendable, Equatable {
         case .adminUser(let id): "/quan-tri/nguoi-dung/\(Self.segment(id))"
         case .adminProcedure(let code): "/quan-tri/thu-tuc/\(Self.segment(code))"
         case .apiTokens: "/tai-khoan/api-token"
+        case .calendar: "/lich"
+        case .adminCalendar: "/quan-tri/lich"
+        case .adminCalendarYear(let year): "/quan-tri/lich/\(Self.segment(year))"
         case .stylesheet: "/assets/site.css"
         }
     }

@@ -60,6 +60,15 @@ public enum Stylesheet {
     .cards li{border:1px solid var(--line);border-radius:.5rem;padding:.75rem}
     .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
     form.narrow{max-width:32rem}
+    table.month{table-layout:fixed;min-width:36rem}
+    table.month td{height:4.5rem;border:1px solid var(--line);padding:.25rem}
+    table.month .solar{display:block;font-weight:700;font-size:1.1rem}
+    table.month .lunar{display:block;color:var(--muted);font-size:.8rem}
+    table.month .note{display:block;font-size:.75rem;line-height:1.2}
+    table.month .off,table.month .holiday{background:#fdecec}
+    table.month .holiday .solar{color:var(--brand-dark)}
+    table.month .makeup{background:#e8f0fb;outline:2px solid var(--link);outline-offset:-2px}
+    table.month .today{box-shadow:inset 0 0 0 3px #f0b400}
     .token{font-family:ui-monospace,monospace;word-break:break-all;background:var(--bg);padding:.5rem}
     """
 }

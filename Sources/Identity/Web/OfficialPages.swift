@@ -56,6 +56,7 @@ struct OfficialPages: RouteCollection {
         <li><a href="\(SiteURL.adminUsers.path)">Người dùng</a><br><span class="muted">\(users) tài khoản</span></li>
         <li><a href="\(SiteURL.adminAgencies.path)">Cơ quan, đơn vị</a></li>
         <li><a href="\(SiteURL.adminFields.path)">Lĩnh vực</a></li>
+        <li><a href="\(SiteURL.adminCalendar.path)">Lịch làm việc</a><br><span class="muted">Lịch nghỉ lễ, Tết; cơ quan làm sáng thứ Bảy</span></li>
         <li><a href="\(SiteURL.procedures.path)">Thủ tục hành chính</a><br><span class="muted">Sửa từ trang chi tiết thủ tục</span><br><a href="\(SiteURL.adminProcedure(code: "moi").path)">Thêm thủ tục</a></li>
         </ul>
         """
