@@ -52,6 +52,10 @@ let package = Package(
             name: "WorkCalendar", dependencies: ["Kernel", "WebUI", "Directory", "Identity", "VNCalendar", vapor, fluent],
             swiftSettings: swiftSettings),
 
+        // Benchmarks (bench/run): release builds that print rates and ratios against a baseline.
+        .executableTarget(name: "calendar-bench", dependencies: ["VNCalendar"], path: "bench/Sources/calendar-bench", swiftSettings: swiftSettings),
+        .executableTarget(name: "catalog-bench", dependencies: ["App"], path: "bench/Sources/catalog-bench", swiftSettings: swiftSettings),
+
         .target(
             name: "TestSupport",
             dependencies: ["App", .product(name: "VaporTesting", package: "vapor")],
