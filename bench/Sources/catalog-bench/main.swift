@@ -36,7 +36,7 @@ do {
         try await ProcedureCatalog.save(d, by: nil, now: Date(), on: app.db)
         n += 1
     }
-    let total = try await Procedure.query(on: app.db).count()
+    let total: Int = try await Procedure.query(on: app.db).count()
     print("catalog: \(total) procedures, \(config.database)")
 
     let queries: [ProcedureQueries.Filter] = [
