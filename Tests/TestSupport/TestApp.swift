@@ -29,15 +29,12 @@ public final class TestClock: WallClock, @unchecked Sendable {
 /// `CREATE DATABASE … TEMPLATE` on PostgreSQL), so each test starts from the same state quickly.
 public func withApp(_ body: (Application) async throws -> Void) async throws {
     let database = try await Templates.shared.freshDatabase()
-    let app = try await makeApp(database: database.choice)
     do {
-        try await body(app)
+        try await withShutdown(try await makeApp(database: database.choice), body)
     } catch {
-        try? await app.asyncShutdown()
         try? await database.drop()
         throw error
     }
-    try await app.asyncShutdown()
     try await database.drop()
 }
 
@@ -54,6 +51,17 @@ func makeApp(database: AppConfig.DatabaseChoice) async throws -> Application {
     app.passwords.use(.plaintext)
     app.clock = TestClock(Date(timeIntervalSince1970: 1_795_000_000))  // 2026-11-18
     return app
+}
+
+/// Runs `body`, then shuts the app down whether or not it threw.
+func withShutdown(_ app: Application, _ body: (Application) async throws -> Void) async throws {
+    do {
+        try await body(app)
+    } catch {
+        try? await app.asyncShutdown()
+        throw error
+    }
+    try await app.asyncShutdown()
 }
 
 struct FreshDatabase: Sendable {
@@ -91,15 +99,8 @@ actor Templates {
 
     private static func buildSQLiteTemplate() async throws -> String {
         let path = NSTemporaryDirectory() + "tinhso-template-\(getpid())-\(UUID().uuidString.prefix(8)).sqlite"
-        let app = try await makeApp(database: .sqlite(path: path))
-        do {
-            try await seed(app)
-        } catch {
-            try? await app.asyncShutdown()
-            throw error
-        }
-        // Closing the last connection checkpoints the WAL into the file.
-        try await app.asyncShutdown()
+        // Closing the last connection (at shutdown) checkpoints the WAL into the file.
+        try await withShutdown(try await makeApp(database: .sqlite(path: path)), seed)
         return path
     }
 
@@ -108,14 +109,7 @@ actor Templates {
             try await sql.raw("DROP DATABASE IF EXISTS tinhso_template WITH (FORCE)").run()
             try await sql.raw("CREATE DATABASE tinhso_template").run()
         }
-        let app = try await makeApp(database: .postgres(url: Postgres.url(url, database: "tinhso_template")))
-        do {
-            try await seed(app)
-        } catch {
-            try? await app.asyncShutdown()
-            throw error
-        }
-        try await app.asyncShutdown()
+        try await withShutdown(try await makeApp(database: .postgres(url: Postgres.url(url, database: "tinhso_template"))), seed)
     }
 
     private static func seed(_ app: Application) async throws {
@@ -136,14 +130,10 @@ enum Postgres {
     static func admin(_ base: String, _ body: @Sendable (any SQLDatabase) async throws -> Void) async throws {
         let app = try await Application.make(.testing)
         app.logger.logLevel = .warning
-        do {
+        try await withShutdown(app) { app in
             try await configure(app, config: testConfig(.postgres(url: url(base, database: "postgres"))))
             guard let sql = app.db as? any SQLDatabase else { throw Abort(.internalServerError) }
             try await body(sql)
-        } catch {
-            try? await app.asyncShutdown()
-            throw error
         }
-        try await app.asyncShutdown()
     }
 }

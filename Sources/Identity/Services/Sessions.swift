@@ -42,10 +42,8 @@ enum Sessions {
         try await attempt.create(on: req.db)
         guard ok, let user else { throw IdentityError.invalidCredentials }
         guard user.isActive else { throw IdentityError.inactive }
-        if ok {
-            // A success forgives earlier failures of this login.
-            try await LoginAttempt.query(on: req.db).filter(\.$login == login).filter(\.$succeeded == false).delete()
-        }
+        // A success forgives earlier failures of this login.
+        try await LoginAttempt.query(on: req.db).filter(\.$login == login).filter(\.$succeeded == false).delete()
         let token = SecureToken.generate()
         let session = UserSession()
         session.tokenHash = SecureToken.hash(token)
