@@ -27,7 +27,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "Kernel", "WebUI", "Directory", "Identity", "Procedures", "WorkCalendar",
+                "Kernel", "WebUI", "Directory", "Identity", "Procedures", "WorkCalendar", "OneStop",
                 vapor, fluent,
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
                 .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
@@ -52,6 +52,11 @@ let package = Package(
             name: "WorkCalendar", dependencies: ["Kernel", "WebUI", "Directory", "Identity", "VNCalendar", vapor, fluent],
             swiftSettings: swiftSettings),
 
+        .target(
+            name: "OneStop",
+            dependencies: ["Kernel", "WebUI", "Directory", "Identity", "Procedures", "WorkCalendar", "VNCalendar", vapor, fluent],
+            swiftSettings: swiftSettings),
+
         // Benchmarks (bench/run): release builds that print rates and ratios against a baseline.
         .executableTarget(name: "calendar-bench", dependencies: ["VNCalendar"], path: "bench/Sources/calendar-bench", swiftSettings: swiftSettings),
         .executableTarget(name: "catalog-bench", dependencies: ["App"], path: "bench/Sources/catalog-bench", swiftSettings: swiftSettings),
@@ -64,6 +69,7 @@ let package = Package(
         .testTarget(name: "DirectoryTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "IdentityTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ProceduresTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "OneStopTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "WorkCalendarTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "VNCalendarTests", dependencies: ["VNCalendar"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
     ],

@@ -21,8 +21,8 @@ public enum DemoProvince {
     public static let logins: [Login] = [
         Login(login: "admin", who: "quản trị hệ thống"),
         Login(login: "motcua.tinh", who: "cán bộ một cửa, Trung tâm Phục vụ hành chính công tỉnh"),
-        Login(login: "chuyenvien.tuphap", who: "chuyên viên, Sở Tư pháp"),
-        Login(login: "lanhdao.tuphap", who: "lãnh đạo, Sở Tư pháp"),
+        Login(login: "chuyenvien.taichinh", who: "chuyên viên, Sở Tài chính (đăng ký doanh nghiệp)"),
+        Login(login: "lanhdao.taichinh", who: "lãnh đạo, Sở Tài chính"),
         Login(login: "motcua.viettri", who: "cán bộ một cửa, UBND phường Việt Trì"),
         Login(login: citizenCCCD, who: "công dân Nguyễn Văn An"),
     ]
@@ -46,8 +46,8 @@ public enum DemoProvince {
             let officials: [(String, String, Role, UUID?)] = [
                 ("admin", "Quản trị hệ thống", .admin, nil),
                 ("motcua.tinh", "Trần Thị Bình", .oneStopOfficer, try await agency(codes["ttpvhcc"])),
-                ("chuyenvien.tuphap", "Lê Văn Cường", .specialist, try await agency(codes["so-tu-phap"])),
-                ("lanhdao.tuphap", "Phạm Thị Dung", .leader, try await agency(codes["so-tu-phap"])),
+                ("chuyenvien.taichinh", "Lê Văn Cường", .specialist, try await agency(codes["so-tai-chinh"])),
+                ("lanhdao.taichinh", "Phạm Thị Dung", .leader, try await agency(codes["so-tai-chinh"])),
                 ("motcua.viettri", "Hoàng Văn Em", .oneStopOfficer, vietTri),
             ]
             for (username, name, role, agencyID) in officials {

@@ -10,6 +10,7 @@ import SQLKit
 import Vapor
 import WebUI
 import WorkCalendar
+import OneStop
 
 /// Builds the application: database, migrations of every module, middleware, routes, commands.
 /// Tests call this same function with their own configuration.
@@ -28,7 +29,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.http.server.configuration.port = config.port
     app.routes.defaultMaxBodySize = "1mb"
 
-    app.migrations.add(Directory.migrations + Identity.migrations + Procedures.migrations + WorkCalendar.migrations)
+    app.migrations.add(Directory.migrations + Identity.migrations + Procedures.migrations + WorkCalendar.migrations + OneStop.migrations)
 
     app.middleware = .init()
     app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
@@ -79,6 +80,7 @@ func routes(_ app: Application) throws {
     try Identity.routes(pages: pages, api: api)
     try Procedures.routes(pages: pages, api: api)
     try WorkCalendar.routes(pages: pages, api: api)
+    try OneStop.routes(pages: pages, api: api)
 }
 
 /// The published OpenAPI 3.1 description of `/api/v1`.

@@ -32,6 +32,7 @@ public enum Layout {
         </div>
         <nav aria-label="Điều hướng chính" class="wrap main-nav">
         <a href="\(SiteURL.procedures.path)">Thủ tục hành chính</a>
+        <a href="\(SiteURL.lookup.path)">Tra cứu hồ sơ</a>
         <a href="\(SiteURL.fields.path)">Lĩnh vực</a>
         <a href="\(SiteURL.agencies.path)">Cơ quan</a>
         <a href="\(SiteURL.adminUnits.path)">Đơn vị hành chính</a>

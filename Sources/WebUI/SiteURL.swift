@@ -29,6 +29,7 @@ public enum SiteURL: Sendable, Equatable {
     case adminProcedure(code: String)
     case apiTokens
     case calendar
+    case lookup
     case adminCalendar
     case adminCalendarYear(year: String)
     case stylesheet
@@ -61,6 +62,7 @@ public enum SiteURL: Sendable, Equatable {
         case .adminProcedure(let code): "/quan-tri/thu-tuc/\(Self.segment(code))"
         case .apiTokens: "/tai-khoan/api-token"
         case .calendar: "/lich"
+        case .lookup: "/tra-cuu"
         case .adminCalendar: "/quan-tri/lich"
         case .adminCalendarYear(let year): "/quan-tri/lich/\(Self.segment(year))"
         case .stylesheet: "/assets/site.css"

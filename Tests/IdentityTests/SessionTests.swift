@@ -114,15 +114,15 @@ struct SessionTests {
     @Test func changingThePasswordEndsOtherSessions() async throws {
         try await withApp { app async throws in
             let a = TestClient(app), b = TestClient(app)
-            try await a.login("chuyenvien.tuphap", password: "tinhso2026")
-            try await b.login("chuyenvien.tuphap", password: "tinhso2026")
+            try await a.login("chuyenvien.taichinh", password: "tinhso2026")
+            try await b.login("chuyenvien.taichinh", password: "tinhso2026")
             let wrong = try await a.post("/tai-khoan/mat-khau", form: [("current", "nope"), ("new", "moi12345678"), ("confirm", "moi12345678")])
             #expect(wrong.body.contains("Mật khẩu hiện tại không đúng"))
             let ok = try await a.post("/tai-khoan/mat-khau", form: [("current", "tinhso2026"), ("new", "moi12345678"), ("confirm", "moi12345678")])
             #expect(ok.status == .seeOther)
             #expect(try await a.get("/can-bo").status == .ok)
             #expect(try await b.get("/can-bo").status == .seeOther)
-            #expect(try await TestClient(app).login("chuyenvien.tuphap", password: "moi12345678").status == .seeOther)
+            #expect(try await TestClient(app).login("chuyenvien.taichinh", password: "moi12345678").status == .seeOther)
         }
     }
 

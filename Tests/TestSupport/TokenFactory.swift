@@ -3,9 +3,9 @@ import Vapor
 
 /// Makes API tokens the way an official does, through the token page.
 public enum TokenFactory {
-    public static func token(_ app: Application, scopes: String) async throws -> String {
+    public static func token(_ app: Application, scopes: String, login: String = "admin", password: String = "tinhso2026") async throws -> String {
         let admin = TestClient(app)
-        try await admin.login("admin", password: "tinhso2026")
+        try await admin.login(login, password: password)
         var form: [(String, String)] = [("name", "Kiểm thử \(UUID().uuidString.prefix(6))"), ("days", "30")]
         for s in scopes.split(separator: " ") { form.append(("scopes[]", String(s))) }
         let page = try await admin.post("/tai-khoan/api-token", form: form)

@@ -14,10 +14,16 @@ public struct APIPrincipal: Sendable {
 public enum APIScope: String, CaseIterable, Sendable {
     /// Create and edit procedures in the catalog.
     case catalogWrite = "catalog:write"
+    /// Read the dossiers of the token owner's agencies.
+    case dossiersRead = "dossiers:read"
+    /// Submit dossiers and act on them with the token owner's roles.
+    case dossiersWrite = "dossiers:write"
 
     public var label: String {
         switch self {
         case .catalogWrite: "Cập nhật danh mục thủ tục hành chính"
+        case .dossiersRead: "Xem hồ sơ của cơ quan"
+        case .dossiersWrite: "Nộp, xử lý hồ sơ theo vai trò của chủ mã"
         }
     }
 }
@@ -58,7 +64,11 @@ public struct RequireScope: AsyncMiddleware {
 
     public func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         guard let principal = req.apiPrincipal else { throw IdentityError.invalidToken }
-        guard principal.scopes.contains(scope.rawValue) else { throw IdentityError.insufficientScope(scope.rawValue) }
+        // A write scope includes reading the same things.
+        let implied = scope.rawValue.hasSuffix(":read") ? scope.rawValue.dropLast(4) + "write" : scope.rawValue
+        guard principal.scopes.contains(scope.rawValue) || principal.scopes.contains(String(implied)) else {
+            throw IdentityError.insufficientScope(scope.rawValue)
+        }
         return try await next.respond(to: req)
     }
 }

@@ -1,0 +1,118 @@
+import Fluent
+import Foundation
+import Identity
+import Kernel
+import Vapor
+import WebUI
+
+/// A dossier as its applicant and the officials handling it see it.
+public struct DossierDTO: Content {
+    public struct Event: Content {
+        var seq: Int
+        var action: String
+        var fromStatus: Int?
+        var toStatus: Int
+        var actor: String
+        var at: Date
+        var comment: String
+    }
+    public var code: String
+    public var procedure: String
+    public var procedureName: String
+    public var procedureVersion: Int
+    public var channel: Int
+    public var status: Int
+    public var statusLabel: String
+    public var applicant: Submission.Applicant
+    public var summary: String
+    public var form: [String: String]
+    public var receivingAgency: String
+    public var decidingAgency: String
+    public var submittedAt: Date
+    public var receivedAt: Date?
+    public var dueAt: Date?
+    public var finishedAt: Date?
+    public var returnedAt: Date?
+    /// What may be done next in this status (whoever may do it).
+    public var nextActions: [String]
+    public var history: [Event]
+    public var auditIntact: Bool
+
+    static func make(_ d: Dossier, on db: any Database) async throws -> DossierDTO {
+        let events = try await DossierEvent.query(on: db).filter(\.$dossierID == d.requireID()).sort(\.$seq).all()
+        let form = (try? JSONDecoder().decode([String: String].self, from: Data(d.formData.utf8))) ?? [:]
+        return DossierDTO(
+            code: d.code, procedure: d.procedureCode, procedureName: d.procedureName, procedureVersion: d.procedureVersion,
+            channel: d.channel, status: d.status, statusLabel: d.currentStatus.label,
+            applicant: .init(name: d.applicantName, identity: d.applicantIdentity, phone: d.applicantPhone, email: d.applicantEmail),
+            summary: d.summary, form: form, receivingAgency: d.receivingAgency, decidingAgency: d.decidingAgency,
+            submittedAt: d.submittedAt, receivedAt: d.receivedAt, dueAt: d.dueAt, finishedAt: d.finishedAt, returnedAt: d.returnedAt,
+            nextActions: Lifecycle.actions(in: d.currentStatus).map(\.rawValue),
+            history: events.map { Event(seq: $0.seq, action: $0.action, fromStatus: $0.fromStatus, toStatus: $0.toStatus, actor: $0.actorName, at: $0.at, comment: $0.comment) },
+            auditIntact: try await DossierService.auditBreak(d, on: db) == nil)
+    }
+}
+
+/// The public lookup: no personal data.
+public struct LookupDTO: Content {
+    public var code: String
+    public var procedureName: String
+    public var status: Int
+    public var statusLabel: String
+    public var dueAt: Date?
+}
+
+struct DossiersAPI: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("lookup", ":code", use: lookup)
+        let read = routes.grouped(RequireScope(.dossiersRead))
+        read.get("dossiers", ":code", use: show)
+        let write = routes.grouped(RequireScope(.dossiersWrite))
+        write.post("dossiers", use: create)
+        write.post("dossiers", ":code", "actions", ":action", use: act)
+    }
+
+    static func viewer(_ req: Request) async throws -> Viewer {
+        guard let p = req.apiPrincipal, let viewer = try await Identity.viewer(userID: p.userID, on: req.db) else {
+            throw IdentityError.invalidToken
+        }
+        return viewer
+    }
+
+    struct CreateBody: Content {
+        var submission: Submission
+        /// 1 direct, 2 online, 3 postal.
+        var channel: Int
+    }
+
+    @Sendable func create(_ req: Request) async throws -> Response {
+        let body = try req.content.decode(CreateBody.self)
+        guard let channel = Channel(rawValue: body.channel) else {
+            throw RequestError.badParameter(name: "channel", reason: "phải là 1 (trực tiếp), 2 (trực tuyến) hoặc 3 (bưu chính)")
+        }
+        let key = req.headers.first(name: "Idempotency-Key")
+        if let key, key.isEmpty || key.count > 200 { throw RequestError.badParameter(name: "Idempotency-Key", reason: "từ 1 đến 200 ký tự") }
+        let dossier = try await DossierService.submit(body.submission, channel: channel, by: Self.viewer(req), idempotencyKey: key, on: req)
+        return try await DossierDTO.make(dossier, on: req.db).encodeResponse(status: .created, for: req)
+    }
+
+    @Sendable func show(_ req: Request) async throws -> DossierDTO {
+        let d = try await DossierService.view(req.pathParameter("code"), by: Self.viewer(req), on: req.db)
+        return try await DossierDTO.make(d, on: req.db)
+    }
+
+    struct ActionBody: Content { var comment: String? }
+
+    @Sendable func act(_ req: Request) async throws -> DossierDTO {
+        let name = try req.pathParameter("action")
+        guard let action = DossierAction(rawValue: name) else { throw OneStopError.unknownAction(name) }
+        let comment = (try? req.content.decode(ActionBody.self).comment) ?? ""
+        let d = try await DossierService.perform(action, code: req.pathParameter("code"), comment: comment ?? "", by: Self.viewer(req), on: req)
+        return try await DossierDTO.make(d, on: req.db)
+    }
+
+    @Sendable func lookup(_ req: Request) async throws -> LookupDTO {
+        let d = try await DossierService.find(req.pathParameter("code"), on: req.db)
+        return LookupDTO(code: d.code, procedureName: d.procedureName, status: d.status, statusLabel: d.currentStatus.label, dueAt: d.dueAt)
+    }
+}

@@ -1,0 +1,89 @@
+/// What someone does to a dossier. Which actions are legal in which status is the lifecycle of
+/// NĐ 118/2025 (receipt art. 17, processing art. 19, return art. 20, stop art. 21); who may take
+/// them is `actor`.
+public enum DossierAction: String, Codable, Sendable, CaseIterable {
+    /// Tiếp nhận an online dossier (→ Mẫu 01, appointment slip).
+    case receive
+    /// Từ chối tiếp nhận (→ Mẫu 03).
+    case refuse
+    /// Chuyển xử lý: the one-stop desk hands the received dossier to the deciding agency.
+    case startProcessing = "start-processing"
+    /// Yêu cầu bổ sung (→ Mẫu 02); the clock stops.
+    case requestSupplement = "request-supplement"
+    /// The applicant supplies what was asked; the clock restarts.
+    case supplement
+    /// Yêu cầu thực hiện nghĩa vụ tài chính.
+    case requestPayment = "request-payment"
+    /// The payment is recorded.
+    case recordPayment = "record-payment"
+    /// The leader approves the result.
+    case approve
+    /// Trả kết quả.
+    case returnResult = "return-result"
+    /// The applicant asks to withdraw.
+    case requestWithdrawal = "request-withdrawal"
+    /// Dừng xử lý (→ Mẫu 05).
+    case stop
+
+    /// Who may take the action.
+    public enum Actor: String, Sendable {
+        case oneStopOfficer = "one-stop-officer"
+        case specialist
+        case leader
+        case applicant
+    }
+
+    public var actor: Actor {
+        switch self {
+        case .receive, .refuse, .startProcessing, .returnResult, .stop, .recordPayment: .oneStopOfficer
+        case .requestSupplement, .requestPayment: .specialist
+        case .approve: .leader
+        case .supplement, .requestWithdrawal: .applicant
+        }
+    }
+
+    /// Whether the actor's agency is the receiving (one-stop) or the deciding one.
+    public var actsForReceivingAgency: Bool { actor == .oneStopOfficer }
+
+    public var label: String {
+        switch self {
+        case .receive: "Tiếp nhận"
+        case .refuse: "Từ chối tiếp nhận"
+        case .startProcessing: "Chuyển xử lý"
+        case .requestSupplement: "Yêu cầu bổ sung"
+        case .supplement: "Bổ sung hồ sơ"
+        case .requestPayment: "Yêu cầu nộp phí, lệ phí"
+        case .recordPayment: "Xác nhận đã nộp"
+        case .approve: "Phê duyệt kết quả"
+        case .returnResult: "Trả kết quả"
+        case .requestWithdrawal: "Yêu cầu rút hồ sơ"
+        case .stop: "Dừng xử lý"
+        }
+    }
+}
+
+/// The lifecycle as a table: the only place that decides whether an action is legal.
+public enum Lifecycle {
+    public static func next(from status: DossierStatus, _ action: DossierAction, resumeTo: DossierStatus? = nil) -> DossierStatus? {
+        switch (action, status) {
+        case (.receive, .submitted): .received
+        case (.refuse, .submitted): .notReceived
+        case (.startProcessing, .received): .processing
+        case (.requestSupplement, .submitted), (.requestSupplement, .received), (.requestSupplement, .processing): .supplementRequested
+        // After a supplement the dossier goes back to where the request found it.
+        case (.supplement, .supplementRequested): resumeTo ?? .processing
+        case (.requestPayment, .processing): .paymentRequested
+        case (.recordPayment, .paymentRequested): .processing
+        case (.approve, .processing): .resolved
+        case (.returnResult, .resolved): .returned
+        case (.requestWithdrawal, let s) where [.submitted, .received, .processing, .supplementRequested, .paymentRequested].contains(s): .withdrawalRequested
+        case (.stop, .withdrawalRequested): .stopped
+        default: nil
+        }
+    }
+
+    /// The actions that are legal in `status`.
+    public static func actions(in status: DossierStatus) -> [DossierAction] {
+        DossierAction.allCases.filter { next(from: status, $0) != nil }
+    }
+}
