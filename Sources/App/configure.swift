@@ -28,6 +28,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.http.server.configuration.hostname = config.host
     app.http.server.configuration.port = config.port
     app.routes.defaultMaxBodySize = "1mb"
+    app.lookupBaseURL = config.publicURL
 
     app.migrations.add(Directory.migrations + Identity.migrations + Procedures.migrations + WorkCalendar.migrations + OneStop.migrations)
 

@@ -5,13 +5,14 @@ import Vapor
 ///
 /// Built so far: the dossier with the national status codes, code allocation, the lifecycle
 /// table, hash-chained audit trail, the dossier API and the public lookup. Forms (Mẫu 01–07),
-/// the officer workspace, the citizen pages, attachments, payments, inter-agency steps,
+/// the officer workspace and citizen pages (first versions here), attachments, payments, inter-agency steps,
 /// notifications and the national sync are not built yet (issue 4).
 public enum OneStop {
     public static var migrations: [any Migration] { [CreateOneStopSchema()] }
 
     public static func routes(pages: any RoutesBuilder, api: any RoutesBuilder) throws {
         try pages.register(collection: LookupPage())
+        try pages.register(collection: DossierPages())
         try api.register(collection: DossiersAPI())
     }
 }

@@ -30,6 +30,12 @@ public enum SiteURL: Sendable, Equatable {
     case apiTokens
     case calendar
     case lookup
+    case submit(procedure: String)
+    case myDossiers
+    case dossier(code: String)
+    case dossierAction(code: String)
+    case receiptSlip(code: String)
+    case officerQueue
     case adminCalendar
     case adminCalendarYear(year: String)
     case stylesheet
@@ -63,6 +69,12 @@ public enum SiteURL: Sendable, Equatable {
         case .apiTokens: "/tai-khoan/api-token"
         case .calendar: "/lich"
         case .lookup: "/tra-cuu"
+        case .submit(let code): "/thu-tuc/\(Self.segment(code))/nop"
+        case .myDossiers: "/ho-so-cua-toi"
+        case .dossier(let code): "/ho-so/\(Self.segment(code))"
+        case .dossierAction(let code): "/ho-so/\(Self.segment(code))/thao-tac"
+        case .receiptSlip(let code): "/ho-so/\(Self.segment(code))/phieu-tiep-nhan"
+        case .officerQueue: "/can-bo/ho-so"
         case .adminCalendar: "/quan-tri/lich"
         case .adminCalendarYear(let year): "/quan-tri/lich/\(Self.segment(year))"
         case .stylesheet: "/assets/site.css"

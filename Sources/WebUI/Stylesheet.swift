@@ -69,6 +69,11 @@ public enum Stylesheet {
     table.month .holiday .solar{color:var(--brand-dark)}
     table.month .makeup{background:#e8f0fb;outline:2px solid var(--link);outline-offset:-2px}
     table.month .today{box-shadow:inset 0 0 0 3px #f0b400}
+    .center{text-align:center}
+    .timeline{padding-left:1.25rem}.timeline li{margin-bottom:.4rem}
+    form.action{margin:.5rem 0}
+    .qr svg{width:9rem;height:9rem}
+    @media print{.site-header,.site-footer,.no-print,.skip{display:none}main{padding:0}.form-print{font-family:"Times New Roman",serif;font-size:13pt}@page{size:A5;margin:12mm}}
     .token{font-family:ui-monospace,monospace;word-break:break-all;background:var(--bg);padding:.5rem}
     """
 }

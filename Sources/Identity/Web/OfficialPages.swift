@@ -39,6 +39,7 @@ struct OfficialPages: RouteCollection {
         \(try await roleList(viewer.grants, on: req.db))
         <h2>Công việc</h2>
         <ul>
+        <li><a href="\(SiteURL.officerQueue.path)">Hồ sơ cần xử lý</a></li>
         <li><a href="\(SiteURL.procedures.path)">Tra cứu thủ tục hành chính</a></li>
         <li><a href="\(SiteURL.account.path)">Tài khoản, đổi mật khẩu</a></li>
         <li><a href="\(SiteURL.apiTokens.path)">Mã truy cập API</a></li>

@@ -131,18 +131,7 @@ public enum DossierService {
             throw OneStopError.actionNotAllowed(action: action.label, status: from.label)
         }
         let ids = try await agencyIDs(dossier, on: req.db)
-        switch action.actor {
-        case .applicant:
-            guard dossier.applicantUserID == viewer.userID else { throw OneStopError.notYourDossier }
-        case .oneStopOfficer:
-            guard holds(viewer, .oneStopOfficer, in: ids.receiving) else { throw OneStopError.notYourDossier }
-        case .specialist:
-            guard holds(viewer, .specialist, in: ids.deciding) || holds(viewer, .oneStopOfficer, in: ids.receiving) && from == .submitted else {
-                throw OneStopError.notYourDossier
-            }
-        case .leader:
-            guard holds(viewer, .leader, in: ids.deciding) else { throw OneStopError.notYourDossier }
-        }
+        guard may(action, viewer, dossier, ids) else { throw OneStopError.notYourDossier }
         if [.refuse, .requestSupplement, .stop].contains(action), comment.trimmingCharacters(in: .whitespaces).isEmpty {
             throw OneStopError.invalid(["Cần ghi rõ lý do."])
         }
@@ -205,6 +194,17 @@ public enum DossierService {
         let rows = try await Agency.query(on: db).filter(\.$code ~~ [d.receivingAgency, d.decidingAgency]).all()
         let byCode = Dictionary(rows.map { ($0.code, $0.id) }, uniquingKeysWith: { a, _ in a })
         return AgencyIDs(receiving: byCode[d.receivingAgency] ?? nil, deciding: byCode[d.decidingAgency] ?? nil)
+    }
+
+    /// Whether `viewer` may take `action` on the dossier (the lifecycle decides whether it is legal now).
+    static func may(_ action: DossierAction, _ viewer: Viewer, _ d: Dossier, _ ids: AgencyIDs) -> Bool {
+        switch action.actor {
+        case .applicant: d.applicantUserID == viewer.userID
+        case .oneStopOfficer: holds(viewer, .oneStopOfficer, in: ids.receiving)
+        // The desk may also ask for a supplement when it checks an online dossier at receipt.
+        case .specialist: holds(viewer, .specialist, in: ids.deciding) || (holds(viewer, .oneStopOfficer, in: ids.receiving) && d.currentStatus == .submitted)
+        case .leader: holds(viewer, .leader, in: ids.deciding)
+        }
     }
 
     /// Roles are checked per agency; the platform admin operates the system but does not process dossiers.

@@ -119,6 +119,7 @@ struct ProcedurePages: RouteCollection {
         <h2>Căn cứ pháp lý</h2>
         <ul>\(d.legalBasis.html { "<li>\($0)</li>" })</ul>
         \(if: !d.workflow.isEmpty, HTML("<h2>Quy trình xử lý nội bộ</h2><ol>\(workflow)</ol>"))
+        \(if: d.onlineLevel != .none, HTML("<p><a class=\"button\" href=\"\(SiteURL.submit(procedure: d.code).path)\">Nộp hồ sơ trực tuyến</a></p>"))
         <p class="muted">Phiên bản \(p.version).</p>
         \(if: canEdit, HTML("<p><a class=\"button secondary\" href=\"\(SiteURL.adminProcedure(code: d.code).path)\">Sửa thủ tục</a></p>"))
         """

@@ -1,0 +1,226 @@
+import Directory
+import Fluent
+import Foundation
+import Identity
+import Kernel
+import Procedures
+import Vapor
+import WebUI
+
+/// Citizens submit and follow their dossiers; officials work through their queues and act.
+struct DossierPages: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get(SiteURL.submit(procedure: ":code").route, use: submitForm)
+        routes.post(SiteURL.submit(procedure: ":code").route, use: submit)
+        routes.get(SiteURL.myDossiers.route, use: mine)
+        routes.get(SiteURL.dossier(code: ":code").route, use: detail)
+        routes.post(SiteURL.dossierAction(code: ":code").route, use: act)
+        routes.get(SiteURL.receiptSlip(code: ":code").route, use: slip)
+        routes.grouped(RequireViewer.official).get(SiteURL.officerQueue.route, use: queue)
+    }
+
+    static func time(_ date: Date?) -> String {
+        guard let date else { return "—" }
+        let f = DateFormatter()
+        f.timeZone = TimeZone(secondsFromGMT: 7 * 3600)
+        f.dateFormat = "HH:mm dd/MM/yyyy"
+        return f.string(from: date)
+    }
+
+    static func table(_ rows: [DossierRow], showApplicant: Bool) -> HTML {
+        guard !rows.isEmpty else { return "<p role=\"status\">Không có hồ sơ.</p>" }
+        return """
+        <div class="table-wrap"><table><thead><tr><th scope="col">Mã hồ sơ</th><th scope="col">Thủ tục</th>\(if: showApplicant, HTML("<th scope=\"col\">Người nộp</th>"))<th scope="col">Trạng thái</th><th scope="col">Hạn trả</th></tr></thead>
+        <tbody>\(rows.html { r in
+            """
+            <tr><td><a href="\(SiteURL.dossier(code: r.code).path)">\(r.code)</a></td><td>\(r.procedureName)</td>\(if: showApplicant, HTML("<td>\(r.applicantName)</td>"))<td>\(r.status.label)</td><td>\(time(r.dueAt))</td></tr>
+            """
+        })</tbody></table></div>
+        """
+    }
+
+    // MARK: Citizen
+
+    @Sendable func submitForm(_ req: Request) async throws -> Response {
+        let viewer = try req.requireViewer()
+        let p = try await ProcedureQueries.procedure(code: req.pathParameter("code"), on: req.db)
+        let user = try await User.find(viewer.userID, on: req.db)
+        return try await submitPage(req, procedure: p, values: [:], applicant: .init(name: user?.fullName ?? "", identity: user?.identityNumber ?? "",
+                                                                                      phone: user?.phone ?? "", email: user?.email), agency: nil, errors: [])
+    }
+
+    func submitPage(_ req: Request, procedure p: ProcedureDTO, values: [String: String], applicant: Submission.Applicant,
+                    agency: String?, errors: [String]) async throws -> Response {
+        let d = p.definition
+        var communePicker: HTML = .empty
+        if d.receivingAgency == nil {
+            let communes = try await Agency.query(on: req.db).filter(\.$level == .commune).sort(\.$shortName).all()
+            communePicker = Components.select("Nộp tại (UBND cấp xã)", name: "agency",
+                                              options: [("", "— Chọn xã, phường —")] + communes.map { ($0.code, $0.shortName) }, selected: agency)
+        }
+        let fields = d.form.html { f -> HTML in
+            switch f.type {
+            case .file:
+                return "<p class=\"hint\"><strong>\(f.label)</strong>: nộp bản giấy khi nhận kết quả (chức năng tải tệp lên chưa có).</p>"
+            case .choice:
+                return Components.select(f.label, name: "f_\(f.key)", options: [("", "— Chọn —")] + (f.options ?? []).map { ($0, $0) }, selected: values[f.key])
+            default:
+                let type = switch f.type { case .date: "date"; case .number: "number"; default: "text" }
+                return Components.field(f.label, name: "f_\(f.key)", type: type, value: values[f.key], required: f.required,
+                                        inputmode: f.type == .cccd ? "numeric" : nil)
+            }
+        }
+        let main: HTML = """
+        <p><a href="\(SiteURL.procedure(code: d.code).path)">← \(d.name)</a></p>
+        <h1>Nộp hồ sơ trực tuyến</h1>
+        <p>\(d.name) · thời hạn \(d.processingTime.label)</p>
+        \(Components.errorSummary(errors))
+        <form method="post" action="\(SiteURL.submit(procedure: d.code).path)" class="narrow" novalidate>
+        \(Components.csrfField(req.csrfToken))
+        <fieldset><legend>Người nộp</legend>
+        \(Components.field("Họ và tên", name: "applicantName", value: applicant.name, required: true))
+        \(Components.field("Số CCCD hoặc mã số thuế", name: "applicantIdentity", value: applicant.identity, required: true, inputmode: "numeric"))
+        \(Components.field("Điện thoại", name: "applicantPhone", type: "tel", value: applicant.phone, required: true))
+        \(Components.field("Thư điện tử", name: "applicantEmail", type: "email", value: applicant.email))
+        </fieldset>
+        \(communePicker)
+        <fieldset><legend>Thông tin hồ sơ</legend>\(fields)</fieldset>
+        <button type="submit">Nộp hồ sơ</button>
+        </form>
+        """
+        return Layout.page(req, title: "Nộp hồ sơ", status: errors.isEmpty ? .ok : .unprocessableEntity, main: main)
+    }
+
+    @Sendable func submit(_ req: Request) async throws -> Response {
+        let viewer = try req.requireViewer()
+        let p = try await ProcedureQueries.procedure(code: req.pathParameter("code"), on: req.db)
+        let raw = try req.content.decode([String: String].self)
+        var values: [String: String] = [:]
+        for (k, v) in raw where k.hasPrefix("f_") { values[String(k.dropFirst(2))] = v }
+        let applicant = Submission.Applicant(name: raw["applicantName"] ?? "", identity: raw["applicantIdentity"] ?? "",
+                                             phone: raw["applicantPhone"] ?? "", email: raw["applicantEmail"])
+        let agency = raw["agency"].flatMap { $0.isEmpty ? nil : $0 }
+        do {
+            let dossier = try await DossierService.submit(
+                Submission(procedure: p.definition.code, applicant: applicant, summary: nil, form: values, agency: agency),
+                channel: .online, by: viewer, idempotencyKey: nil, on: req)
+            return req.redirect(to: SiteURL.dossier(code: dossier.code).path + "?moi=1")
+        } catch let e as OneStopError {
+            let problems: [String] = if case .invalid(let list) = e { list } else { [e.message] }
+            return try await submitPage(req, procedure: p, values: values, applicant: applicant, agency: agency, errors: problems)
+        }
+    }
+
+    @Sendable func mine(_ req: Request) async throws -> Response {
+        let viewer = try req.requireViewer()
+        let page = try await DossierQueries.mine(viewer, page: Paging(from: req), on: req.db)
+        let main: HTML = """
+        <h1>Hồ sơ của tôi</h1>
+        \(Self.table(page.items, showApplicant: false))
+        \(Components.pagination(base: .myDossiers, query: [], page: page.page, pageCount: page.pageCount, total: page.total))
+        """
+        return Layout.page(req, title: "Hồ sơ của tôi", main: main)
+    }
+
+    // MARK: Both sides
+
+    @Sendable func detail(_ req: Request) async throws -> Response {
+        let viewer = try req.requireViewer()
+        let d = try await DossierService.view(req.pathParameter("code"), by: viewer, on: req.db)
+        let dto = try await DossierDTO.make(d, on: req.db)
+        let ids = try await DossierService.agencyIDs(d, on: req.db)
+        let mine = Lifecycle.actions(in: d.currentStatus).filter { DossierService.may($0, viewer, d, ids) }
+        let actions = mine.html { a in
+            """
+            <form method="post" action="\(SiteURL.dossierAction(code: d.code).path)" class="action">
+            \(Components.csrfField(req.csrfToken))<input type="hidden" name="action" value="\(a.rawValue)">
+            \(if: [.refuse, .requestSupplement, .stop].contains(a), Components.field("Lý do", name: "comment-\(a.rawValue)", required: true))
+            <button type="submit">\(a.label)</button></form>
+            """
+        }
+        let isNew = (try? req.query.get(String.self, at: "moi")) != nil
+        let main: HTML = """
+        <h1>Hồ sơ \(d.code)</h1>
+        \(Components.facts([
+            ("Thủ tục", "\(d.procedureName)"),
+            ("Trạng thái", Components.badge(d.currentStatus.label, tone: d.currentStatus == .returned ? "ok" : "neutral")),
+            ("Người nộp", "\(d.applicantName)"),
+            ("Kênh", "\(Channel(rawValue: d.channel)?.label ?? "")"),
+            ("Nộp lúc", "\(Self.time(d.submittedAt))"),
+            ("Tiếp nhận lúc", d.receivedAt.map { "\(Self.time($0))" }),
+            ("Hẹn trả kết quả", d.dueAt.map { "\(Self.time($0))" }),
+        ]))
+        \(if: d.receivedAt != nil, HTML("<p><a href=\"\(SiteURL.receiptSlip(code: d.code).path)\">Giấy tiếp nhận hồ sơ và hẹn trả kết quả (Mẫu 01)</a></p>"))
+        \(if: !mine.isEmpty, HTML("<h2>Thao tác</h2>\(actions)"))
+        <h2>Quá trình xử lý</h2>
+        <ol class="timeline">\(dto.history.html { e in
+            "<li><strong>\(Self.time(e.at))</strong> — \(e.actor): \(DossierAction(rawValue: e.action)?.label ?? (e.action == "submit" ? "Nộp hồ sơ" : "Nhập hồ sơ tại bộ phận một cửa"))\(e.comment.isEmpty ? "" : " — \(e.comment)") → \(DossierStatus(rawValue: e.toStatus)?.label ?? "")</li>"
+        })</ol>
+        \(if: !dto.auditIntact, HTML("<p role=\"alert\" class=\"error\">Cảnh báo: nhật ký xử lý của hồ sơ đã bị thay đổi ngoài hệ thống.</p>"))
+        """
+        return Layout.page(req, title: "Hồ sơ \(d.code)", flash: isNew ? "Đã nộp hồ sơ. Mã hồ sơ: \(d.code)" : nil, main: main)
+    }
+
+    @Sendable func act(_ req: Request) async throws -> Response {
+        let viewer = try req.requireViewer()
+        let code = try req.pathParameter("code")
+        let raw = try req.content.decode([String: String].self)
+        guard let action = DossierAction(rawValue: raw["action"] ?? "") else { throw OneStopError.unknownAction(raw["action"] ?? "") }
+        _ = try await DossierService.perform(action, code: code, comment: raw["comment-\(action.rawValue)"] ?? "", by: viewer, on: req)
+        return req.redirect(to: SiteURL.dossier(code: code).path)
+    }
+
+    /// Mẫu 01: giấy tiếp nhận hồ sơ và hẹn trả kết quả, printable.
+    @Sendable func slip(_ req: Request) async throws -> Response {
+        let viewer = try req.requireViewer()
+        let d = try await DossierService.view(req.pathParameter("code"), by: viewer, on: req.db)
+        guard let receivedAt = d.receivedAt else { throw OneStopError.actionNotAllowed(action: "In giấy tiếp nhận", status: d.currentStatus.label) }
+        let agency = try await Agency.query(on: req.db).filter(\.$code == d.receivingAgency).first()
+        let lookupURL = req.application.lookupBaseURL + SiteURL.lookup.with(query: [("ma", d.code)])
+        let qr = ""  // QR-PENDING: QRCode(lookupURL).svg(...) once WebUI.QRCode lands
+        let main: HTML = """
+        <article class="form-print">
+        <p class="center"><strong>\((agency?.name ?? d.receivingAgency).uppercased())</strong></p>
+        <p class="center"><strong>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</strong><br>Độc lập - Tự do - Hạnh phúc</p>
+        <h1 class="center">GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ</h1>
+        <p class="center">Mã hồ sơ: <strong>\(d.code)</strong></p>
+        <p>Bộ phận tiếp nhận và trả kết quả: \(agency?.name ?? d.receivingAgency)</p>
+        <p>Tiếp nhận hồ sơ của: <strong>\(d.applicantName)</strong> — số giấy tờ: \(d.applicantIdentity) — điện thoại: \(d.applicantPhone)</p>
+        <p>Nội dung yêu cầu giải quyết: \(d.procedureName)</p>
+        <p>Thời gian nhận hồ sơ: \(Self.time(receivedAt))</p>
+        <p>Thời gian trả kết quả giải quyết hồ sơ: <strong>\(Self.time(d.dueAt))</strong></p>
+        <p>Đăng ký nhận kết quả tại: \(agency?.name ?? d.receivingAgency)</p>
+        <div class="qr">\(HTML(unsafeRaw: qr))<p>Tra cứu tình trạng hồ sơ: \(lookupURL)</p></div>
+        </article>
+        <p class="no-print"><a href="\(SiteURL.dossier(code: d.code).path)">← Hồ sơ \(d.code)</a></p>
+        """
+        return Layout.page(req, title: "Giấy tiếp nhận \(d.code)", main: main)
+    }
+
+    // MARK: Officials
+
+    @Sendable func queue(_ req: Request) async throws -> Response {
+        let viewer = try req.requireViewer()
+        let queue = try req.queryEnum(DossierQueries.Queue.self, "hang") ?? .toReceive
+        let page = try await DossierQueries.queue(queue, for: viewer, now: req.now, page: Paging(from: req), on: req.db)
+        let tabs = DossierQueries.Queue.allCases.html { q in
+            q == queue ? "<strong aria-current=\"page\">\(q.label)</strong>" : "<a href=\"\(SiteURL.officerQueue.with(query: [("hang", q.rawValue)]))\">\(q.label)</a>"
+        }
+        let main: HTML = """
+        <h1>Hồ sơ — \(queue.label)</h1>
+        <nav class="pager" aria-label="Hàng hồ sơ">\(tabs)</nav>
+        \(Self.table(page.items, showApplicant: true))
+        \(Components.pagination(base: .officerQueue, query: [("hang", queue.rawValue)], page: page.page, pageCount: page.pageCount, total: page.total))
+        """
+        return Layout.page(req, title: "Hồ sơ", main: main)
+    }
+}
+
+extension Application {
+    private struct LookupBaseKey: StorageKey { typealias Value = String }
+    /// Where the public lookup is reached from outside (the printed QR code points there).
+    public var lookupBaseURL: String {
+        get { storage[LookupBaseKey.self] ?? "" }
+        set { storage[LookupBaseKey.self] = newValue }
+    }
+}

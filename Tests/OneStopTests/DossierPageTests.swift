@@ -1,0 +1,58 @@
+import Fluent
+import Foundation
+import OneStop
+import Testing
+import TestSupport
+import Vapor
+
+@Suite("Dossier pages: a citizen submits, the desk receives")
+struct DossierPageTests {
+    @Test func citizenSubmitsOnlineAndTheDeskReceives() async throws {
+        try await withApp { app async throws in
+            let citizen = TestClient(app)
+            try await citizen.login("025090000001", password: "tinhso2026")
+            let form = try await citizen.get("/thu-tuc/2.001610/nop")
+            #expect(form.status == .ok)
+            #expect(form.body.contains("Nguyễn Văn An"))  // prefilled from the account
+            let fields: [(String, String)] = [
+                ("applicantName", "Nguyễn Văn An"), ("applicantIdentity", "025090000001"), ("applicantPhone", "0912345678"),
+                ("f_companyName", "DNTN An Phát"), ("f_hqAddress", "Phường Việt Trì"), ("f_charterCapital", "500000000"),
+                ("f_mainBusinessLine", "Bán lẻ"), ("f_representativeName", "Nguyễn Văn An"),
+            ]
+            let missing = try await citizen.post("/thu-tuc/2.001610/nop", form: fields)
+            #expect(missing.status == .unprocessableEntity)
+            #expect(missing.body.contains("role=\"alert\"") && missing.body.contains("Thiếu"))
+            let created = try await citizen.post("/thu-tuc/2.001610/nop", form: fields + [("f_representativeId", "025090000001")])
+            #expect(created.status == .seeOther)
+            let location = try #require(created.location)
+            let code = String(try #require(location.split(separator: "/").last?.split(separator: "?").first))
+            let page = try await citizen.get(location)
+            #expect(page.body.contains("Đã nộp hồ sơ. Mã hồ sơ: \(code)"))
+            #expect(page.body.contains("Mới đăng ký"))
+            #expect(try await citizen.get("/ho-so-cua-toi").body.contains(code))
+
+            let desk = TestClient(app)
+            try await desk.login("motcua.tinh", password: "tinhso2026")
+            let queue = try await desk.get("/can-bo/ho-so?hang=cho-tiep-nhan")
+            #expect(queue.body.contains(code))
+            let detail = try await desk.get("/ho-so/\(code)")
+            #expect(detail.body.contains("value=\"receive\""))
+            #expect(try await desk.post("/ho-so/\(code)/thao-tac", form: [("action", "receive")]).status == .seeOther)
+            let slip = try await desk.get("/ho-so/\(code)/phieu-tiep-nhan")
+            #expect(slip.status == .ok)
+            #expect(slip.body.contains("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"))
+            #expect(slip.body.contains("/tra-cuu?ma=\(code)"))
+            // Refusing needs a reason; the page says so instead of failing silently.
+            #expect(try await citizen.get("/ho-so/\(code)").body.contains("Được tiếp nhận"))
+
+            // Another citizen and a commune desk see nothing of it.
+            let stranger = TestClient(app)
+            #expect(try await stranger.post("/dang-ky", form: [("fullName", "Trần Văn Khác"), ("identityNumber", "025188001234"), ("phone", "0911111111"), ("email", ""), ("password", "khac12345"), ("passwordConfirm", "khac12345")]).status == .seeOther)
+            #expect(try await stranger.get("/ho-so/\(code)").status == .forbidden)
+            let commune = TestClient(app)
+            try await commune.login("motcua.viettri", password: "tinhso2026")
+            #expect(try await commune.get("/ho-so/\(code)").status == .forbidden)
+            #expect(!(try await commune.get("/can-bo/ho-so?hang=dang-xu-ly").body.contains(code)))
+        }
+    }
+}
