@@ -21,7 +21,7 @@ public struct QRCode: Sendable {
         }
 
         /// The two-bit indicator carried in the format information (ISO/IEC 18004 table 12).
-        public var formatBits: Int {
+        var formatBits: Int {
             switch self {
             case .low: 0b01
             case .medium: 0b00
@@ -317,18 +317,18 @@ public struct QRCode: Sendable {
     // MARK: - BCH codes for format and version information
 
     /// 15-bit format information: 2 bits level, 3 bits mask, BCH(15,5) remainder, XOR 0x5412.
-    public static func formatInformation(correction: Correction, mask: Int) -> Int {
+    static func formatInformation(correction: Correction, mask: Int) -> Int {
         let data = correction.formatBits << 3 | mask
         return (data << 10 | bchRemainder(data << 10, generator: 0x537)) ^ 0x5412
     }
 
     /// 18-bit version information: 6 bits version, BCH(18,6) remainder.
-    public static func versionInformation(version: Int) -> Int {
+    static func versionInformation(version: Int) -> Int {
         version << 12 | bchRemainder(version << 12, generator: 0x1F25)
     }
 
     /// Remainder of the polynomial `value` divided by `generator` over GF(2).
-    public static func bchRemainder(_ value: Int, generator: Int) -> Int {
+    static func bchRemainder(_ value: Int, generator: Int) -> Int {
         let degree = Int.bitWidth - generator.leadingZeroBitCount - 1
         var rem = value
         while rem != 0, Int.bitWidth - rem.leadingZeroBitCount - 1 >= degree {
@@ -443,7 +443,7 @@ public struct QRCode: Sendable {
                     let y = upward ? size - 1 - step : step
                     for x in [right, right - 1] where !reserved[y * size + x] {
                         if index < total {
-                            dark[y * size + x] = (codewords[index >> 3] >> (7 - index & 7)) & 1 == 1
+                            dark[y * size + x] = (codewords[index >> 3] >> (7 - (index & 7))) & 1 == 1
                         }
                         index += 1
                     }
