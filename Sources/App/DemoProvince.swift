@@ -5,6 +5,8 @@ import Identity
 import Procedures
 import SQLKit
 import Vapor
+import OneStop
+import WebUI
 
 /// The demo province, Phú Thọ (2025): agencies, the procedure catalog and a few accounts so a
 /// newcomer can sign in as each kind of user.
@@ -63,6 +65,49 @@ public enum DemoProvince {
             citizen.passwordHash = hash
             citizen.isActive = true
             try await citizen.create(on: db)
+        }
+        try await seedDossiers(on: app)
+    }
+
+    /// A living one-stop: business registrations at every stage, made through the same service
+    /// the pages and the API use, so each has its code, due date and audit trail.
+    static func seedDossiers(on app: Application) async throws {
+        let req = Request(application: app, on: app.eventLoopGroup.next())
+        func viewer(_ login: String) async throws -> Viewer {
+            guard let user = try await User.query(on: app.db).group(.or, { $0.filter(\.$username == login).filter(\.$identityNumber == login) }).first(),
+                  let v = try await Identity.viewer(userID: user.requireID(), on: app.db)
+            else { throw Abort(.internalServerError, reason: "demo user \(login) missing") }
+            return v
+        }
+        let citizen = try await viewer(citizenCCCD), desk = try await viewer("motcua.tinh")
+        let specialist = try await viewer("chuyenvien.taichinh"), leader = try await viewer("lanhdao.taichinh")
+        let companies = ["Doanh nghiệp tư nhân Hùng Vương", "Doanh nghiệp tư nhân Sông Lô", "Doanh nghiệp tư nhân Đền Hùng",
+                         "Doanh nghiệp tư nhân Tam Đảo", "Doanh nghiệp tư nhân Ba Vì", "Doanh nghiệp tư nhân Thanh Thủy",
+                         "Doanh nghiệp tư nhân Việt Trì Xanh", "Doanh nghiệp tư nhân Mường Hòa Bình"]
+        // How far along each one gets.
+        let paths: [[DossierAction]] = [
+            [], [.receive], [.receive, .startProcessing], [.receive, .startProcessing, .requestSupplement],
+            [.receive, .startProcessing, .approve], [.receive, .startProcessing, .approve, .returnResult], [.refuse], [.receive, .startProcessing],
+        ]
+        for (name, path) in zip(companies, paths) {
+            let submission = Submission(
+                procedure: "2.001610",
+                applicant: .init(name: "Nguyễn Văn An", identity: citizenCCCD, phone: "0912345678", email: "an.nguyen@example.vn"),
+                summary: "Đăng ký thành lập \(name)",
+                form: ["companyName": name, "hqAddress": "Phường Việt Trì, Tỉnh Phú Thọ", "charterCapital": "500000000",
+                       "mainBusinessLine": "Bán buôn, bán lẻ hàng hóa", "representativeName": "Nguyễn Văn An", "representativeId": citizenCCCD],
+                agency: nil)
+            let dossier = try await DossierService.submit(submission, channel: .online, by: citizen, idempotencyKey: nil, on: req)
+            for action in path {
+                let actor: Viewer = switch action.actor {
+                case .specialist: specialist
+                case .leader: leader
+                case .applicant: citizen
+                case .oneStopOfficer: desk
+                }
+                let comment = [.refuse, .requestSupplement].contains(action) ? "Thiếu bản sao giấy tờ pháp lý của chủ doanh nghiệp" : ""
+                _ = try await DossierService.perform(action, code: dossier.code, comment: comment, by: actor, on: req)
+            }
         }
     }
 

@@ -18,6 +18,10 @@ public struct Submission: Content, Sendable {
         public var identity: String
         public var phone: String
         public var email: String?
+
+        public init(name: String, identity: String, phone: String, email: String?) {
+            self.name = name; self.identity = identity; self.phone = phone; self.email = email
+        }
     }
     public var procedure: String
     public var applicant: Applicant
@@ -27,6 +31,10 @@ public struct Submission: Content, Sendable {
     /// The receiving agency, for procedures received by "the commune People's Committee where
     /// submitted"; ignored when the procedure names its receiving agency.
     public var agency: String?
+
+    public init(procedure: String, applicant: Applicant, summary: String?, form: [String: String], agency: String?) {
+        self.procedure = procedure; self.applicant = applicant; self.summary = summary; self.form = form; self.agency = agency
+    }
 }
 
 /// The one place dossiers are created and changed. Every change is one transaction: the dossier,
