@@ -13,6 +13,7 @@ public enum OneStop {
     public static func routes(pages: any RoutesBuilder, api: any RoutesBuilder) throws {
         try pages.register(collection: LookupPage())
         try pages.register(collection: DossierPages())
+        try pages.register(collection: DossierForms())
         try api.register(collection: DossiersAPI())
     }
 }

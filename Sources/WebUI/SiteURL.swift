@@ -34,7 +34,8 @@ public enum SiteURL: Sendable, Equatable {
     case myDossiers
     case dossier(code: String)
     case dossierAction(code: String)
-    case receiptSlip(code: String)
+    case dossierForm(code: String, number: String)
+    case dossierRegister
     case officerQueue
     case adminCalendar
     case adminCalendarYear(year: String)
@@ -73,7 +74,8 @@ public enum SiteURL: Sendable, Equatable {
         case .myDossiers: "/ho-so-cua-toi"
         case .dossier(let code): "/ho-so/\(Self.segment(code))"
         case .dossierAction(let code): "/ho-so/\(Self.segment(code))/thao-tac"
-        case .receiptSlip(let code): "/ho-so/\(Self.segment(code))/phieu-tiep-nhan"
+        case .dossierForm(let code, let number): "/ho-so/\(Self.segment(code))/mau/\(Self.segment(number))"
+        case .dossierRegister: "/can-bo/so-theo-doi.csv"
         case .officerQueue: "/can-bo/ho-so"
         case .adminCalendar: "/quan-tri/lich"
         case .adminCalendarYear(let year): "/quan-tri/lich/\(Self.segment(year))"

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import WebUI
 
@@ -216,9 +217,9 @@ struct QRCodeTests {
         var painted = Set<Int>()
         for run in d.split(separator: "z") {
             let numbers = run.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
-            try #require(numbers.count == 4 && run.hasPrefix("M"), "run \(run)")
+            try #require(numbers.count == 5 && run.hasPrefix("M") && numbers[3] == 1, "run \(run)")
             let (x, y, width) = (numbers[0] - 4, numbers[1] - 4, numbers[2])
-            #expect(numbers[3] == width)
+            #expect(numbers[4] == width)
             for i in 0..<width { #expect(painted.insert(y * qr.size + x + i).inserted, "module painted twice") }
         }
         var dark = Set<Int>()

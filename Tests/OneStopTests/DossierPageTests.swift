@@ -38,12 +38,18 @@ struct DossierPageTests {
             let detail = try await desk.get("/ho-so/\(code)")
             #expect(detail.body.contains("value=\"receive\""))
             #expect(try await desk.post("/ho-so/\(code)/thao-tac", form: [("action", "receive")]).status == .seeOther)
-            let slip = try await desk.get("/ho-so/\(code)/phieu-tiep-nhan")
+            let slip = try await desk.get("/ho-so/\(code)/mau/01")
             #expect(slip.status == .ok)
             #expect(slip.body.contains("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"))
             #expect(slip.body.contains("/tra-cuu?ma=\(code)"))
-            // Refusing needs a reason; the page says so instead of failing silently.
+            #expect(slip.body.contains("<svg") && slip.body.contains("Mã QR tra cứu hồ sơ"))
             #expect(try await citizen.get("/ho-so/\(code)").body.contains("Được tiếp nhận"))
+            #expect(try await desk.get("/ho-so/\(code)/mau/03").status == .conflict)  // never refused
+            #expect(try await desk.get("/ho-so/\(code)/mau/09").status == .notFound)
+            let register = try await desk.get("/can-bo/so-theo-doi.csv")
+            #expect(register.headers.contentType?.subType == "csv")
+            #expect(register.body.contains(code) && register.body.contains("Mã hồ sơ"))
+            #expect(try await desk.get("/can-bo/so-theo-doi.csv?from=2026-13-01").status == .badRequest)
 
             // Another citizen and a commune desk see nothing of it.
             let stranger = TestClient(app)

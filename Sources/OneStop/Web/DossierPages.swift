@@ -15,7 +15,6 @@ struct DossierPages: RouteCollection {
         routes.get(SiteURL.myDossiers.route, use: mine)
         routes.get(SiteURL.dossier(code: ":code").route, use: detail)
         routes.post(SiteURL.dossierAction(code: ":code").route, use: act)
-        routes.get(SiteURL.receiptSlip(code: ":code").route, use: slip)
         routes.grouped(RequireViewer.official).get(SiteURL.officerQueue.route, use: queue)
     }
 
@@ -150,7 +149,7 @@ struct DossierPages: RouteCollection {
             ("Tiếp nhận lúc", d.receivedAt.map { "\(Self.time($0))" }),
             ("Hẹn trả kết quả", d.dueAt.map { "\(Self.time($0))" }),
         ]))
-        \(if: d.receivedAt != nil, HTML("<p><a href=\"\(SiteURL.receiptSlip(code: d.code).path)\">Giấy tiếp nhận hồ sơ và hẹn trả kết quả (Mẫu 01)</a></p>"))
+        \(DossierForms.links(for: d, events: dto.history.map(\.action)))
         \(if: !mine.isEmpty, HTML("<h2>Thao tác</h2>\(actions)"))
         <h2>Quá trình xử lý</h2>
         <ol class="timeline">\(dto.history.html { e in
@@ -168,33 +167,6 @@ struct DossierPages: RouteCollection {
         guard let action = DossierAction(rawValue: raw["action"] ?? "") else { throw OneStopError.unknownAction(raw["action"] ?? "") }
         _ = try await DossierService.perform(action, code: code, comment: raw["comment-\(action.rawValue)"] ?? "", by: viewer, on: req)
         return req.redirect(to: SiteURL.dossier(code: code).path)
-    }
-
-    /// Mẫu 01: giấy tiếp nhận hồ sơ và hẹn trả kết quả, printable.
-    @Sendable func slip(_ req: Request) async throws -> Response {
-        let viewer = try req.requireViewer()
-        let d = try await DossierService.view(req.pathParameter("code"), by: viewer, on: req.db)
-        guard let receivedAt = d.receivedAt else { throw OneStopError.actionNotAllowed(action: "In giấy tiếp nhận", status: d.currentStatus.label) }
-        let agency = try await Agency.query(on: req.db).filter(\.$code == d.receivingAgency).first()
-        let lookupURL = req.application.lookupBaseURL + SiteURL.lookup.with(query: [("ma", d.code)])
-        let qr = ""  // QR-PENDING: QRCode(lookupURL).svg(...) once WebUI.QRCode lands
-        let main: HTML = """
-        <article class="form-print">
-        <p class="center"><strong>\((agency?.name ?? d.receivingAgency).uppercased())</strong></p>
-        <p class="center"><strong>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</strong><br>Độc lập - Tự do - Hạnh phúc</p>
-        <h1 class="center">GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ</h1>
-        <p class="center">Mã hồ sơ: <strong>\(d.code)</strong></p>
-        <p>Bộ phận tiếp nhận và trả kết quả: \(agency?.name ?? d.receivingAgency)</p>
-        <p>Tiếp nhận hồ sơ của: <strong>\(d.applicantName)</strong> — số giấy tờ: \(d.applicantIdentity) — điện thoại: \(d.applicantPhone)</p>
-        <p>Nội dung yêu cầu giải quyết: \(d.procedureName)</p>
-        <p>Thời gian nhận hồ sơ: \(Self.time(receivedAt))</p>
-        <p>Thời gian trả kết quả giải quyết hồ sơ: <strong>\(Self.time(d.dueAt))</strong></p>
-        <p>Đăng ký nhận kết quả tại: \(agency?.name ?? d.receivingAgency)</p>
-        <div class="qr">\(HTML(unsafeRaw: qr))<p>Tra cứu tình trạng hồ sơ: \(lookupURL)</p></div>
-        </article>
-        <p class="no-print"><a href="\(SiteURL.dossier(code: d.code).path)">← Hồ sơ \(d.code)</a></p>
-        """
-        return Layout.page(req, title: "Giấy tiếp nhận \(d.code)", main: main)
     }
 
     // MARK: Officials
@@ -216,11 +188,3 @@ struct DossierPages: RouteCollection {
     }
 }
 
-extension Application {
-    private struct LookupBaseKey: StorageKey { typealias Value = String }
-    /// Where the public lookup is reached from outside (the printed QR code points there).
-    public var lookupBaseURL: String {
-        get { storage[LookupBaseKey.self] ?? "" }
-        set { storage[LookupBaseKey.self] = newValue }
-    }
-}

@@ -1,0 +1,146 @@
+import Directory
+import Fluent
+import Foundation
+import Kernel
+import Vapor
+import WebUI
+
+/// The printable forms of TT 03/2025/TT-VPCP that exist so far (Mẫu 01 receipt and appointment,
+/// 02 supplement request, 03 refusal) and the register (sổ theo dõi) as CSV.
+struct DossierForms: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get(SiteURL.dossierForm(code: ":code", number: ":number").route, use: form)
+        routes.grouped(RequireViewer.official).get(SiteURL.dossierRegister.route, use: register)
+    }
+
+    enum Form: String, CaseIterable {
+        case receipt = "01", supplement = "02", refusal = "03"
+
+        var title: String {
+            switch self {
+            case .receipt: "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"
+            case .supplement: "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ"
+            case .refusal: "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ"
+            }
+        }
+
+        /// The audit action after which the form exists.
+        var action: String {
+            switch self {
+            case .receipt: "receive"
+            case .supplement: DossierAction.requestSupplement.rawValue
+            case .refusal: DossierAction.refuse.rawValue
+            }
+        }
+    }
+
+    static func links(for d: Dossier, events: [String]) -> HTML {
+        let available = Form.allCases.filter { events.contains($0.action) || ($0 == .receipt && d.receivedAt != nil) }
+        guard !available.isEmpty else { return .empty }
+        return "<ul>\(available.html { f in "<li><a href=\"\(SiteURL.dossierForm(code: d.code, number: f.rawValue).path)\">\(f.title.capitalizedFirst) (Mẫu \(f.rawValue))</a></li>" })</ul>"
+    }
+
+    @Sendable func form(_ req: Request) async throws -> Response {
+        let viewer = try req.requireViewer()
+        let d = try await DossierService.view(req.pathParameter("code"), by: viewer, on: req.db)
+        guard let form = Form(rawValue: try req.pathParameter("number")) else { throw RequestError.notFound(what: "mẫu phiếu") }
+        let event = try await DossierEvent.query(on: req.db).filter(\.$dossierID == d.requireID()).filter(\.$action == form.action)
+            .sort(\.$seq, .descending).first()
+        guard form == .receipt ? d.receivedAt != nil : event != nil else {
+            throw OneStopError.actionNotAllowed(action: "In \(form.title.lowercased())", status: d.currentStatus.label)
+        }
+        let agency = try await Agency.query(on: req.db).filter(\.$code == d.receivingAgency).first()
+        let agencyName = agency?.name ?? d.receivingAgency
+        let lookupURL = req.application.lookupBaseURL + SiteURL.lookup.with(query: [("ma", d.code)])
+        let body: HTML
+        switch form {
+        case .receipt:
+            let qr = (try? QRCode(lookupURL))?.svg(moduleSize: 3, title: "Mã QR tra cứu hồ sơ \(d.code)") ?? ""
+            body = """
+            <p>Thời gian nhận hồ sơ: \(DossierPages.time(d.receivedAt))</p>
+            <p>Thời gian trả kết quả giải quyết hồ sơ: <strong>\(DossierPages.time(d.dueAt))</strong></p>
+            <p>Đăng ký nhận kết quả tại: \(agencyName)</p>
+            <div class="qr">\(HTML(unsafeRaw: qr))<p>Tra cứu tình trạng hồ sơ: \(lookupURL)</p></div>
+            """
+        case .supplement:
+            body = """
+            <p>Hồ sơ cần bổ sung, hoàn thiện các nội dung sau:</p>
+            <p><strong>\(event?.comment ?? "")</strong></p>
+            <p>Lý do: hồ sơ chưa đầy đủ, hợp lệ theo quy định. Thời hạn giải quyết được tính lại từ khi nhận đủ hồ sơ.</p>
+            <p>Ngày yêu cầu: \(DossierPages.time(event?.at))</p>
+            """
+        case .refusal:
+            body = """
+            <p>Sau khi xem xét, đối chiếu thành phần hồ sơ, cơ quan tiếp nhận từ chối tiếp nhận hồ sơ với lý do:</p>
+            <p><strong>\(event?.comment ?? "")</strong></p>
+            <p>Ngày từ chối: \(DossierPages.time(event?.at))</p>
+            """
+        }
+        let main: HTML = """
+        <article class="form-print">
+        <p class="center"><strong>\(agencyName.uppercased())</strong></p>
+        <p class="center"><strong>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</strong><br>Độc lập - Tự do - Hạnh phúc</p>
+        <h1 class="center">\(form.title)</h1>
+        <p class="center">Mẫu \(form.rawValue) · Mã hồ sơ: <strong>\(d.code)</strong></p>
+        <p>\(agencyName) \(form == .receipt ? "tiếp nhận" : "đã nhận") hồ sơ của: <strong>\(d.applicantName)</strong> — số giấy tờ: \(d.applicantIdentity) — điện thoại: \(d.applicantPhone)</p>
+        <p>Nội dung yêu cầu giải quyết: \(d.procedureName)</p>
+        \(body)
+        </article>
+        <p class="no-print"><a href="\(SiteURL.dossier(code: d.code).path)">← Hồ sơ \(d.code)</a></p>
+        """
+        return Layout.page(req, title: "Mẫu \(form.rawValue) · \(d.code)", main: main)
+    }
+
+    /// Sổ theo dõi hồ sơ for the viewer's agencies, received in [from, to] (Vietnam dates).
+    @Sendable func register(_ req: Request) async throws -> Response {
+        let viewer = try req.requireViewer()
+        let from = try req.queryString("from").map { try Self.day($0, "from") } ?? req.now.addingTimeInterval(-30 * 86_400)
+        let to = try req.queryString("to").map { try Self.day($0, "to").addingTimeInterval(86_400) } ?? req.now.addingTimeInterval(86_400)
+        let agencyIDs = Set(viewer.grants.compactMap(\.agencyID))
+        let codes = agencyIDs.isEmpty ? [] : try await Agency.query(on: req.db).filter(\.$id ~~ agencyIDs).all().map(\.code)
+        let rows = try await Dossier.query(on: req.db)
+            .group(.or) { $0.filter(\.$receivingAgency ~~ codes).filter(\.$decidingAgency ~~ codes) }
+            .filter(\.$submittedAt >= from).filter(\.$submittedAt < to)
+            .sort(\.$submittedAt).all()
+        var csv = "STT,Mã hồ sơ,Tên thủ tục,Người nộp,Số giấy tờ,Điện thoại,Kênh,Ngày nộp,Ngày tiếp nhận,Ngày hẹn trả,Ngày có kết quả,Ngày trả,Trạng thái\r\n"
+        for (i, d) in rows.enumerated() {
+            let fields = [String(i + 1), d.code, d.procedureName, d.applicantName, d.applicantIdentity, d.applicantPhone,
+                          Channel(rawValue: d.channel)?.label ?? "", DossierPages.time(d.submittedAt), DossierPages.time(d.receivedAt),
+                          DossierPages.time(d.dueAt), DossierPages.time(d.finishedAt), DossierPages.time(d.returnedAt), d.currentStatus.label]
+            csv += fields.map(Self.csvField).joined(separator: ",") + "\r\n"
+        }
+        var headers = HTTPHeaders()
+        headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
+        headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"so-theo-doi-ho-so.csv\"")
+        // The byte-order mark makes spreadsheet programs read the Vietnamese text as UTF-8.
+        return Response(status: .ok, headers: headers, body: .init(string: "\u{FEFF}" + csv))
+    }
+
+    static func csvField(_ s: String) -> String {
+        // Quote always; a leading formula character is neutralised so a spreadsheet does not run it.
+        let safe = s.first.map { "=+-@".contains($0) } == true ? "'" + s : s
+        return "\"" + safe.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    static func day(_ text: String, _ name: String) throws -> Date {
+        let f = DateFormatter()
+        f.timeZone = TimeZone(secondsFromGMT: 7 * 3600)
+        f.dateFormat = "yyyy-MM-dd"
+        guard text.count == 10, let d = f.date(from: text) else { throw RequestError.badParameter(name: name, reason: "cần ngày dạng YYYY-MM-DD") }
+        return d
+    }
+}
+
+extension String {
+    /// "GIẤY TIẾP NHẬN" → "Giấy tiếp nhận".
+    var capitalizedFirst: String { prefix(1).uppercased() + dropFirst().lowercased() }
+}
+
+extension Application {
+    private struct LookupBaseKey: StorageKey { typealias Value = String }
+    /// Where the public lookup is reached from outside (the printed QR code points there).
+    public var lookupBaseURL: String {
+        get { storage[LookupBaseKey.self] ?? "" }
+        set { storage[LookupBaseKey.self] = newValue }
+    }
+}
