@@ -3,6 +3,7 @@ import Fluent
 import Identity
 import SQLKit
 import Vapor
+import OneStop
 
 /// Brings the database up to date without asking (safe to run in scripts and on every start).
 struct MigrateCommand: AsyncCommand {
@@ -116,6 +117,7 @@ public enum Startup {
         } else if let admin = try await User.query(on: app.db).filter(\.$username == "admin").first(), let hash = admin.passwordHash {
             demoValid = try await app.password.async(on: app.threadPool, hopTo: app.eventLoopGroup.next()).verify(DemoProvince.password, created: hash)
         }
+        OutboxDispatcher.schedule(on: app)
         print(DemoProvince.banner(url: app.config.publicURL, demoLoginsValid: demoValid))
     }
 }

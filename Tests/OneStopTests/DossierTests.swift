@@ -9,7 +9,7 @@ import WebUI
 
 @Suite("Dossiers: submission, codes, lifecycle, audit")
 struct DossierTests {
-    struct DossierBody: Decodable {
+    struct DossierBody: Decodable, Sendable {
         var code: String; var status: Int; var statusLabel: String; var dueAt: Date?; var receivedAt: Date?
         var nextActions: [String]; var auditIntact: Bool
         struct Event: Decodable { var action: String; var toStatus: Int }

@@ -181,6 +181,7 @@ public enum DossierService {
             else { throw OneStopError.conflict }
             try await AuditChain.append(dossierID: id, action: action.rawValue, from: from, to: to, actorID: viewer.userID,
                                         actorName: viewer.displayName, at: now, comment: comment, on: db)
+            try await Notifier.enqueue(action, dossier: dossier, due: newDue, comment: comment, now: now, on: db)
         }
         return try await find(code, on: req.db)
     }
