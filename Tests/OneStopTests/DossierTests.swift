@@ -117,9 +117,18 @@ struct DossierTests {
             #expect(try await leader.act(code, "approve").decode(DossierBody.self).status == 9)
             let done = try await integrator.act(code, "return-result").decode(DossierBody.self)
             #expect(done.status == 10)
-            #expect(done.nextActions.isEmpty)
+            #expect(done.nextActions == ["rate"])
             #expect(done.history.map(\.action) == ["submit", "receive", "start-processing", "request-supplement", "supplement", "approve", "return-result"])
             #expect(done.auditIntact)
+
+            // The applicant rates once, on the 3-level scale.
+            let badRating = try? await DossierService.perform(.rate, code: code, comment: "", rating: 5, by: viewer, on: req)
+            #expect(badRating == nil)
+            let rated = try await DossierService.perform(.rate, code: code, comment: "", rating: 3, by: viewer, on: req)
+            #expect(rated.rating == 3)
+            let ratedTwice = try? await DossierService.perform(.rate, code: code, comment: "", rating: 1, by: viewer, on: req)
+            #expect(ratedTwice == nil)
+            #expect(try await DossierService.find(code, on: app.db).rating == 3)
 
             // Rewriting history is detected.
             let event = try #require(try await DossierEvent.query(on: app.db).filter(\.$dossierID == dossierRow.requireID()).filter(\.$seq == 4).first())
@@ -193,11 +202,40 @@ struct DossierTests {
         #expect(Lifecycle.next(from: .returned, .requestWithdrawal) == nil)
         #expect(Lifecycle.next(from: .withdrawalRequested, .stop) == .stopped)
         for status in DossierStatus.allCases where status.isFinal {
-            #expect(Lifecycle.actions(in: status).isEmpty, "\(status) is final")
+            #expect(Lifecycle.actions(in: status).allSatisfy { $0 == .rate }, "\(status) is final")
         }
+        #expect(Lifecycle.actions(in: .returned) == [.rate])
         // Every non-final status has a way forward.
         for status in DossierStatus.allCases where !status.isFinal {
             #expect(!Lifecycle.actions(in: status).isEmpty, "\(status)")
+        }
+    }
+}
+
+@Suite("Withdrawal and stop")
+struct WithdrawalTests {
+    @Test func applicantWithdrawsAndTheDeskStops() async throws {
+        try await withApp { app async throws in
+            let citizen = TestClient(app)
+            try await citizen.login("025090000001", password: "tinhso2026")
+            let desk = TestClient(app)
+            try await desk.login("motcua.tinh", password: "tinhso2026")
+            let officer = try await DossierTests.Official(app, "motcua.tinh")
+            let code = try await officer.post("/api/v1/dossiers", DossierTests.businessRegistration()).decode(DossierTests.DossierBody.self).code
+            // Hand the dossier to the demo citizen, as if submitted from their account.
+            let row = try #require(try await Dossier.query(on: app.db).filter(\.$code == code).first())
+            row.applicantUserID = try await User.query(on: app.db).filter(\.$identityNumber == "025090000001").first()?.id
+            try await row.save(on: app.db)
+
+            #expect(try await citizen.get("/ho-so/\(code)").body.contains("value=\"request-withdrawal\""))
+            #expect(try await citizen.post("/ho-so/\(code)/thao-tac", form: [("action", "request-withdrawal")]).status == .seeOther)
+            let noReason = try await desk.post("/ho-so/\(code)/thao-tac", form: [("action", "stop")])
+            #expect(noReason.status == .unprocessableEntity)
+            #expect(try await desk.post("/ho-so/\(code)/thao-tac", form: [("action", "stop"), ("comment-stop", "Theo đơn rút hồ sơ")]).status == .seeOther)
+            let notice = try await desk.get("/ho-so/\(code)/mau/05")
+            #expect(notice.status == .ok)
+            #expect(notice.body.contains("DỪNG GIẢI QUYẾT HỒ SƠ") && notice.body.contains("Theo đơn rút hồ sơ"))
+            #expect(try await TestClient(app).get("/api/v1/lookup/\(code)").body.contains("Dừng xử lý"))
         }
     }
 }

@@ -34,6 +34,7 @@ public struct DossierDTO: Content {
     public var finishedAt: Date?
     public var returnedAt: Date?
     /// What may be done next in this status (whoever may do it).
+    public var rating: Int?
     public var nextActions: [String]
     public var history: [Event]
     public var auditIntact: Bool
@@ -47,7 +48,8 @@ public struct DossierDTO: Content {
             applicant: .init(name: d.applicantName, identity: d.applicantIdentity, phone: d.applicantPhone, email: d.applicantEmail),
             summary: d.summary, form: form, receivingAgency: d.receivingAgency, decidingAgency: d.decidingAgency,
             submittedAt: d.submittedAt, receivedAt: d.receivedAt, dueAt: d.dueAt, finishedAt: d.finishedAt, returnedAt: d.returnedAt,
-            nextActions: Lifecycle.actions(in: d.currentStatus).map(\.rawValue),
+            rating: d.rating,
+            nextActions: Lifecycle.actions(in: d.currentStatus).filter { $0 != .rate || d.rating == nil }.map(\.rawValue),
             history: events.map { Event(seq: $0.seq, action: $0.action, fromStatus: $0.fromStatus, toStatus: $0.toStatus, actor: $0.actorName, at: $0.at, comment: $0.comment) },
             auditIntact: try await DossierService.auditBreak(d, on: db) == nil)
     }
@@ -101,13 +103,18 @@ struct DossiersAPI: RouteCollection {
         return try await DossierDTO.make(d, on: req.db)
     }
 
-    struct ActionBody: Content { var comment: String? }
+    struct ActionBody: Content {
+        var comment: String?
+        /// For `rate`: 3 rất hài lòng, 2 hài lòng, 1 không hài lòng.
+        var rating: Int?
+    }
 
     @Sendable func act(_ req: Request) async throws -> DossierDTO {
         let name = try req.pathParameter("action")
         guard let action = DossierAction(rawValue: name) else { throw OneStopError.unknownAction(name) }
-        let comment = (try? req.content.decode(ActionBody.self).comment) ?? ""
-        let d = try await DossierService.perform(action, code: req.pathParameter("code"), comment: comment ?? "", by: Self.viewer(req), on: req)
+        let body = req.body.data == nil ? ActionBody() : try req.content.decode(ActionBody.self)
+        let d = try await DossierService.perform(action, code: req.pathParameter("code"), comment: body.comment ?? "",
+                                                 rating: body.rating, by: Self.viewer(req), on: req)
         return try await DossierDTO.make(d, on: req.db)
     }
 

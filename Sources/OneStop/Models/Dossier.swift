@@ -40,6 +40,8 @@ public final class Dossier: Model, @unchecked Sendable {
     @OptionalField(key: "returned_at") public var returnedAt: Date?
     @OptionalField(key: "refused_at") public var refusedAt: Date?
     @OptionalField(key: "idempotency_key") public var idempotencyKey: String?
+    /// The applicant's satisfaction: 3 rất hài lòng, 2 hài lòng, 1 không hài lòng.
+    @OptionalField(key: "rating") public var rating: Int?
     /// Bumped by every action, so two officers acting at once cannot both succeed.
     @Field(key: "revision") public var revision: Int
 
@@ -67,6 +69,29 @@ public final class DossierEvent: Model, @unchecked Sendable {
     @Field(key: "hash") public var hash: String
 
     public init() {}
+}
+
+/// Satisfaction ratings (đánh giá mức độ hài lòng).
+struct AddDossierRating: AsyncMigration {
+    var name: String { "onestop.003.rating" }
+    func prepare(on db: any Database) async throws {
+        try await db.schema(Dossier.schema).field("rating", .int).update()
+    }
+    func revert(on db: any Database) async throws {
+        try await db.schema(Dossier.schema).deleteField("rating").update()
+    }
+}
+
+/// The rating scale.
+public enum Rating: Int, CaseIterable, Sendable {
+    case unsatisfied = 1, satisfied = 2, verySatisfied = 3
+    public var label: String {
+        switch self {
+        case .unsatisfied: "Không hài lòng"
+        case .satisfied: "Hài lòng"
+        case .verySatisfied: "Rất hài lòng"
+        }
+    }
 }
 
 struct CreateOneStopSchema: AsyncMigration {

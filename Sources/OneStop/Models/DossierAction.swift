@@ -24,6 +24,8 @@ public enum DossierAction: String, Codable, Sendable, CaseIterable {
     case requestWithdrawal = "request-withdrawal"
     /// Dừng xử lý (→ Mẫu 05).
     case stop
+    /// Đánh giá mức độ hài lòng, once, after the result is returned.
+    case rate
 
     /// Who may take the action.
     public enum Actor: String, Sendable {
@@ -38,7 +40,7 @@ public enum DossierAction: String, Codable, Sendable, CaseIterable {
         case .receive, .refuse, .startProcessing, .returnResult, .stop, .recordPayment: .oneStopOfficer
         case .requestSupplement, .requestPayment: .specialist
         case .approve: .leader
-        case .supplement, .requestWithdrawal: .applicant
+        case .supplement, .requestWithdrawal, .rate: .applicant
         }
     }
 
@@ -58,6 +60,7 @@ public enum DossierAction: String, Codable, Sendable, CaseIterable {
         case .returnResult: "Trả kết quả"
         case .requestWithdrawal: "Yêu cầu rút hồ sơ"
         case .stop: "Dừng xử lý"
+        case .rate: "Đánh giá mức độ hài lòng"
         }
     }
 }
@@ -78,6 +81,7 @@ public enum Lifecycle {
         case (.returnResult, .resolved): .returned
         case (.requestWithdrawal, let s) where [.submitted, .received, .processing, .supplementRequested, .paymentRequested].contains(s): .withdrawalRequested
         case (.stop, .withdrawalRequested): .stopped
+        case (.rate, .returned): .returned
         default: nil
         }
     }

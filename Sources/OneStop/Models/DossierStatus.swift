@@ -36,7 +36,7 @@ public enum DossierStatus: Int, Codable, Sendable, CaseIterable {
         }
     }
 
-    /// No further action changes the dossier's outcome.
+    /// No further action changes the dossier's outcome (a returned dossier may still be rated).
     public var isFinal: Bool { [.notReceived, .stopped, .returned].contains(self) }
 }
 

@@ -131,8 +131,17 @@ public enum DossierService {
     }
 
     /// Takes an action on a dossier for `viewer`, if the lifecycle and the viewer's roles allow it.
-    public static func perform(_ action: DossierAction, code: String, comment: String, by viewer: Viewer, on req: Request) async throws -> Dossier {
+    public static func perform(_ action: DossierAction, code: String, comment: String, rating: Int? = nil, by viewer: Viewer,
+                               on req: Request) async throws -> Dossier {
         let dossier = try await find(code, on: req.db)
+        if action == .rate {
+            guard dossier.rating == nil else {
+                throw OneStopError.actionNotAllowed(action: action.label, status: "đã đánh giá")
+            }
+            guard rating.flatMap(Rating.init(rawValue:)) != nil else {
+                throw OneStopError.invalid(["Chọn mức độ hài lòng: 3 rất hài lòng, 2 hài lòng, 1 không hài lòng."])
+            }
+        }
         let from = dossier.currentStatus
         let resume = dossier.resumeStatus.flatMap(DossierStatus.init(rawValue:))
         guard let to = Lifecycle.next(from: from, action, resumeTo: resume) else {
@@ -175,6 +184,7 @@ public enum DossierService {
             if action == .refuse { update.set("refused_at", to: now) }
             if action == .approve { update.set("finished_at", to: now) }
             if action == .returnResult { update.set("returned_at", to: now) }
+            if action == .rate { update.set("rating", to: rating) }
             struct Row: Decodable { var revision: Int }
             guard try await update.where("id", .equal, id).where("revision", .equal, revision)
                 .returning("revision").first(decoding: Row.self) != nil

@@ -6,7 +6,7 @@ import Vapor
 import WebUI
 
 /// The printable forms of TT 03/2025/TT-VPCP that exist so far (Mẫu 01 receipt and appointment,
-/// 02 supplement request, 03 refusal) and the register (sổ theo dõi) as CSV.
+/// 02 supplement request, 03 refusal, 05 stop notice) and the register (sổ theo dõi) as CSV.
 struct DossierForms: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get(SiteURL.dossierForm(code: ":code", number: ":number").route, use: form)
@@ -14,13 +14,14 @@ struct DossierForms: RouteCollection {
     }
 
     enum Form: String, CaseIterable {
-        case receipt = "01", supplement = "02", refusal = "03"
+        case receipt = "01", supplement = "02", refusal = "03", stop = "05"
 
         var title: String {
             switch self {
             case .receipt: "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"
             case .supplement: "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ"
             case .refusal: "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ"
+            case .stop: "THÔNG BÁO VỀ VIỆC DỪNG GIẢI QUYẾT HỒ SƠ"
             }
         }
 
@@ -30,6 +31,7 @@ struct DossierForms: RouteCollection {
             case .receipt: "receive"
             case .supplement: DossierAction.requestSupplement.rawValue
             case .refusal: DossierAction.refuse.rawValue
+            case .stop: DossierAction.stop.rawValue
             }
         }
     }
@@ -68,6 +70,12 @@ struct DossierForms: RouteCollection {
             <p><strong>\(event?.comment ?? "")</strong></p>
             <p>Lý do: hồ sơ chưa đầy đủ, hợp lệ theo quy định. Thời hạn giải quyết được tính lại từ khi nhận đủ hồ sơ.</p>
             <p>Ngày yêu cầu: \(DossierPages.time(event?.at))</p>
+            """
+        case .stop:
+            body = """
+            <p>Theo đề nghị của người nộp hồ sơ, cơ quan dừng giải quyết hồ sơ với nội dung:</p>
+            <p><strong>\(event?.comment ?? "")</strong></p>
+            <p>Ngày dừng giải quyết: \(DossierPages.time(event?.at))</p>
             """
         case .refusal:
             body = """

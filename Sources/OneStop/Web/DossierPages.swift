@@ -128,12 +128,13 @@ struct DossierPages: RouteCollection {
         let d = try await DossierService.view(req.pathParameter("code"), by: viewer, on: req.db)
         let dto = try await DossierDTO.make(d, on: req.db)
         let ids = try await DossierService.agencyIDs(d, on: req.db)
-        let mine = Lifecycle.actions(in: d.currentStatus).filter { DossierService.may($0, viewer, d, ids) }
+        let mine = Lifecycle.actions(in: d.currentStatus).filter { DossierService.may($0, viewer, d, ids) && ($0 != .rate || d.rating == nil) }
         let actions = mine.html { a in
             """
             <form method="post" action="\(SiteURL.dossierAction(code: d.code).path)" class="action">
             \(Components.csrfField(req.csrfToken))<input type="hidden" name="action" value="\(a.rawValue)">
             \(if: [.refuse, .requestSupplement, .stop].contains(a), Components.field("Lý do", name: "comment-\(a.rawValue)", required: true))
+            \(if: a == .rate, HTML("<fieldset><legend>Mức độ hài lòng</legend>\(Rating.allCases.reversed().html { r in "<label><input type=\"radio\" name=\"rating\" value=\"\(r.rawValue)\" required> \(r.label)</label> " })</fieldset>"))
             <button type="submit">\(a.label)</button></form>
             """
         }
@@ -148,6 +149,7 @@ struct DossierPages: RouteCollection {
             ("Nộp lúc", "\(Self.time(d.submittedAt))"),
             ("Tiếp nhận lúc", d.receivedAt.map { "\(Self.time($0))" }),
             ("Hẹn trả kết quả", d.dueAt.map { "\(Self.time($0))" }),
+            ("Đánh giá", d.rating.flatMap(Rating.init(rawValue:)).map { "\($0.label)" }),
         ]))
         \(DossierForms.links(for: d, events: dto.history.map(\.action)))
         \(if: !mine.isEmpty, HTML("<h2>Thao tác</h2>\(actions)"))
@@ -165,7 +167,8 @@ struct DossierPages: RouteCollection {
         let code = try req.pathParameter("code")
         let raw = try req.content.decode([String: String].self)
         guard let action = DossierAction(rawValue: raw["action"] ?? "") else { throw OneStopError.unknownAction(raw["action"] ?? "") }
-        _ = try await DossierService.perform(action, code: code, comment: raw["comment-\(action.rawValue)"] ?? "", by: viewer, on: req)
+        _ = try await DossierService.perform(action, code: code, comment: raw["comment-\(action.rawValue)"] ?? "",
+                                             rating: raw["rating"].flatMap { Int($0) }, by: viewer, on: req)
         return req.redirect(to: SiteURL.dossier(code: code).path)
     }
 
