@@ -60,6 +60,7 @@ let package = Package(
         // Benchmarks (bench/run): release builds that print rates and ratios against a baseline.
         .executableTarget(name: "calendar-bench", dependencies: ["VNCalendar"], path: "bench/Sources/calendar-bench", swiftSettings: swiftSettings),
         .executableTarget(name: "catalog-bench", dependencies: ["App"], path: "bench/Sources/catalog-bench", swiftSettings: swiftSettings),
+        .executableTarget(name: "onestop-bench", dependencies: ["App"], path: "bench/Sources/onestop-bench", swiftSettings: swiftSettings),
 
         .target(
             name: "TestSupport",
