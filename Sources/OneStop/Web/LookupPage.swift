@@ -17,7 +17,7 @@ struct LookupPage: RouteCollection {
         if let code {
             do {
                 let d = try await DossierService.find(code.uppercased(), on: req.db)
-                let due = d.dueAt.map { Self.format($0) }
+                let due = d.dueAt.map { DossierPages.time($0) }
                 result = Components.facts([
                     ("Mã hồ sơ", "\(d.code)"),
                     ("Thủ tục", "\(d.procedureName)"),
@@ -38,12 +38,5 @@ struct LookupPage: RouteCollection {
         \(result)
         """
         return Layout.page(req, title: "Tra cứu hồ sơ", status: status, main: main)
-    }
-
-    static func format(_ date: Date) -> String {
-        let f = DateFormatter()
-        f.timeZone = TimeZone(secondsFromGMT: 7 * 3600)
-        f.dateFormat = "HH:mm 'ngày' dd/MM/yyyy"
-        return f.string(from: date)
     }
 }
