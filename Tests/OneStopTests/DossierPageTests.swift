@@ -35,6 +35,11 @@ struct DossierPageTests {
             try await desk.login("motcua.tinh", password: "tinhso2026")
             let queue = try await desk.get("/can-bo/ho-so?hang=cho-tiep-nhan")
             #expect(queue.body.contains(code))
+            let found = try await desk.get("/can-bo/ho-so?q=\(code.suffix(11))")
+            let link = "href=\"/ho-so/\(code)\""
+            #expect(found.body.contains(link))
+            #expect(try await desk.get("/can-bo/ho-so?q=025090000001").body.contains(link))
+            #expect(!(try await desk.get("/can-bo/ho-so?q=999999999999").body.contains(link)))
             let detail = try await desk.get("/ho-so/\(code)")
             #expect(detail.body.contains("value=\"receive\""))
             #expect(try await desk.post("/ho-so/\(code)/thao-tac", form: [("action", "receive")]).status == .seeOther)
@@ -59,6 +64,7 @@ struct DossierPageTests {
             try await commune.login("motcua.viettri", password: "tinhso2026")
             #expect(try await commune.get("/ho-so/\(code)").status == .forbidden)
             #expect(!(try await commune.get("/can-bo/ho-so?hang=dang-xu-ly").body.contains(code)))
+            #expect(!(try await commune.get("/can-bo/ho-so?q=\(code)").body.contains("href=\"/ho-so/\(code)\"")))
         }
     }
 }

@@ -40,13 +40,31 @@ public enum DossierQueries {
 
     /// Dossiers of the agencies where the viewer holds a role: received by their desk or decided
     /// by their agency.
-    public static func queue(_ queue: Queue, for viewer: Viewer, now: Date, page: Paging, on db: any Database) async throws -> Paged<DossierRow> {
+    /// Dossiers of the viewer's agencies whose code, applicant's CCCD/tax code or procedure code
+    /// contains `text` (any status).
+    public static func search(_ text: String, for viewer: Viewer, page: Paging, on db: any Database) async throws -> Paged<DossierRow> {
+        let query = try await scoped(viewer, on: db)
+        let needle = text.trimmingCharacters(in: .whitespaces).uppercased().filter { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" }
+        guard !needle.isEmpty else { return Paged(items: [], request: page, total: 0) }
+        query.group(.or) { or in
+            or.filter(\.$code, .custom("LIKE"), "%\(needle)%")
+            or.filter(\.$applicantIdentity, .custom("LIKE"), "%\(needle)%")
+            or.filter(\.$procedureCode == needle)
+        }
+        return try await paged(query.sort(\.$submittedAt, .descending), page: page)
+    }
+
+    static func scoped(_ viewer: Viewer, on db: any Database) async throws -> QueryBuilder<Dossier> {
         let agencyIDs = Set(viewer.grants.compactMap(\.agencyID))
         let codes = agencyIDs.isEmpty ? [] : try await Agency.query(on: db).filter(\.$id ~~ agencyIDs).all().map(\.code)
-        let query = Dossier.query(on: db).group(.or) { or in
+        return Dossier.query(on: db).group(.or) { or in
             or.filter(\.$receivingAgency ~~ codes)
             or.filter(\.$decidingAgency ~~ codes)
         }
+    }
+
+    public static func queue(_ queue: Queue, for viewer: Viewer, now: Date, page: Paging, on db: any Database) async throws -> Paged<DossierRow> {
+        let query = try await scoped(viewer, on: db)
         switch queue {
         case .toReceive: query.filter(\.$status == DossierStatus.submitted.rawValue)
         case .inProgress: query.filter(\.$status ~~ running)

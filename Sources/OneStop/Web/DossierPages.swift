@@ -177,15 +177,25 @@ struct DossierPages: RouteCollection {
     @Sendable func queue(_ req: Request) async throws -> Response {
         let viewer = try req.requireViewer()
         let queue = try req.queryEnum(DossierQueries.Queue.self, "hang") ?? .toReceive
-        let page = try await DossierQueries.queue(queue, for: viewer, now: req.now, page: Paging(from: req), on: req.db)
+        let q = try req.queryString("q", maxLength: 60)
+        let page = if let q {
+            try await DossierQueries.search(q, for: viewer, page: Paging(from: req), on: req.db)
+        } else {
+            try await DossierQueries.queue(queue, for: viewer, now: req.now, page: Paging(from: req), on: req.db)
+        }
         let tabs = DossierQueries.Queue.allCases.html { q in
             q == queue ? "<strong aria-current=\"page\">\(q.label)</strong>" : "<a href=\"\(SiteURL.officerQueue.with(query: [("hang", q.rawValue)]))\">\(q.label)</a>"
         }
         let main: HTML = """
-        <h1>Hồ sơ — \(queue.label)</h1>
+        <h1>Hồ sơ — \(q.map { "tìm “\($0)”" } ?? queue.label)</h1>
+        <form method="get" action="\(SiteURL.officerQueue.path)" role="search" class="search-row">
+        <label class="visually-hidden" for="q">Tìm theo mã hồ sơ, số CCCD/mã số thuế hoặc mã thủ tục</label>
+        <input id="q" name="q" type="search" value="\(q ?? "")" placeholder="Mã hồ sơ, số CCCD, mã thủ tục">
+        <button type="submit">Tìm</button>
+        </form>
         <nav class="pager" aria-label="Hàng hồ sơ">\(tabs)</nav>
         \(Self.table(page.items, showApplicant: true))
-        \(Components.pagination(base: .officerQueue, query: [("hang", queue.rawValue)], page: page.page, pageCount: page.pageCount, total: page.total))
+        \(Components.pagination(base: .officerQueue, query: [("hang", q == nil ? queue.rawValue : nil), ("q", q)], page: page.page, pageCount: page.pageCount, total: page.total))
         """
         return Layout.page(req, title: "Hồ sơ", main: main)
     }
