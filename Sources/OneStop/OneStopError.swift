@@ -10,10 +10,13 @@ public enum OneStopError: DomainError {
     case conflict
     case invalid([String])
     case internalState(String)
+    case attachmentNotFound
+    case fileRejected(String)
 
     public var status: HTTPResponseStatus {
         switch self {
-        case .dossierNotFound, .procedureUnavailable: .notFound
+        case .dossierNotFound, .procedureUnavailable, .attachmentNotFound: .notFound
+        case .fileRejected: .unprocessableEntity
         case .actionNotAllowed, .conflict: .conflict
         case .notYourDossier: .forbidden
         case .unknownAction: .badRequest
@@ -32,6 +35,8 @@ public enum OneStopError: DomainError {
         case .conflict: "onestop.conflict"
         case .invalid: "onestop.invalid"
         case .internalState: "onestop.internal"
+        case .attachmentNotFound: "onestop.attachment-not-found"
+        case .fileRejected: "onestop.file-rejected"
         }
     }
 
@@ -45,6 +50,8 @@ public enum OneStopError: DomainError {
         case .conflict: "Hồ sơ vừa được người khác cập nhật. Vui lòng tải lại và thử lại."
         case .invalid(let problems): "Hồ sơ chưa hợp lệ: " + problems.joined(separator: " ")
         case .internalState: "Hệ thống gặp sự cố. Vui lòng thử lại sau."
+        case .attachmentNotFound: "Không tìm thấy tệp đính kèm."
+        case .fileRejected(let reason): reason
         }
     }
 }

@@ -36,6 +36,8 @@ public enum SiteURL: Sendable, Equatable {
     case dossierAction(code: String)
     case dossierForm(code: String, number: String)
     case dossierRegister
+    case dossierFiles(code: String)
+    case dossierFile(code: String, id: String)
     case officerQueue
     case adminCalendar
     case adminCalendarYear(year: String)
@@ -76,6 +78,8 @@ public enum SiteURL: Sendable, Equatable {
         case .dossierAction(let code): "/ho-so/\(Self.segment(code))/thao-tac"
         case .dossierForm(let code, let number): "/ho-so/\(Self.segment(code))/mau/\(Self.segment(number))"
         case .dossierRegister: "/can-bo/so-theo-doi.csv"
+        case .dossierFiles(let code): "/ho-so/\(Self.segment(code))/tep"
+        case .dossierFile(let code, let id): "/ho-so/\(Self.segment(code))/tep/\(Self.segment(id))"
         case .officerQueue: "/can-bo/ho-so"
         case .adminCalendar: "/quan-tri/lich"
         case .adminCalendarYear(let year): "/quan-tri/lich/\(Self.segment(year))"

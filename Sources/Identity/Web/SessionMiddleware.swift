@@ -49,7 +49,9 @@ struct CSRFMiddleware: AsyncMiddleware {
         let token = existing.count >= 32 ? existing : SecureToken.generate()
         req.csrfToken = token
         if ![.GET, .HEAD, .OPTIONS].contains(req.method) {
-            _ = try await req.body.collect(max: req.application.routes.defaultMaxBodySize.value).get()
+            // File uploads are the one kind of form allowed past the default limit.
+            let max = req.headers.contentType?.type == "multipart" ? 12 * 1024 * 1024 : req.application.routes.defaultMaxBodySize.value
+            _ = try await req.body.collect(max: max).get()
             let sent = req.headers.first(name: "X-CSRF-Token") ?? (try? req.content.get(String.self, at: "_csrf")) ?? ""
             guard !existing.isEmpty, SecureToken.constantTimeEqual(sent, existing) else { throw RequestError.csrf }
         }

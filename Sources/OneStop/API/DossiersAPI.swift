@@ -72,6 +72,8 @@ struct DossiersAPI: RouteCollection {
         let write = routes.grouped(RequireScope(.dossiersWrite))
         write.post("dossiers", use: create)
         write.post("dossiers", ":code", "actions", ":action", use: act)
+        write.on(.POST, "dossiers", ":code", "attachments", body: .collect(maxSize: "11mb"), use: attach)
+        read.get("dossiers", ":code", "attachments", ":id", use: download)
     }
 
     static func viewer(_ req: Request) async throws -> Viewer {
@@ -116,6 +118,25 @@ struct DossiersAPI: RouteCollection {
         let d = try await DossierService.perform(action, code: req.pathParameter("code"), comment: body.comment ?? "",
                                                  rating: body.rating, by: Self.viewer(req), on: req)
         return try await DossierDTO.make(d, on: req.db)
+    }
+
+    struct AttachmentDTO: Content { var id: UUID; var fileName: String; var kind: String; var size: Int; var document: String; var sha256: String }
+
+    /// The body is the file itself; `document` and `name` come in the query string.
+    @Sendable func attach(_ req: Request) async throws -> Response {
+        guard let document = try req.queryString("document", maxLength: 300) else {
+            throw RequestError.badParameter(name: "document", reason: "cần tên giấy tờ")
+        }
+        let data = req.body.data.map { Data(buffer: $0) } ?? Data()
+        let a = try await Attachments.add(code: req.pathParameter("code"), data: data, fileName: try req.queryString("name", maxLength: 200) ?? "tep",
+                                          document: document, by: Self.viewer(req), on: req)
+        return try await AttachmentDTO(id: a.requireID(), fileName: a.fileName, kind: a.kind, size: a.size, document: a.document, sha256: a.sha256)
+            .encodeResponse(status: .created, for: req)
+    }
+
+    @Sendable func download(_ req: Request) async throws -> Response {
+        guard let id = UUID(uuidString: try req.pathParameter("id")) else { throw OneStopError.attachmentNotFound }
+        return try await Attachments.download(code: req.pathParameter("code"), id: id, by: Self.viewer(req), on: req)
     }
 
     @Sendable func lookup(_ req: Request) async throws -> LookupDTO {

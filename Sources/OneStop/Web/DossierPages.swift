@@ -15,6 +15,8 @@ struct DossierPages: RouteCollection {
         routes.get(SiteURL.myDossiers.route, use: mine)
         routes.get(SiteURL.dossier(code: ":code").route, use: detail)
         routes.post(SiteURL.dossierAction(code: ":code").route, use: act)
+        routes.on(.POST, SiteURL.dossierFiles(code: ":code").route, body: .collect(maxSize: "12mb"), use: upload)
+        routes.get(SiteURL.dossierFile(code: ":code", id: ":id").route, use: file)
         routes.grouped(RequireViewer.official).get(SiteURL.officerQueue.route, use: queue)
     }
 
@@ -153,6 +155,7 @@ struct DossierPages: RouteCollection {
         ]))
         \(DossierForms.links(for: d, events: dto.history.map(\.action)))
         \(if: !mine.isEmpty, HTML("<h2>Thao tác</h2>\(actions)"))
+        \(try await Self.files(req, dossier: d))
         <h2>Quá trình xử lý</h2>
         <ol class="timeline">\(dto.history.html { e in
             "<li><strong>\(Self.time(e.at))</strong> — \(e.actor): \(DossierAction(rawValue: e.action)?.label ?? (e.action == "submit" ? "Nộp hồ sơ" : "Nhập hồ sơ tại bộ phận một cửa"))\(e.comment.isEmpty ? "" : " — \(e.comment)") → \(DossierStatus(rawValue: e.toStatus)?.label ?? "")</li>"
@@ -160,6 +163,45 @@ struct DossierPages: RouteCollection {
         \(if: !dto.auditIntact, HTML("<p role=\"alert\" class=\"error\">Cảnh báo: nhật ký xử lý của hồ sơ đã bị thay đổi ngoài hệ thống.</p>"))
         """
         return Layout.page(req, title: "Hồ sơ \(d.code)", flash: isNew ? "Đã nộp hồ sơ. Mã hồ sơ: \(d.code)" : nil, main: main)
+    }
+
+    static func files(_ req: Request, dossier d: Dossier) async throws -> HTML {
+        let files = try await Attachments.list(d, on: req.db)
+        let canAdd = ![.notReceived, .stopped].contains(d.currentStatus)
+        let documents = try await ProcedureQueries.procedure(code: d.procedureCode, version: d.procedureVersion, on: req.db).definition
+        let options = documents.documents.map(\.name) + documents.form.filter { $0.type == .file }.map(\.label) + ["Giấy tờ khác"]
+        return """
+        <h2>Tệp đính kèm</h2>
+        \(files.isEmpty ? "<p>Chưa có tệp.</p>" : "<ul>\(files.html { f in "<li>\(f.document): <a href=\"\(SiteURL.dossierFile(code: d.code, id: f.id!.uuidString).path)\">\(f.fileName)</a> (\(f.size / 1024 + 1) KB)</li>" })</ul>")
+        \(if: canAdd, HTML("""
+        <form method="post" action="\(SiteURL.dossierFiles(code: d.code).path)" enctype="multipart/form-data" class="narrow">
+        \(Components.csrfField(req.csrfToken))
+        \(Components.select("Giấy tờ", name: "document", options: options.map { ($0, $0) }, selected: nil))
+        <div class="field"><label for="file">Tệp (PDF, JPEG, PNG, DOCX, XLSX; tối đa 10 MB)</label><input id="file" name="file" type="file" required accept=".pdf,.jpg,.jpeg,.png,.docx,.xlsx"></div>
+        <button type="submit" class="secondary">Tải tệp lên</button>
+        </form>
+        """))
+        """
+    }
+
+    struct UploadForm: Content {
+        var document: String?
+        var file: File?
+    }
+
+    @Sendable func upload(_ req: Request) async throws -> Response {
+        let viewer = try req.requireViewer()
+        let code = try req.pathParameter("code")
+        let form = try req.content.decode(UploadForm.self)
+        guard let file = form.file else { throw OneStopError.fileRejected("Chưa chọn tệp.") }
+        _ = try await Attachments.add(code: code, data: Data(buffer: file.data), fileName: file.filename, document: form.document ?? "",
+                                      by: viewer, on: req)
+        return req.redirect(to: SiteURL.dossier(code: code).path)
+    }
+
+    @Sendable func file(_ req: Request) async throws -> Response {
+        guard let id = UUID(uuidString: try req.pathParameter("id")) else { throw OneStopError.attachmentNotFound }
+        return try await Attachments.download(code: req.pathParameter("code"), id: id, by: req.requireViewer(), on: req)
     }
 
     @Sendable func act(_ req: Request) async throws -> Response {

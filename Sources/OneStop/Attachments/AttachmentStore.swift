@@ -1,0 +1,101 @@
+import Foundation
+import Kernel
+import Vapor
+
+/// Where attachment bytes live, addressed by their SHA-256: the same file uploaded twice is stored
+/// once, and a stored file cannot be changed without its address changing.
+public protocol AttachmentStore: Sendable {
+    func put(_ data: Data) throws -> String
+    func get(_ sha256: String) throws -> Data
+}
+
+/// Files under `<data dir>/attachments/ab/abcdef…`, written to a temporary name and renamed, so
+/// a crash never leaves half a file under a real address.
+public struct FileAttachmentStore: AttachmentStore {
+    let root: URL
+
+    public init(directory: String) {
+        root = URL(fileURLWithPath: directory).appendingPathComponent("attachments", isDirectory: true)
+    }
+
+    func url(_ sha: String) -> URL {
+        root.appendingPathComponent(String(sha.prefix(2)), isDirectory: true).appendingPathComponent(sha)
+    }
+
+    public func put(_ data: Data) throws -> String {
+        let sha = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        let target = url(sha)
+        if FileManager.default.fileExists(atPath: target.path) { return sha }
+        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let temp = target.deletingLastPathComponent().appendingPathComponent(".\(sha).\(UUID().uuidString)")
+        try data.write(to: temp)
+        let handle = try FileHandle(forWritingTo: temp)
+        try handle.synchronize()  // on disk before the database says it exists
+        try handle.close()
+        do {
+            try FileManager.default.moveItem(at: temp, to: target)
+        } catch where FileManager.default.fileExists(atPath: target.path) {
+            try? FileManager.default.removeItem(at: temp)  // a concurrent upload of the same bytes won
+        }
+        return sha
+    }
+
+    public func get(_ sha256: String) throws -> Data {
+        guard sha256.count == 64, sha256.allSatisfy({ $0.isHexDigit }) else { throw OneStopError.attachmentNotFound }
+        return try Data(contentsOf: url(sha256))
+    }
+}
+
+/// The kinds of file a dossier accepts, recognised by their content rather than their name.
+public enum AttachmentKind: String, CaseIterable, Sendable {
+    case pdf, jpeg, png, docx, xlsx
+
+    public var mediaType: HTTPMediaType {
+        switch self {
+        case .pdf: HTTPMediaType(type: "application", subType: "pdf")
+        case .jpeg: .jpeg
+        case .png: .png
+        case .docx: HTTPMediaType(type: "application", subType: "vnd.openxmlformats-officedocument.wordprocessingml.document")
+        case .xlsx: HTTPMediaType(type: "application", subType: "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        }
+    }
+
+    public static func detect(_ data: Data) -> AttachmentKind? {
+        let head = [UInt8](data.prefix(8))
+        if head.starts(with: Array("%PDF-".utf8)) { return .pdf }
+        if head.starts(with: [0xFF, 0xD8, 0xFF]) { return .jpeg }
+        if head.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return .png }
+        if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
+            // Office files are ZIP archives; the part names tell a document from a workbook.
+            if data.range(of: Data("word/".utf8)) != nil { return .docx }
+            if data.range(of: Data("xl/".utf8)) != nil { return .xlsx }
+        }
+        return nil
+    }
+}
+
+/// Size limits per file and per dossier.
+public enum AttachmentLimits {
+    public static let perFile = 10 * 1024 * 1024
+    public static let perDossier = 50 * 1024 * 1024
+}
+
+extension Application {
+    private struct StoreKey: StorageKey { typealias Value = any AttachmentStore }
+    public var attachmentStore: any AttachmentStore {
+        get { storage[StoreKey.self] ?? FileAttachmentStore(directory: NSTemporaryDirectory()) }
+        set { storage[StoreKey.self] = newValue }
+    }
+}
+
+/// A file name safe to show and to put in a Content-Disposition header.
+enum FileName {
+    static func sanitised(_ raw: String, kind: AttachmentKind) -> String {
+        let base = (raw as NSString).lastPathComponent
+        let cleaned = String(base.unicodeScalars.filter { !CharacterSet.controlCharacters.contains($0) && !"\"\\/:*?<>|".unicodeScalars.contains($0) })
+            .trimmingCharacters(in: .whitespaces)
+        let stem = cleaned.isEmpty ? "tep" : String(cleaned.prefix(120))
+        return stem.lowercased().hasSuffix(".\(kind.rawValue == "jpeg" ? "jpg" : kind.rawValue)") || stem.lowercased().hasSuffix(".\(kind.rawValue)")
+            ? stem : "\(stem).\(kind.rawValue == "jpeg" ? "jpg" : kind.rawValue)"
+    }
+}
