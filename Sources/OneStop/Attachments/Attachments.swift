@@ -20,7 +20,8 @@ public enum Attachments {
         let documentName = document.trimmingCharacters(in: .whitespaces)
         guard !documentName.isEmpty, documentName.count <= 300 else { throw OneStopError.fileRejected("Cần ghi tệp thuộc giấy tờ nào.") }
         let dossierID = try dossier.requireID()
-        let used = try await DossierAttachment.query(on: req.db).filter(\.$dossierID == dossierID).sum(\.$size) ?? 0
+        // Summed here: SQL SUM of a BIGINT is NUMERIC on PostgreSQL, and a dossier has few files.
+        let used = try await DossierAttachment.query(on: req.db).filter(\.$dossierID == dossierID).all(\.$size).reduce(0, +)
         guard used + data.count <= AttachmentLimits.perDossier else {
             throw OneStopError.fileRejected("Tổng dung lượng tệp của hồ sơ vượt quá \(AttachmentLimits.perDossier / 1_048_576) MB.")
         }
