@@ -8,7 +8,7 @@ import Vapor
 /// the officer workspace and citizen pages (first versions here), attachments, payments, inter-agency steps,
 /// notifications and the national sync are not built yet (issue 4).
 public enum OneStop {
-    public static var migrations: [any Migration] { [CreateOneStopSchema(), CreateOutbox(), AddDossierRating(), CreateAttachments()] }
+    public static var migrations: [any Migration] { [CreateOneStopSchema(), CreateOutbox(), AddDossierRating(), CreateAttachments(), AddApology()] }
 
     public static func routes(pages: any RoutesBuilder, api: any RoutesBuilder) throws {
         try pages.register(collection: LookupPage())

@@ -239,3 +239,30 @@ struct WithdrawalTests {
         }
     }
 }
+
+@Suite("Apology and new appointment")
+struct ApologyTests {
+    @Test func theDeskApologisesOnceWithALaterDate() async throws {
+        try await withApp { app async throws in
+            let officer = try await DossierTests.Official(app, "motcua.tinh")
+            let code = try await officer.post("/api/v1/dossiers", DossierTests.businessRegistration(channel: 1)).decode(DossierTests.DossierBody.self).code
+            let desk = TestClient(app)
+            try await desk.login("motcua.tinh", password: "tinhso2026")
+            #expect(try await desk.get("/ho-so/\(code)").body.contains("value=\"apologize\""))
+            let before = try #require(try await DossierService.find(code, on: app.db).dueAt)
+            let early = try await desk.post("/ho-so/\(code)/thao-tac", form: [("action", "apologize"), ("comment-apologize", "Chờ xác minh"), ("newDue", "2020-01-01")])
+            #expect(early.status == .unprocessableEntity)
+            let ok = try await desk.post("/ho-so/\(code)/thao-tac", form: [("action", "apologize"), ("comment-apologize", "Chờ xác minh thông tin"), ("newDue", "2027-01-15")])
+            #expect(ok.status == .seeOther)
+            let after = try await DossierService.find(code, on: app.db)
+            #expect(after.originalDueAt == before)
+            #expect(try #require(after.dueAt) > before)
+            let form = try await desk.get("/ho-so/\(code)/mau/04")
+            #expect(form.body.contains("PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ") && form.body.contains("15/01/2027"))
+            // At most once.
+            let twice = try await desk.post("/ho-so/\(code)/thao-tac", form: [("action", "apologize"), ("comment-apologize", "Lần nữa"), ("newDue", "2027-02-15")])
+            #expect(twice.status == .conflict)
+            #expect(!(try await desk.get("/ho-so/\(code)").body.contains("value=\"apologize\"")))
+        }
+    }
+}

@@ -42,6 +42,8 @@ public final class Dossier: Model, @unchecked Sendable {
     @OptionalField(key: "idempotency_key") public var idempotencyKey: String?
     /// The applicant's satisfaction: 3 rất hài lòng, 2 hài lòng, 1 không hài lòng.
     @OptionalField(key: "rating") public var rating: Int?
+    /// The due date before the apology; set once (Mẫu 04 is issued at most once).
+    @OptionalField(key: "original_due_at") public var originalDueAt: Date?
     /// Bumped by every action, so two officers acting at once cannot both succeed.
     @Field(key: "revision") public var revision: Int
 
@@ -79,6 +81,17 @@ struct AddDossierRating: AsyncMigration {
     }
     func revert(on db: any Database) async throws {
         try await db.schema(Dossier.schema).deleteField("rating").update()
+    }
+}
+
+/// Apologies and new appointments (Mẫu 04).
+struct AddApology: AsyncMigration {
+    var name: String { "onestop.005.apology" }
+    func prepare(on db: any Database) async throws {
+        try await db.schema(Dossier.schema).field("original_due_at", .datetime).update()
+    }
+    func revert(on db: any Database) async throws {
+        try await db.schema(Dossier.schema).deleteField("original_due_at").update()
     }
 }
 

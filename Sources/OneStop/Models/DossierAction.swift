@@ -26,6 +26,8 @@ public enum DossierAction: String, Codable, Sendable, CaseIterable {
     case stop
     /// Đánh giá mức độ hài lòng, once, after the result is returned.
     case rate
+    /// Xin lỗi và hẹn lại ngày trả kết quả (→ Mẫu 04), at most once, when the dossier will be late.
+    case apologize
 
     /// Who may take the action.
     public enum Actor: String, Sendable {
@@ -37,7 +39,7 @@ public enum DossierAction: String, Codable, Sendable, CaseIterable {
 
     public var actor: Actor {
         switch self {
-        case .receive, .refuse, .startProcessing, .returnResult, .stop, .recordPayment: .oneStopOfficer
+        case .receive, .refuse, .startProcessing, .returnResult, .stop, .recordPayment, .apologize: .oneStopOfficer
         case .requestSupplement, .requestPayment: .specialist
         case .approve: .leader
         case .supplement, .requestWithdrawal, .rate: .applicant
@@ -61,6 +63,7 @@ public enum DossierAction: String, Codable, Sendable, CaseIterable {
         case .requestWithdrawal: "Yêu cầu rút hồ sơ"
         case .stop: "Dừng xử lý"
         case .rate: "Đánh giá mức độ hài lòng"
+        case .apologize: "Xin lỗi, hẹn lại ngày trả"
         }
     }
 }
@@ -82,6 +85,7 @@ public enum Lifecycle {
         case (.requestWithdrawal, let s) where [.submitted, .received, .processing, .supplementRequested, .paymentRequested].contains(s): .withdrawalRequested
         case (.stop, .withdrawalRequested): .stopped
         case (.rate, .returned): .returned
+        case (.apologize, let s) where [.received, .processing, .paymentRequested].contains(s): s
         default: nil
         }
     }

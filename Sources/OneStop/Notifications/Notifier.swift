@@ -47,6 +47,9 @@ enum Notifier {
             return [("Hồ sơ \(code) cần bổ sung", "Hồ sơ \(code) cần bổ sung: \(comment). Thời hạn được tính lại khi nhận đủ hồ sơ.")]
         case .refuse:
             return [("Hồ sơ \(code) không được tiếp nhận", "Hồ sơ \(code) không được tiếp nhận. Lý do: \(comment).")]
+        case .apologize:
+            return [("Hồ sơ \(code) được hẹn lại ngày trả kết quả",
+                     "Cơ quan xin lỗi vì hồ sơ \(code) chưa giải quyết đúng hạn. Lý do: \(comment). Hẹn trả kết quả mới: \(DossierPages.time(due)).")]
         case .approve:
             return [("Hồ sơ \(code) đã có kết quả", "Hồ sơ \(code) (\(d.procedureName)) đã có kết quả. Mời ông/bà nhận kết quả theo hình thức đã đăng ký.")]
         default:

@@ -131,9 +131,17 @@ public enum DossierService {
     }
 
     /// Takes an action on a dossier for `viewer`, if the lifecycle and the viewer's roles allow it.
-    public static func perform(_ action: DossierAction, code: String, comment: String, rating: Int? = nil, by viewer: Viewer,
-                               on req: Request) async throws -> Dossier {
+    public static func perform(_ action: DossierAction, code: String, comment: String, rating: Int? = nil, newDue: Date? = nil,
+                               by viewer: Viewer, on req: Request) async throws -> Dossier {
         let dossier = try await find(code, on: req.db)
+        if action == .apologize {
+            guard dossier.originalDueAt == nil else {
+                throw OneStopError.actionNotAllowed(action: action.label, status: "đã xin lỗi, hẹn lại một lần")
+            }
+            guard let newDue, let current = dossier.dueAt, newDue > current else {
+                throw OneStopError.invalid(["Ngày hẹn trả mới phải sau ngày hẹn hiện tại."])
+            }
+        }
         if action == .rate {
             guard dossier.rating == nil else {
                 throw OneStopError.actionNotAllowed(action: action.label, status: "đã đánh giá")
@@ -149,7 +157,7 @@ public enum DossierService {
         }
         let ids = try await agencyIDs(dossier, on: req.db)
         guard may(action, viewer, dossier, ids) else { throw OneStopError.notYourDossier }
-        if [.refuse, .requestSupplement, .stop].contains(action), comment.trimmingCharacters(in: .whitespaces).isEmpty {
+        if [.refuse, .requestSupplement, .stop, .apologize].contains(action), comment.trimmingCharacters(in: .whitespaces).isEmpty {
             throw OneStopError.invalid(["Cần ghi rõ lý do."])
         }
 
@@ -162,6 +170,8 @@ public enum DossierService {
             due = try await dueDate(receivedAt: now, hours: dossier.processingHours, agency: dossier.receivingAgency, on: req)
         case (.requestSupplement, _):
             due = nil  // the clock stops until the complete dossier arrives
+        case (.apologize, _):
+            due = newDue
         case (.supplement, .received), (.supplement, .processing):
             // By law the period restarts from zero once the complete dossier arrives.
             receivedAt = now
@@ -185,6 +195,7 @@ public enum DossierService {
             if action == .approve { update.set("finished_at", to: now) }
             if action == .returnResult { update.set("returned_at", to: now) }
             if action == .rate { update.set("rating", to: rating) }
+            if action == .apologize { update.set("original_due_at", to: dossier.dueAt) }
             struct Row: Decodable { var revision: Int }
             guard try await update.where("id", .equal, id).where("revision", .equal, revision)
                 .returning("revision").first(decoding: Row.self) != nil

@@ -6,7 +6,7 @@ import Vapor
 import WebUI
 
 /// The printable forms of TT 03/2025/TT-VPCP that exist so far (Mẫu 01 receipt and appointment,
-/// 02 supplement request, 03 refusal, 05 stop notice) and the register (sổ theo dõi) as CSV.
+/// 02 supplement request, 03 refusal, 04 apology and new appointment, 05 stop notice) and the register (sổ theo dõi) as CSV.
 struct DossierForms: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get(SiteURL.dossierForm(code: ":code", number: ":number").route, use: form)
@@ -14,7 +14,7 @@ struct DossierForms: RouteCollection {
     }
 
     enum Form: String, CaseIterable {
-        case receipt = "01", supplement = "02", refusal = "03", stop = "05"
+        case receipt = "01", supplement = "02", refusal = "03", apology = "04", stop = "05"
 
         var title: String {
             switch self {
@@ -22,6 +22,7 @@ struct DossierForms: RouteCollection {
             case .supplement: "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ"
             case .refusal: "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ"
             case .stop: "THÔNG BÁO VỀ VIỆC DỪNG GIẢI QUYẾT HỒ SƠ"
+            case .apology: "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ"
             }
         }
 
@@ -32,6 +33,7 @@ struct DossierForms: RouteCollection {
             case .supplement: DossierAction.requestSupplement.rawValue
             case .refusal: DossierAction.refuse.rawValue
             case .stop: DossierAction.stop.rawValue
+            case .apology: DossierAction.apologize.rawValue
             }
         }
     }
@@ -70,6 +72,12 @@ struct DossierForms: RouteCollection {
             <p><strong>\(event?.comment ?? "")</strong></p>
             <p>Lý do: hồ sơ chưa đầy đủ, hợp lệ theo quy định. Thời hạn giải quyết được tính lại từ khi nhận đủ hồ sơ.</p>
             <p>Ngày yêu cầu: \(DossierPages.time(event?.at))</p>
+            """
+        case .apology:
+            body = """
+            <p>Hẹn trả kết quả ban đầu: \(DossierPages.time(d.originalDueAt))</p>
+            <p>Hồ sơ chưa được giải quyết đúng hạn. Lý do: <strong>\(event?.comment ?? "")</strong></p>
+            <p>Cơ quan xin lỗi ông/bà và hẹn lại thời gian trả kết quả: <strong>\(DossierPages.time(d.dueAt))</strong></p>
             """
         case .stop:
             body = """

@@ -130,12 +130,15 @@ struct DossierPages: RouteCollection {
         let d = try await DossierService.view(req.pathParameter("code"), by: viewer, on: req.db)
         let dto = try await DossierDTO.make(d, on: req.db)
         let ids = try await DossierService.agencyIDs(d, on: req.db)
-        let mine = Lifecycle.actions(in: d.currentStatus).filter { DossierService.may($0, viewer, d, ids) && ($0 != .rate || d.rating == nil) }
+        let mine = Lifecycle.actions(in: d.currentStatus).filter {
+            DossierService.may($0, viewer, d, ids) && ($0 != .rate || d.rating == nil) && ($0 != .apologize || (d.originalDueAt == nil && d.dueAt != nil))
+        }
         let actions = mine.html { a in
             """
             <form method="post" action="\(SiteURL.dossierAction(code: d.code).path)" class="action">
             \(Components.csrfField(req.csrfToken))<input type="hidden" name="action" value="\(a.rawValue)">
-            \(if: [.refuse, .requestSupplement, .stop].contains(a), Components.field("Lý do", name: "comment-\(a.rawValue)", required: true))
+            \(if: [.refuse, .requestSupplement, .stop, .apologize].contains(a), Components.field("Lý do", name: "comment-\(a.rawValue)", required: true))
+            \(if: a == .apologize, Components.field("Ngày hẹn trả mới", name: "newDue", type: "date", required: true, hint: "Trả trước 17:00 ngày này"))
             \(if: a == .rate, HTML("<fieldset><legend>Mức độ hài lòng</legend>\(Rating.allCases.reversed().html { r in "<label><input type=\"radio\" name=\"rating\" value=\"\(r.rawValue)\" required> \(r.label)</label> " })</fieldset>"))
             <button type="submit">\(a.label)</button></form>
             """
@@ -210,7 +213,9 @@ struct DossierPages: RouteCollection {
         let raw = try req.content.decode([String: String].self)
         guard let action = DossierAction(rawValue: raw["action"] ?? "") else { throw OneStopError.unknownAction(raw["action"] ?? "") }
         _ = try await DossierService.perform(action, code: code, comment: raw["comment-\(action.rawValue)"] ?? "",
-                                             rating: raw["rating"].flatMap { Int($0) }, by: viewer, on: req)
+                                             rating: raw["rating"].flatMap { Int($0) },
+                                             newDue: try raw["newDue"].flatMap { $0.isEmpty ? nil : $0 }.map { try DossierForms.day($0, "newDue").addingTimeInterval(17 * 3600) },
+                                             by: viewer, on: req)
         return req.redirect(to: SiteURL.dossier(code: code).path)
     }
 
