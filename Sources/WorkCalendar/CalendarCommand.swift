@@ -1,4 +1,5 @@
 import Foundation
+import Kernel
 import VNCalendar
 import Vapor
 
@@ -46,7 +47,7 @@ public struct CalendarCommand: AsyncCommand {
                 guard limits.count == 1 else { throw WorkCalendarError.durationMissing }
                 let calculator = try await app.workCalendar.calculator(agencyCode: s.agency, on: app.db)
                 let d = try WorkCalendarError.wrap { try calculator.deadline(receivedAt: receivedAt, limit: limits[0]) }
-                context.console.print("Tiếp nhận: \(VietnamTime.format(receivedAt))\nTính từ:   \(VietnamTime.format(d.countFrom))\nHạn:       \(VietnamTime.format(d.due))")
+                context.console.print("Tiếp nhận: \(VietnamTime.iso(receivedAt))\nTính từ:   \(VietnamTime.iso(d.countFrom))\nHạn:       \(VietnamTime.iso(d.due))")
             default:
                 throw Failure(description: "Dùng: tinhso calendar lunar|holidays|due …")
             }

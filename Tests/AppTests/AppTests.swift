@@ -93,3 +93,26 @@ struct AppTests {
         #expect(VietnameseText.searchTokens("50%_x") == ["50", "x"])
     }
 }
+
+@Suite("Vietnam time")
+struct VietnamTimeTests {
+    @Test func formatsInUTCPlus7() {
+        let d = Date(timeIntervalSince1970: 1_770_714_000)  // 2026-02-10T09:00:00Z
+        #expect(VietnamTime.iso(d) == "2026-02-10T16:00:00+07:00")
+        #expect(VietnamTime.display(d) == "16:00 10/02/2026")
+        #expect(VietnamTime.display(Date(timeIntervalSince1970: 1_770_742_799)) == "23:59 10/02/2026")
+        #expect(VietnamTime.display(Date(timeIntervalSince1970: 1_770_742_800)) == "00:00 11/02/2026")
+        #expect(VietnamTime.iso(Date(timeIntervalSince1970: -25_200)) == "1970-01-01T00:00:00+07:00")
+        #expect(VietnamTime.iso(Date(timeIntervalSince1970: 951_800_400)) == "2000-02-29T12:00:00+07:00")
+        #expect(VietnamTime.display(nil) == "—")
+    }
+
+    @Test func parsesDatesAndInstants() {
+        #expect(VietnamTime.parse("2026-02-10T16:00:00+07:00") == Date(timeIntervalSince1970: 1_770_714_000))
+        #expect(VietnamTime.parse("2026-02-10") == nil)
+        #expect(VietnamTime.startOfDay("2026-02-10") == Date(timeIntervalSince1970: 1_770_656_400))
+        #expect(VietnamTime.startOfDay("2026-02-31") == nil)
+        #expect(VietnamTime.startOfDay("2026-13-01") == nil)
+        #expect(VietnamTime.startOfDay("10/02/2026") == nil)
+    }
+}

@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import Kernel
 import NIOCore
 import Vapor
 
@@ -42,14 +43,14 @@ enum Notifier {
         switch action {
         case .receive:
             return [("Hồ sơ \(code) đã được tiếp nhận",
-                     "Hồ sơ \(code) (\(d.procedureName)) đã được tiếp nhận. Hẹn trả kết quả: \(DossierPages.time(due)).")]
+                     "Hồ sơ \(code) (\(d.procedureName)) đã được tiếp nhận. Hẹn trả kết quả: \(VietnamTime.display(due)).")]
         case .requestSupplement:
             return [("Hồ sơ \(code) cần bổ sung", "Hồ sơ \(code) cần bổ sung: \(comment). Thời hạn được tính lại khi nhận đủ hồ sơ.")]
         case .refuse:
             return [("Hồ sơ \(code) không được tiếp nhận", "Hồ sơ \(code) không được tiếp nhận. Lý do: \(comment).")]
         case .apologize:
             return [("Hồ sơ \(code) được hẹn lại ngày trả kết quả",
-                     "Cơ quan xin lỗi vì hồ sơ \(code) chưa giải quyết đúng hạn. Lý do: \(comment). Hẹn trả kết quả mới: \(DossierPages.time(due)).")]
+                     "Cơ quan xin lỗi vì hồ sơ \(code) chưa giải quyết đúng hạn. Lý do: \(comment). Hẹn trả kết quả mới: \(VietnamTime.display(due)).")]
         case .approve:
             return [("Hồ sơ \(code) đã có kết quả", "Hồ sơ \(code) (\(d.procedureName)) đã có kết quả. Mời ông/bà nhận kết quả theo hình thức đã đăng ký.")]
         default:

@@ -61,8 +61,8 @@ struct DossierForms: RouteCollection {
         case .receipt:
             let qr = (try? QRCode(lookupURL))?.svg(moduleSize: 3, title: "Mã QR tra cứu hồ sơ \(d.code)") ?? ""
             body = """
-            <p>Thời gian nhận hồ sơ: \(DossierPages.time(d.receivedAt))</p>
-            <p>Thời gian trả kết quả giải quyết hồ sơ: <strong>\(DossierPages.time(d.dueAt))</strong></p>
+            <p>Thời gian nhận hồ sơ: \(VietnamTime.display(d.receivedAt))</p>
+            <p>Thời gian trả kết quả giải quyết hồ sơ: <strong>\(VietnamTime.display(d.dueAt))</strong></p>
             <p>Đăng ký nhận kết quả tại: \(agencyName)</p>
             <div class="qr">\(HTML(unsafeRaw: qr))<p>Tra cứu tình trạng hồ sơ: \(lookupURL)</p></div>
             """
@@ -71,25 +71,25 @@ struct DossierForms: RouteCollection {
             <p>Hồ sơ cần bổ sung, hoàn thiện các nội dung sau:</p>
             <p><strong>\(event?.comment ?? "")</strong></p>
             <p>Lý do: hồ sơ chưa đầy đủ, hợp lệ theo quy định. Thời hạn giải quyết được tính lại từ khi nhận đủ hồ sơ.</p>
-            <p>Ngày yêu cầu: \(DossierPages.time(event?.at))</p>
+            <p>Ngày yêu cầu: \(VietnamTime.display(event?.at))</p>
             """
         case .apology:
             body = """
-            <p>Hẹn trả kết quả ban đầu: \(DossierPages.time(d.originalDueAt))</p>
+            <p>Hẹn trả kết quả ban đầu: \(VietnamTime.display(d.originalDueAt))</p>
             <p>Hồ sơ chưa được giải quyết đúng hạn. Lý do: <strong>\(event?.comment ?? "")</strong></p>
-            <p>Cơ quan xin lỗi ông/bà và hẹn lại thời gian trả kết quả: <strong>\(DossierPages.time(d.dueAt))</strong></p>
+            <p>Cơ quan xin lỗi ông/bà và hẹn lại thời gian trả kết quả: <strong>\(VietnamTime.display(d.dueAt))</strong></p>
             """
         case .stop:
             body = """
             <p>Theo đề nghị của người nộp hồ sơ, cơ quan dừng giải quyết hồ sơ với nội dung:</p>
             <p><strong>\(event?.comment ?? "")</strong></p>
-            <p>Ngày dừng giải quyết: \(DossierPages.time(event?.at))</p>
+            <p>Ngày dừng giải quyết: \(VietnamTime.display(event?.at))</p>
             """
         case .refusal:
             body = """
             <p>Sau khi xem xét, đối chiếu thành phần hồ sơ, cơ quan tiếp nhận từ chối tiếp nhận hồ sơ với lý do:</p>
             <p><strong>\(event?.comment ?? "")</strong></p>
-            <p>Ngày từ chối: \(DossierPages.time(event?.at))</p>
+            <p>Ngày từ chối: \(VietnamTime.display(event?.at))</p>
             """
         }
         let main: HTML = """
@@ -121,8 +121,8 @@ struct DossierForms: RouteCollection {
         var csv = "STT,Mã hồ sơ,Tên thủ tục,Người nộp,Số giấy tờ,Điện thoại,Kênh,Ngày nộp,Ngày tiếp nhận,Ngày hẹn trả,Ngày có kết quả,Ngày trả,Trạng thái\r\n"
         for (i, d) in rows.enumerated() {
             let fields = [String(i + 1), d.code, d.procedureName, d.applicantName, d.applicantIdentity, d.applicantPhone,
-                          Channel(rawValue: d.channel)?.label ?? "", DossierPages.time(d.submittedAt), DossierPages.time(d.receivedAt),
-                          DossierPages.time(d.dueAt), DossierPages.time(d.finishedAt), DossierPages.time(d.returnedAt), d.currentStatus.label]
+                          Channel(rawValue: d.channel)?.label ?? "", VietnamTime.display(d.submittedAt), VietnamTime.display(d.receivedAt),
+                          VietnamTime.display(d.dueAt), VietnamTime.display(d.finishedAt), VietnamTime.display(d.returnedAt), d.currentStatus.label]
             csv += fields.map(Self.csvField).joined(separator: ",") + "\r\n"
         }
         var headers = HTTPHeaders()
@@ -139,10 +139,7 @@ struct DossierForms: RouteCollection {
     }
 
     static func day(_ text: String, _ name: String) throws -> Date {
-        let f = DateFormatter()
-        f.timeZone = TimeZone(secondsFromGMT: 7 * 3600)
-        f.dateFormat = "yyyy-MM-dd"
-        guard text.count == 10, let d = f.date(from: text) else { throw RequestError.badParameter(name: name, reason: "cần ngày dạng YYYY-MM-DD") }
+        guard let d = VietnamTime.startOfDay(text) else { throw RequestError.badParameter(name: name, reason: "cần ngày dạng YYYY-MM-DD") }
         return d
     }
 }

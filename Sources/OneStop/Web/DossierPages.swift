@@ -20,21 +20,13 @@ struct DossierPages: RouteCollection {
         routes.grouped(RequireViewer.official).get(SiteURL.officerQueue.route, use: queue)
     }
 
-    static func time(_ date: Date?) -> String {
-        guard let date else { return "—" }
-        let f = DateFormatter()
-        f.timeZone = TimeZone(secondsFromGMT: 7 * 3600)
-        f.dateFormat = "HH:mm dd/MM/yyyy"
-        return f.string(from: date)
-    }
-
     static func table(_ rows: [DossierRow], showApplicant: Bool) -> HTML {
         guard !rows.isEmpty else { return "<p role=\"status\">Không có hồ sơ.</p>" }
         return """
         <div class="table-wrap"><table><thead><tr><th scope="col">Mã hồ sơ</th><th scope="col">Thủ tục</th>\(if: showApplicant, HTML("<th scope=\"col\">Người nộp</th>"))<th scope="col">Trạng thái</th><th scope="col">Hạn trả</th></tr></thead>
         <tbody>\(rows.html { r in
             """
-            <tr><td><a href="\(SiteURL.dossier(code: r.code).path)">\(r.code)</a></td><td>\(r.procedureName)</td>\(if: showApplicant, HTML("<td>\(r.applicantName)</td>"))<td>\(r.status.label)</td><td>\(time(r.dueAt))</td></tr>
+            <tr><td><a href="\(SiteURL.dossier(code: r.code).path)">\(r.code)</a></td><td>\(r.procedureName)</td>\(if: showApplicant, HTML("<td>\(r.applicantName)</td>"))<td>\(r.status.label)</td><td>\(VietnamTime.display(r.dueAt))</td></tr>
             """
         })</tbody></table></div>
         """
@@ -151,9 +143,9 @@ struct DossierPages: RouteCollection {
             ("Trạng thái", Components.badge(d.currentStatus.label, tone: d.currentStatus == .returned ? "ok" : "neutral")),
             ("Người nộp", "\(d.applicantName)"),
             ("Kênh", "\(Channel(rawValue: d.channel)?.label ?? "")"),
-            ("Nộp lúc", "\(Self.time(d.submittedAt))"),
-            ("Tiếp nhận lúc", d.receivedAt.map { "\(Self.time($0))" }),
-            ("Hẹn trả kết quả", d.dueAt.map { "\(Self.time($0))" }),
+            ("Nộp lúc", "\(VietnamTime.display(d.submittedAt))"),
+            ("Tiếp nhận lúc", d.receivedAt.map { "\(VietnamTime.display($0))" }),
+            ("Hẹn trả kết quả", d.dueAt.map { "\(VietnamTime.display($0))" }),
             ("Đánh giá", d.rating.flatMap(Rating.init(rawValue:)).map { "\($0.label)" }),
         ]))
         \(DossierForms.links(for: d, events: dto.history.map(\.action)))
@@ -161,7 +153,7 @@ struct DossierPages: RouteCollection {
         \(try await Self.files(req, dossier: d))
         <h2>Quá trình xử lý</h2>
         <ol class="timeline">\(dto.history.html { e in
-            "<li><strong>\(Self.time(e.at))</strong> — \(e.actor): \(DossierAction(rawValue: e.action)?.label ?? (e.action == "submit" ? "Nộp hồ sơ" : "Nhập hồ sơ tại bộ phận một cửa"))\(e.comment.isEmpty ? "" : " — \(e.comment)") → \(DossierStatus(rawValue: e.toStatus)?.label ?? "")</li>"
+            "<li><strong>\(VietnamTime.display(e.at))</strong> — \(e.actor): \(DossierAction(rawValue: e.action)?.label ?? (e.action == "submit" ? "Nộp hồ sơ" : "Nhập hồ sơ tại bộ phận một cửa"))\(e.comment.isEmpty ? "" : " — \(e.comment)") → \(DossierStatus(rawValue: e.toStatus)?.label ?? "")</li>"
         })</ol>
         \(if: !dto.auditIntact, HTML("<p role=\"alert\" class=\"error\">Cảnh báo: nhật ký xử lý của hồ sơ đã bị thay đổi ngoài hệ thống.</p>"))
         """

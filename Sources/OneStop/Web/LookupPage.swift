@@ -17,7 +17,7 @@ struct LookupPage: RouteCollection {
         if let code {
             do {
                 let d = try await DossierService.find(code.uppercased(), on: req.db)
-                let due = d.dueAt.map { DossierPages.time($0) }
+                let due = d.dueAt.map { VietnamTime.display($0) }
                 result = Components.facts([
                     ("Mã hồ sơ", "\(d.code)"),
                     ("Thủ tục", "\(d.procedureName)"),

@@ -86,8 +86,8 @@ struct CalendarAPI: RouteCollection {
         guard limits.count == 1 else { throw WorkCalendarError.durationAmbiguous }
         let calculator = try await req.application.workCalendar.calculator(agencyCode: req.queryString("agency"), on: req.db)
         let deadline = try WorkCalendarError.wrap { try calculator.deadline(receivedAt: receivedAt, limit: limit) }
-        return DueDTO(receivedAt: VietnamTime.format(receivedAt), countFrom: VietnamTime.format(deadline.countFrom),
-                      due: VietnamTime.format(deadline.due))
+        return DueDTO(receivedAt: VietnamTime.iso(receivedAt), countFrom: VietnamTime.iso(deadline.countFrom),
+                      due: VietnamTime.iso(deadline.due))
     }
 
     @Sendable func workingDays(_ req: Request) async throws -> CountDTO {

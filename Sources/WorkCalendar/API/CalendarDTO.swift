@@ -42,22 +42,3 @@ struct DueDTO: Content {
 struct CountDTO: Content {
     var count: Int
 }
-
-/// ISO 8601 in Vietnam's offset, as people read and send instants here.
-enum VietnamTime {
-    static func format(_ date: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.timeZone = TimeZone(secondsFromGMT: 7 * 3600)
-        f.formatOptions = [.withInternetDateTime]
-        return f.string(from: date)
-    }
-
-    /// Parses an instant that states its offset (`2026-02-10T16:00:00+07:00` or `…Z`).
-    static func parse(_ text: String) -> Date? {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        if let d = f.date(from: text) { return d }
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.date(from: text)
-    }
-}

@@ -1,0 +1,63 @@
+import Foundation
+
+/// Instants as people in Vietnam read and write them (UTC+7, no daylight saving). Formatting is
+/// plain arithmetic: it runs for every row of every list and CSV export, where a formatter per
+/// call would dominate, and it needs no shared mutable formatter.
+public enum VietnamTime {
+    static let offset = 7 * 3600
+
+    /// Year, month, day, hour, minute, second in UTC+7.
+    static func fields(_ date: Date) -> (y: Int, m: Int, d: Int, h: Int, min: Int, s: Int) {
+        let t = Int((date.timeIntervalSince1970).rounded(.down)) + offset
+        let days = t >= 0 ? t / 86_400 : (t - 86_399) / 86_400
+        let secs = t - days * 86_400
+        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d, secs / 3600, secs % 3600 / 60, secs % 60)
+    }
+
+    private static func two(_ n: Int) -> String { n < 10 ? "0\(n)" : String(n) }
+
+    /// "14:05 23/11/2026", or "—" for no date.
+    public static func display(_ date: Date?) -> String {
+        guard let date else { return "—" }
+        let f = fields(date)
+        return "\(two(f.h)):\(two(f.min)) \(two(f.d))/\(two(f.m))/\(f.y)"
+    }
+
+    /// ISO 8601 with the +07:00 offset: "2026-02-10T16:00:00+07:00".
+    public static func iso(_ date: Date) -> String {
+        let f = fields(date)
+        return "\(f.y)-\(two(f.m))-\(two(f.d))T\(two(f.h)):\(two(f.min)):\(two(f.s))+07:00"
+    }
+
+    /// Parses an instant that states its offset (`2026-02-10T16:00:00+07:00` or `…Z`).
+    public static func parse(_ text: String) -> Date? {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        if let d = f.date(from: text) { return d }
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.date(from: text)
+    }
+
+    /// 00:00 in Vietnam of a `YYYY-MM-DD` date, or nil when the text is no such date.
+    public static func startOfDay(_ text: String) -> Date? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard text.count == 10, parts.count == 3, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
+              (1...12).contains(m), d >= 1
+        else { return nil }
+        var comps = DateComponents()
+        comps.year = y; comps.month = m; comps.day = d
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: offset)!
+        guard let date = calendar.date(from: comps), fields(date).d == d else { return nil }  // no 31/02
+        return date
+    }
+}
