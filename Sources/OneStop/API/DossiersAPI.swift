@@ -51,7 +51,7 @@ public struct DossierDTO: Content {
             rating: d.rating,
             nextActions: Lifecycle.actions(in: d.currentStatus).filter { $0 != .rate || d.rating == nil }.map(\.rawValue),
             history: events.map { Event(seq: $0.seq, action: $0.action, fromStatus: $0.fromStatus, toStatus: $0.toStatus, actor: $0.actorName, at: $0.at, comment: $0.comment) },
-            auditIntact: try await DossierService.auditBreak(d, on: db) == nil)
+            auditIntact: AuditChain.firstBroken(events) == nil)
     }
 }
 

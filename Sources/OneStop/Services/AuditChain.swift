@@ -34,9 +34,14 @@ enum AuditChain {
 
     /// The sequence number of the first entry that does not match the chain, or nil when intact.
     static func firstBroken(dossierID: UUID, on db: any Database) async throws -> Int? {
+        firstBroken(try await DossierEvent.query(on: db).filter(\.$dossierID == dossierID).sort(\.$seq).all())
+    }
+
+    /// The same check on entries already loaded, in sequence order.
+    static func firstBroken(_ events: [DossierEvent]) -> Int? {
         var prev = genesis
         var expectedSeq = 1
-        for e in try await DossierEvent.query(on: db).filter(\.$dossierID == dossierID).sort(\.$seq).all() {
+        for e in events {
             let h = hash(prev: prev, seq: e.seq, action: e.action, from: e.fromStatus, to: e.toStatus, actor: e.actorName, at: e.at, comment: e.comment)
             guard e.seq == expectedSeq, e.prevHash == prev, e.hash == h else { return e.seq }
             prev = e.hash
