@@ -15,6 +15,11 @@ public final class TestClient: @unchecked Sendable {
         public var headers: HTTPHeaders
         public var body: String
         public var location: String? { headers.first(name: .location) }
+        public init(status: HTTPStatus, headers: HTTPHeaders, body: String) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+        }
         public func decode<T: Decodable>(_ type: T.Type) throws -> T {
             let d = JSONDecoder()
             d.dateDecodingStrategy = .iso8601
