@@ -41,9 +41,6 @@ public struct Paged<Item: Sendable>: Sendable {
         self.total = total
     }
 
-    public func map<T>(_ transform: (Item) throws -> T) rethrows -> Paged<T> {
-        Paged<T>(items: try items.map(transform), request: Paging(page: page, per: per), total: total)
-    }
 }
 
 /// Pages of DTOs encode as `{"items": [...], "page", "per", "total"}`.

@@ -46,8 +46,6 @@ public enum DossierAction: String, Codable, Sendable, CaseIterable {
         }
     }
 
-    /// Whether the actor's agency is the receiving (one-stop) or the deciding one.
-    public var actsForReceivingAgency: Bool { actor == .oneStopOfficer }
 
     public var label: String {
         switch self {
