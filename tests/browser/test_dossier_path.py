@@ -2,7 +2,7 @@
 
 from selenium.webdriver.common.by import By
 
-from test_portal import body_text, fill, form_with, submit, wait_for_path
+from test_portal import body_text, fill, form_with, navigating, submit, wait_for_path
 
 DEMO_PASSWORD = "tinhso2026"
 
@@ -28,7 +28,7 @@ def test_citizen_submits_and_desk_receives(browser, base_url):
         "f_representativeName": "Nguyễn Văn An",
         "f_representativeId": "025090000001",
     })
-    submit(form_with(browser, "f_companyName"))
+    navigating(browser, lambda: submit(form_with(browser, "f_companyName")))
     text = body_text(browser)
     assert "Đã nộp hồ sơ. Mã hồ sơ: H42.30-" in text
     code = browser.current_url.split("/ho-so/")[1].split("?")[0]
@@ -38,10 +38,10 @@ def test_citizen_submits_and_desk_receives(browser, base_url):
     browser.get(base_url + "/can-bo/ho-so?hang=cho-tiep-nhan")
     browser.find_element(By.LINK_TEXT, code).click()
     wait_for_path(browser, f"/ho-so/{code}")
-    browser.find_element(By.XPATH, "//form[.//input[@value='receive']]//button").click()
+    navigating(browser, browser.find_element(By.XPATH, "//form[.//input[@value='receive']]//button").click)
     wait_for_path(browser, f"/ho-so/{code}")
     assert "Được tiếp nhận" in body_text(browser)
-    browser.find_element(By.PARTIAL_LINK_TEXT, "Mẫu 01").click()
+    navigating(browser, browser.find_element(By.PARTIAL_LINK_TEXT, "Mẫu 01").click)
     assert "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" in body_text(browser)
     assert code in body_text(browser)
 

@@ -2,7 +2,7 @@
 
 from selenium.webdriver.common.by import By
 
-from test_portal import body_text, fill, form_with, submit, wait_for_path
+from test_portal import body_text, fill, form_with, navigating, submit, wait_for_path
 
 DEMO_PASSWORD = "tinhso2026"
 
@@ -26,5 +26,5 @@ def test_month_view_shows_tet_with_lunar_dates(browser, base_url):
     assert "Tết Âm lịch (mùng 1)" in text
     cells = browser.find_elements(By.CSS_SELECTOR, "table.month td.holiday")
     assert len(cells) >= 5, "the Tết weekdays 16–20/02/2026 are marked as days off"
-    browser.find_element(By.CSS_SELECTOR, 'a[rel="next"]').click()
+    navigating(browser, browser.find_element(By.CSS_SELECTOR, 'a[rel="next"]').click)
     assert "tháng 3/2026" in body_text(browser)

@@ -14,7 +14,7 @@ import random
 import time
 from urllib.parse import urlparse
 
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -53,7 +53,20 @@ def wait_for_path(driver, path, timeout=WAIT):
 
 
 def body_text(driver):
-    return driver.find_element(By.TAG_NAME, "body").text
+    """The page's text, once the page has settled (a navigation in flight makes elements stale)."""
+    def text(d):
+        try:
+            return d.find_element(By.TAG_NAME, "body").text
+        except StaleElementReferenceException:
+            return False
+    return WebDriverWait(driver, WAIT).until(text)
+
+
+def navigating(driver, act):
+    """Runs `act` (a click or a submit) and waits until the browser has left the current page."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    act()
+    WebDriverWait(driver, WAIT).until(EC.staleness_of(old))
 
 
 def form_with(driver, field_name):
