@@ -117,7 +117,7 @@ public enum Startup {
         } else if let admin = try await User.query(on: app.db).filter(\.$username == "admin").first(), let hash = admin.passwordHash {
             demoValid = try await app.password.async(on: app.threadPool, hopTo: app.eventLoopGroup.next()).verify(DemoProvince.password, created: hash)
         }
-        OutboxDispatcher.schedule(on: app)
+        BackgroundWork.schedule(on: app)
         print(DemoProvince.banner(url: app.config.publicURL, demoLoginsValid: demoValid))
     }
 }

@@ -25,6 +25,9 @@ public enum DemoProvince {
         Login(login: "motcua.tinh", who: "cán bộ một cửa, Trung tâm Phục vụ hành chính công tỉnh"),
         Login(login: "chuyenvien.taichinh", who: "chuyên viên, Sở Tài chính (đăng ký doanh nghiệp)"),
         Login(login: "lanhdao.taichinh", who: "lãnh đạo, Sở Tài chính"),
+        Login(login: "chuyenvien.congthuong", who: "chuyên viên, Sở Công Thương (cửa hàng xăng dầu, chủ trì)"),
+        Login(login: "lanhdao.congthuong", who: "lãnh đạo, Sở Công Thương"),
+        Login(login: "chuyenvien.congan", who: "chuyên viên, Công an tỉnh (phòng cháy, chữa cháy, phối hợp)"),
         Login(login: "motcua.viettri", who: "cán bộ một cửa, UBND phường Việt Trì"),
         Login(login: citizenCCCD, who: "công dân Nguyễn Văn An"),
     ]
@@ -50,6 +53,9 @@ public enum DemoProvince {
                 ("motcua.tinh", "Trần Thị Bình", .oneStopOfficer, try await agency(codes["ttpvhcc"])),
                 ("chuyenvien.taichinh", "Lê Văn Cường", .specialist, try await agency(codes["so-tai-chinh"])),
                 ("lanhdao.taichinh", "Phạm Thị Dung", .leader, try await agency(codes["so-tai-chinh"])),
+                ("chuyenvien.congthuong", "Đỗ Minh Giang", .specialist, try await agency(codes["so-cong-thuong"])),
+                ("lanhdao.congthuong", "Vũ Thị Hà", .leader, try await agency(codes["so-cong-thuong"])),
+                ("chuyenvien.congan", "Ngô Quang Khải", .specialist, try await agency(codes["cong-an-tinh"])),
                 ("motcua.viettri", "Hoàng Văn Em", .oneStopOfficer, vietTri),
             ]
             for (username, name, role, agencyID) in officials {
@@ -81,34 +87,64 @@ public enum DemoProvince {
         }
         let citizen = try await viewer(citizenCCCD), desk = try await viewer("motcua.tinh")
         let specialist = try await viewer("chuyenvien.taichinh"), leader = try await viewer("lanhdao.taichinh")
-        let companies = ["Doanh nghiệp tư nhân Hùng Vương", "Doanh nghiệp tư nhân Sông Lô", "Doanh nghiệp tư nhân Đền Hùng",
-                         "Doanh nghiệp tư nhân Tam Đảo", "Doanh nghiệp tư nhân Ba Vì", "Doanh nghiệp tư nhân Thanh Thủy",
-                         "Doanh nghiệp tư nhân Việt Trì Xanh", "Doanh nghiệp tư nhân Mường Hòa Bình"]
-        // How far along each one gets.
-        let paths: [[DossierAction]] = [
-            [], [.receive], [.receive, .startProcessing], [.receive, .startProcessing, .requestSupplement],
-            [.receive, .startProcessing, .approve], [.receive, .startProcessing, .approve, .returnResult], [.refuse], [.receive, .startProcessing],
-        ]
-        for (name, path) in zip(companies, paths) {
-            let submission = Submission(
-                procedure: "2.001610",
-                applicant: .init(name: "Nguyễn Văn An", identity: citizenCCCD, phone: "0912345678", email: "an.nguyen@example.vn"),
-                summary: "Đăng ký thành lập \(name)",
-                form: ["companyName": name, "hqAddress": "Phường Việt Trì, Tỉnh Phú Thọ", "charterCapital": "500000000",
-                       "mainBusinessLine": "Bán buôn, bán lẻ hàng hóa", "representativeName": "Nguyễn Văn An", "representativeId": citizenCCCD],
-                agency: nil)
-            let dossier = try await DossierService.submit(submission, channel: .online, by: citizen, idempotencyKey: nil, on: req)
+        let applicant = Submission.Applicant(name: "Nguyễn Văn An", identity: citizenCCCD, phone: "0912345678", email: "an.nguyen@example.vn")
+        func run(_ path: [DossierAction], on code: String, specialist: Viewer, leader: Viewer) async throws {
             for action in path {
+                var input = ActionInput(comment: [.refuse, .requestSupplement].contains(action) ? "Thiếu bản sao giấy tờ pháp lý của chủ doanh nghiệp" : "")
+                switch action {
+                case .propose: input.proposal = .grant; input.comment = "Hồ sơ đủ điều kiện, đề nghị cấp."
+                case .requestPayment: input.fees = [FeeItem(name: "Phí công bố nội dung đăng ký doanh nghiệp", amount: 100_000)]
+                case .returnResult: input.returnMethod = .online
+                case .rate: input.rating = Rating.verySatisfied.rawValue
+                case .stop: input.comment = "Công dân rút hồ sơ"
+                case .approve:
+                    _ = try await Attachments.add(code: code, data: DemoDocument.pdf("Giay chung nhan dang ky doanh nghiep \(code)"),
+                                                  fileName: "giay-chung-nhan-\(code).pdf", document: "Giấy chứng nhận đăng ký doanh nghiệp",
+                                                  purpose: .result, electronicResult: true, by: specialist, on: req)
+                default: break
+                }
                 let actor: Viewer = switch action.actor {
                 case .specialist: specialist
                 case .leader: leader
                 case .applicant: citizen
                 case .oneStopOfficer: desk
                 }
-                let comment = [.refuse, .requestSupplement].contains(action) ? "Thiếu bản sao giấy tờ pháp lý của chủ doanh nghiệp" : ""
-                _ = try await DossierService.perform(action, code: dossier.code, comment: comment, by: actor, on: req)
+                _ = try await DossierService.perform(action, code: code, input, by: actor, on: req)
             }
         }
+        let companies = ["Hùng Vương", "Sông Lô", "Đền Hùng", "Tam Đảo", "Ba Vì", "Thanh Thủy", "Việt Trì Xanh", "Mường Hòa Bình", "Lạc Long", "Phong Châu"]
+        // How far along each one gets: every status of the national code list appears.
+        let paths: [[DossierAction]] = [
+            [], [.receive], [.receive, .startProcessing], [.receive, .startProcessing, .requestSupplement],
+            [.receive, .startProcessing, .propose], [.receive, .startProcessing, .propose, .approve],
+            [.receive, .startProcessing, .propose, .approve, .returnResult, .rate], [.refuse],
+            [.receive, .startProcessing, .requestPayment], [.receive, .requestWithdrawal, .stop],
+        ]
+        for (name, path) in zip(companies, paths) {
+            let company = "Doanh nghiệp tư nhân \(name)"
+            let submission = Submission(
+                procedure: "2.001610", applicant: applicant, summary: "Đăng ký thành lập \(company)",
+                form: ["companyName": company, "hqAddress": "Phường Việt Trì, Tỉnh Phú Thọ", "charterCapital": "500000000",
+                       "mainBusinessLine": "Bán buôn, bán lẻ hàng hóa", "representativeName": "Nguyễn Văn An", "representativeId": citizenCCCD],
+                agency: nil,
+                files: [SubmittedFile(document: "Giấy đề nghị đăng ký doanh nghiệp", fileName: "giay-de-nghi.pdf",
+                                      content: DemoDocument.pdf("Giay de nghi dang ky doanh nghiep - \(name)"))])
+            let dossier = try await DossierService.submit(submission, channel: .online, by: citizen, idempotencyKey: nil, on: req)
+            try await run(path, on: dossier.code, specialist: specialist, leader: leader)
+        }
+        // A petrol station licence in parallel at Sở Công Thương (lead) and Công an tỉnh (fire safety).
+        let fuel = Submission(
+            procedure: "2.000669", applicant: applicant, summary: "Cấp Giấy chứng nhận cửa hàng xăng dầu Phong Châu",
+            form: ["orgName": "Công ty TNHH Xăng dầu Phong Châu", "orgTaxCode": "2600123456", "orgAddress": "Phường Phong Châu, Tỉnh Phú Thọ",
+                   "representativeName": "Nguyễn Văn An", "representativeId": citizenCCCD, "orgPhone": "0912345678",
+                   "stationAddress": "Quốc lộ 2, Phường Phong Châu, Tỉnh Phú Thọ", "pumps": "4"],
+            agency: nil,
+            files: try await ProcedureQueries.procedure(code: "2.000669", on: app.db).definition.documents.filter(\.mandatory).map {
+                SubmittedFile(document: $0.name, fileName: "tai-lieu.pdf", content: DemoDocument.pdf($0.name.folding(options: .diacriticInsensitive, locale: nil)))
+            })
+        let fuelDossier = try await DossierService.submit(fuel, channel: .online, by: citizen, idempotencyKey: nil, on: req)
+        try await run([.receive, .startProcessing], on: fuelDossier.code, specialist: try await viewer("chuyenvien.congthuong"),
+                      leader: try await viewer("lanhdao.congthuong"))
     }
 
     /// The lines printed when the server starts.

@@ -38,6 +38,22 @@ public enum VietnamTime {
         return "\(f.y)-\(two(f.m))-\(two(f.d))T\(two(f.h)):\(two(f.min)):\(two(f.s))+07:00"
     }
 
+    /// "20261123140500": the national portal's date format, in Vietnam time.
+    public static func compact(_ date: Date) -> String {
+        let f = fields(date)
+        return "\(f.y)\(two(f.m))\(two(f.d))\(two(f.h))\(two(f.min))\(two(f.s))"
+    }
+
+    /// Parses the national portal's `yyyyMMddHHmmss` (Vietnam time).
+    public static func parseCompact(_ text: String) -> Date? {
+        guard text.count == 14, text.allSatisfy(\.isASCII), text.allSatisfy(\.isNumber),
+              let day = startOfDay("\(text.prefix(4))-\(text.dropFirst(4).prefix(2))-\(text.dropFirst(6).prefix(2))"),
+              let h = Int(text.dropFirst(8).prefix(2)), let m = Int(text.dropFirst(10).prefix(2)), let s = Int(text.suffix(2)),
+              h < 24, m < 60, s < 60
+        else { return nil }
+        return day.addingTimeInterval(TimeInterval(h * 3600 + m * 60 + s))
+    }
+
     /// Parses an instant that states its offset (`2026-02-10T16:00:00+07:00` or `…Z`).
     public static func parse(_ text: String) -> Date? {
         let f = ISO8601DateFormatter()

@@ -42,7 +42,11 @@ public enum Procedures {
                 receivingAgency: agency(e.receivingAgency), decidingAgency: agency(e.decidingAgency),
                 processingTime: e.processingTime, processingNote: e.processingNote, fees: e.fees, legalBasis: e.legalBasis,
                 applicants: e.applicants, steps: e.steps, documents: e.documents, form: e.form, onlineLevel: e.onlineLevel,
-                result: e.result, workflow: e.workflow)
+                result: e.result, workflow: e.workflow.map { step in
+                    var step = step
+                    if !["receiving", "deciding"].contains(step.agency) { step.agency = agencyCodes[step.agency] ?? step.agency }
+                    return step
+                })
             try await ProcedureCatalog.save(d, by: nil, now: now, on: db)
         }
         return file.procedures.count

@@ -39,6 +39,10 @@ public enum SiteURL: Sendable, Equatable {
     case dossierFiles(code: String)
     case dossierFile(code: String, id: String)
     case officerQueue
+    case dossierPayment(code: String)
+    case paymentSandbox(reference: String)
+    case personalStore
+    case personalFile(id: String)
     case adminCalendar
     case adminCalendarYear(year: String)
     case stylesheet
@@ -81,6 +85,10 @@ public enum SiteURL: Sendable, Equatable {
         case .dossierFiles(let code): "/ho-so/\(Self.segment(code))/tep"
         case .dossierFile(let code, let id): "/ho-so/\(Self.segment(code))/tep/\(Self.segment(id))"
         case .officerQueue: "/can-bo/ho-so"
+        case .dossierPayment(let code): "/ho-so/\(Self.segment(code))/thanh-toan"
+        case .paymentSandbox(let reference): "/thanh-toan/thu-nghiem/\(Self.segment(reference))"
+        case .personalStore: "/kho"
+        case .personalFile(let id): "/kho/\(Self.segment(id))"
         case .adminCalendar: "/quan-tri/lich"
         case .adminCalendarYear(let year): "/quan-tri/lich/\(Self.segment(year))"
         case .stylesheet: "/assets/site.css"

@@ -121,6 +121,14 @@ public enum Accounts {
         if existing == 0 { try await RoleAssignment(userID: userID, role: role, agencyID: role == .admin ? nil : agencyID).create(on: db) }
     }
 
+    /// The active users holding `role` in the agency, as (user id, full name), by name.
+    public static func holders(of role: Role, in agencyID: UUID, on db: any Database) async throws -> [(UUID, String)] {
+        let ids = try await RoleAssignment.query(on: db).filter(\.$role == role).filter(\.$agencyID == agencyID).all(\.$userID)
+        guard !ids.isEmpty else { return [] }
+        return try await User.query(on: db).filter(\.$id ~~ ids).filter(\.$isActive == true).sort(\.$fullName).all()
+            .compactMap { u in u.id.map { ($0, u.fullName) } }
+    }
+
     /// Changes the password and ends every other session of the user.
     static func changePassword(user: User, current: String, new: String, confirm: String, keepSession: UUID?, on req: Request) async throws {
         guard let hash = user.passwordHash, try await req.password.async.verify(current, created: hash) else {

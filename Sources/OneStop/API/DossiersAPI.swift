@@ -105,20 +105,11 @@ struct DossiersAPI: RouteCollection {
         return try await DossierDTO.make(d, on: req.db)
     }
 
-    struct ActionBody: Content {
-        var comment: String?
-        /// For `rate`: 3 rất hài lòng, 2 hài lòng, 1 không hài lòng.
-        var rating: Int?
-        /// For `apologize`: the new appointment.
-        var newDue: Date?
-    }
-
     @Sendable func act(_ req: Request) async throws -> DossierDTO {
         let name = try req.pathParameter("action")
         guard let action = DossierAction(rawValue: name) else { throw OneStopError.unknownAction(name) }
-        let body = req.body.data == nil ? ActionBody() : try req.content.decode(ActionBody.self)
-        let d = try await DossierService.perform(action, code: req.pathParameter("code"), comment: body.comment ?? "",
-                                                 rating: body.rating, newDue: body.newDue, by: Self.viewer(req), on: req)
+        let input = req.body.data == nil ? ActionInput() : try req.content.decode(ActionInput.self)
+        let d = try await DossierService.perform(action, code: req.pathParameter("code"), input, by: Self.viewer(req), on: req)
         return try await DossierDTO.make(d, on: req.db)
     }
 

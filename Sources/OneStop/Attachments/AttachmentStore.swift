@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 import Kernel
 import Vapor
 
@@ -47,6 +48,13 @@ public struct FileAttachmentStore: AttachmentStore {
 }
 
 /// The kinds of file a dossier accepts, recognised by their content rather than their name.
+extension AttachmentStore {
+    /// Writes off the event loop: a write ends in an fsync, which must not stall other requests.
+    func put(_ data: Data, on pool: NIOThreadPool) async throws -> String {
+        try await pool.runIfActive { try self.put(data) }
+    }
+}
+
 public enum AttachmentKind: String, CaseIterable, Sendable {
     case pdf, jpeg, png, docx, xlsx
 
@@ -58,6 +66,18 @@ public enum AttachmentKind: String, CaseIterable, Sendable {
         case .docx: HTTPMediaType(type: "application", subType: "vnd.openxmlformats-officedocument.wordprocessingml.document")
         case .xlsx: HTTPMediaType(type: "application", subType: "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         }
+    }
+
+    /// The kind, or the reason the file is refused (empty, too large, not an accepted type).
+    public static func check(_ data: Data) throws -> AttachmentKind {
+        guard !data.isEmpty else { throw OneStopError.fileRejected("Tệp rỗng.") }
+        guard data.count <= AttachmentLimits.perFile else {
+            throw OneStopError.fileRejected("Tệp vượt quá \(AttachmentLimits.perFile / 1_048_576) MB.")
+        }
+        guard let kind = detect(data) else {
+            throw OneStopError.fileRejected("Chỉ nhận tệp PDF, JPEG, PNG, DOCX hoặc XLSX (kiểm tra theo nội dung tệp).")
+        }
+        return kind
     }
 
     public static func detect(_ data: Data) -> AttachmentKind? {

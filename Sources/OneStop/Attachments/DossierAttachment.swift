@@ -15,6 +15,13 @@ public final class DossierAttachment: Model, @unchecked Sendable {
     @Field(key: "document") public var document: String
     @Field(key: "uploaded_at") public var uploadedAt: Date
     @OptionalField(key: "uploaded_by") public var uploadedBy: UUID?
+    @Field(key: "purpose") public var purpose: String
+    /// Scanned from paper by an official at receipt (DuocSoHoa).
+    @Field(key: "digitised") public var digitised: Bool
+    /// Taken from the applicant's Kho instead of being submitted again (DuocTaiSuDung).
+    @Field(key: "reused") public var reused: Bool
+    /// A result file with the legal value of the paper result.
+    @Field(key: "electronic_result") public var electronicResult: Bool
 
     public init() {}
 }
@@ -36,5 +43,26 @@ struct CreateAttachments: AsyncMigration {
     }
     func revert(on db: any Database) async throws {
         try await db.schema(DossierAttachment.schema).delete()
+    }
+}
+
+/// Why a file is on the dossier.
+public enum AttachmentPurpose: String, Codable, Sendable, CaseIterable {
+    /// Part of the dossier as submitted (thành phần hồ sơ).
+    case submitted
+    /// Supplied later, at a supplement request.
+    case supplement
+    /// The result (kết quả giải quyết) or a refusal letter.
+    case result
+    /// Proof of payment (biên lai, chứng từ nộp tiền).
+    case receipt
+
+    public var label: String {
+        switch self {
+        case .submitted: "Thành phần hồ sơ"
+        case .supplement: "Hồ sơ bổ sung"
+        case .result: "Kết quả giải quyết"
+        case .receipt: "Chứng từ nộp phí, lệ phí"
+        }
     }
 }

@@ -44,6 +44,18 @@ public final class Dossier: Model, @unchecked Sendable {
     @OptionalField(key: "rating") public var rating: Int?
     /// The due date before the apology; set once (Mẫu 04 is issued at most once).
     @OptionalField(key: "original_due_at") public var originalDueAt: Date?
+    /// `grant` or `refuse`: what the leader approved, once resolved.
+    @OptionalField(key: "outcome") public var outcome: String?
+    /// When the late warning (1 working day before the due date) went out.
+    @OptionalField(key: "warned_at") public var warnedAt: Date?
+    /// DuocThanhToanTrucTuyen: 2 when paid on the provincial payment platform.
+    @OptionalField(key: "paid_online") public var paidOnline: Int?
+    /// `portal`, `counter` or `dvcqg` (forwarded by the national portal).
+    @Field(key: "source") public var source: String
+    /// The national portal's code for a dossier it forwarded.
+    @OptionalField(key: "national_code") public var nationalCode: String?
+    /// TaiKhoanDuocXacThucVoiVNeID.
+    @Field(key: "vneid_verified") public var vneidVerified: Bool
     /// Bumped by every action, so two officers acting at once cannot both succeed.
     @Field(key: "revision") public var revision: Int
 

@@ -28,6 +28,16 @@ public enum DossierAction: String, Codable, Sendable, CaseIterable {
     case rate
     /// Xin lỗi và hẹn lại ngày trả kết quả (→ Mẫu 04), at most once, when the dossier will be late.
     case apologize
+    /// Phân công: a leader gives a processing step to one specialist of the agency.
+    case assign
+    /// Đề xuất: the specialist finishes an appraisal step proposing to grant or to refuse.
+    case propose
+    /// Lấy ý kiến: the specialist asks another unit for its opinion, with a deadline.
+    case consult
+    /// The consulted unit answers.
+    case reply
+    /// Trả lại: the leader sends the appraisal back to be redone.
+    case sendBack = "send-back"
 
     /// Who may take the action.
     public enum Actor: String, Sendable {
@@ -40,8 +50,8 @@ public enum DossierAction: String, Codable, Sendable, CaseIterable {
     public var actor: Actor {
         switch self {
         case .receive, .refuse, .startProcessing, .returnResult, .stop, .recordPayment, .apologize: .oneStopOfficer
-        case .requestSupplement, .requestPayment: .specialist
-        case .approve: .leader
+        case .requestSupplement, .requestPayment, .propose, .consult, .reply: .specialist
+        case .approve, .assign, .sendBack: .leader
         case .supplement, .requestWithdrawal, .rate: .applicant
         }
     }
@@ -62,13 +72,21 @@ public enum DossierAction: String, Codable, Sendable, CaseIterable {
         case .stop: "Dừng xử lý"
         case .rate: "Đánh giá mức độ hài lòng"
         case .apologize: "Xin lỗi, hẹn lại ngày trả"
+        case .assign: "Phân công xử lý"
+        case .propose: "Gửi kết quả thẩm định"
+        case .consult: "Lấy ý kiến đơn vị khác"
+        case .reply: "Trả lời xin ý kiến"
+        case .sendBack: "Trả lại để thẩm định lại"
         }
     }
 }
 
 /// The lifecycle as a table: the only place that decides whether an action is legal.
 public enum Lifecycle {
-    public static func next(from status: DossierStatus, _ action: DossierAction, resumeTo: DossierStatus? = nil) -> DossierStatus? {
+    /// `stepsRemain`: an approval that is not the last step of the workflow forwards the dossier
+    /// to the next step instead of resolving it.
+    public static func next(from status: DossierStatus, _ action: DossierAction, resumeTo: DossierStatus? = nil,
+                            stepsRemain: Bool = false) -> DossierStatus? {
         switch (action, status) {
         case (.receive, .submitted): .received
         case (.refuse, .submitted): .notReceived
@@ -78,7 +96,10 @@ public enum Lifecycle {
         case (.supplement, .supplementRequested): resumeTo ?? .processing
         case (.requestPayment, .processing): .paymentRequested
         case (.recordPayment, .paymentRequested): .processing
-        case (.approve, .processing): .resolved
+        case (.approve, .processing): stepsRemain ? .processing : .resolved
+        case (.assign, .processing), (.propose, .processing), (.consult, .processing), (.sendBack, .processing): .processing
+        // A consulted unit may answer while the dossier waits for the applicant.
+        case (.reply, let s) where [.processing, .supplementRequested, .paymentRequested].contains(s): s
         case (.returnResult, .resolved): .returned
         case (.requestWithdrawal, let s) where [.submitted, .received, .processing, .supplementRequested, .paymentRequested].contains(s): .withdrawalRequested
         case (.stop, .withdrawalRequested): .stopped

@@ -38,7 +38,7 @@ extension Application {
 
 /// What applicants are told, and when (receipt, supplement request, refusal, result ready).
 enum Notifier {
-    static func messages(for action: DossierAction, dossier d: Dossier, due: Date?, comment: String) -> [(subject: String, body: String)] {
+    static func messages(for action: DossierAction, dossier d: Dossier, to status: DossierStatus, due: Date?, comment: String) -> [(subject: String, body: String)] {
         let code = d.code
         switch action {
         case .receive:
@@ -51,32 +51,41 @@ enum Notifier {
         case .apologize:
             return [("Hồ sơ \(code) được hẹn lại ngày trả kết quả",
                      "Cơ quan xin lỗi vì hồ sơ \(code) chưa giải quyết đúng hạn. Lý do: \(comment). Hẹn trả kết quả mới: \(VietnamTime.display(due)).")]
-        case .approve:
+        case .approve where status == .resolved:
             return [("Hồ sơ \(code) đã có kết quả", "Hồ sơ \(code) (\(d.procedureName)) đã có kết quả. Mời ông/bà nhận kết quả theo hình thức đã đăng ký.")]
+        case .requestPayment:
+            return [("Hồ sơ \(code) cần nộp phí, lệ phí", "Hồ sơ \(code) cần thực hiện nghĩa vụ tài chính. Mời ông/bà nộp tại bộ phận một cửa hoặc thanh toán trực tuyến.")]
+        case .stop:
+            return [("Hồ sơ \(code) đã dừng xử lý", "Hồ sơ \(code) đã dừng xử lý. Lý do: \(comment).")]
         default:
             return []
         }
     }
 
     /// Queues the messages for an action, inside the caller's transaction.
-    static func enqueue(_ action: DossierAction, dossier d: Dossier, due: Date?, comment: String, now: Date, on db: any Database) async throws {
-        for (subject, body) in messages(for: action, dossier: d, due: due, comment: comment) {
+    static func enqueue(_ action: DossierAction, dossier d: Dossier, to status: DossierStatus, due: Date?, comment: String, now: Date,
+                        on db: any Database) async throws {
+        for (subject, body) in messages(for: action, dossier: d, to: status, due: due, comment: comment) {
             var targets: [(String, String)] = []
             if !d.applicantEmail.isEmpty { targets.append(("email", d.applicantEmail)) }
             if !d.applicantPhone.isEmpty { targets.append(("sms", d.applicantPhone)) }
             for (channel, recipient) in targets {
-                let m = OutboxMessage()
-                m.dossierCode = d.code
-                m.channel = channel
-                m.recipient = recipient
-                m.subject = subject
-                m.body = body
-                m.createdAt = now
-                m.attempts = 0
-                m.nextAttemptAt = now
-                try await m.create(on: db)
+                try await queue(code: d.code, channel: channel, recipient: recipient, subject: subject, body: body, now: now, on: db)
             }
         }
+    }
+
+    static func queue(code: String, channel: String, recipient: String, subject: String, body: String, now: Date, on db: any Database) async throws {
+        let m = OutboxMessage()
+        m.dossierCode = code
+        m.channel = channel
+        m.recipient = recipient
+        m.subject = subject
+        m.body = body
+        m.createdAt = now
+        m.attempts = 0
+        m.nextAttemptAt = now
+        try await m.create(on: db)
     }
 }
 
@@ -112,28 +121,4 @@ public enum OutboxDispatcher {
         return sent
     }
 
-    /// Runs a pass every `interval` seconds while the server runs.
-    public static func schedule(on app: Application, every interval: Int64 = 15) {
-        app.lifecycle.use(OutboxLifecycle(interval: interval))
-    }
-}
-
-struct OutboxLifecycle: LifecycleHandler {
-    let interval: Int64
-    private struct TaskKey: StorageKey { typealias Value = RepeatedTask }
-
-    func shutdownAsync(_ app: Application) async {
-        app.storage[TaskKey.self]?.cancel()
-    }
-
-    func didBootAsync(_ app: Application) async throws {
-        let loop = app.eventLoopGroup.next()
-        app.storage[TaskKey.self] = loop.scheduleRepeatedAsyncTask(initialDelay: .seconds(interval), delay: .seconds(interval)) { _ in
-            loop.makeFutureWithTask {
-                do { try await OutboxDispatcher.runOnce(app: app, now: Date()) } catch {
-                    app.logger.warning("notification outbox pass failed: \(String(reflecting: error))")
-                }
-            }
-        }
-    }
 }

@@ -121,20 +121,11 @@ struct DossierPages: RouteCollection {
         let viewer = try req.requireViewer()
         let d = try await DossierService.view(req.pathParameter("code"), by: viewer, on: req.db)
         let dto = try await DossierDTO.make(d, on: req.db)
-        let ids = try await DossierService.agencyIDs(d, on: req.db)
-        let mine = Lifecycle.actions(in: d.currentStatus).filter {
-            DossierService.may($0, viewer, d, ids) && ($0 != .rate || d.rating == nil) && ($0 != .apologize || (d.originalDueAt == nil && d.dueAt != nil))
-        }
-        let actions = mine.html { a in
-            """
-            <form method="post" action="\(SiteURL.dossierAction(code: d.code).path)" class="action">
-            \(Components.csrfField(req.csrfToken))<input type="hidden" name="action" value="\(a.rawValue)">
-            \(if: [.refuse, .requestSupplement, .stop, .apologize].contains(a), Components.field("Lý do", name: "comment-\(a.rawValue)", required: true))
-            \(if: a == .apologize, Components.field("Ngày hẹn trả mới", name: "newDue", type: "date", required: true, hint: "Trả trước 17:00 ngày này"))
-            \(if: a == .rate, HTML("<fieldset><legend>Mức độ hài lòng</legend>\(Rating.allCases.reversed().html { r in "<label><input type=\"radio\" name=\"rating\" value=\"\(r.rawValue)\" required> \(r.label)</label> " })</fieldset>"))
-            <button type="submit">\(a.label)</button></form>
-            """
-        }
+        let steps = try await Processing.steps(of: d.requireID(), on: req.db)
+        let ids = try await DossierService.agencyIDs(d, steps: steps, on: req.db)
+        let mine = ActionForms.available(d, viewer, steps: steps, ids: ids)
+        let actions = try await ActionForms.render(mine, dossier: d, steps: steps, ids: ids, on: req)
+        let payments = try await Payments.all(dossierID: d.requireID(), on: req.db)
         let isNew = (try? req.query.get(String.self, at: "moi")) != nil
         let main: HTML = """
         <h1>Hồ sơ \(d.code)</h1>
@@ -146,32 +137,49 @@ struct DossierPages: RouteCollection {
             ("Nộp lúc", "\(VietnamTime.display(d.submittedAt))"),
             ("Tiếp nhận lúc", d.receivedAt.map { "\(VietnamTime.display($0))" }),
             ("Hẹn trả kết quả", d.dueAt.map { "\(VietnamTime.display($0))" }),
+            ("Kết quả", d.outcome.flatMap(Proposal.init(rawValue:)).map { $0 == .grant ? "Giải quyết" : "Từ chối giải quyết" }),
             ("Đánh giá", d.rating.flatMap(Rating.init(rawValue:)).map { "\($0.label)" }),
         ]))
         \(DossierForms.links(for: d, events: dto.history.map(\.action)))
         \(if: !mine.isEmpty, HTML("<h2>Thao tác</h2>\(actions)"))
-        \(try await Self.files(req, dossier: d))
+        \(PaymentPages.section(d, payments: payments, viewer: viewer, csrf: req.csrfToken))
+        \(ActionForms.stepsTable(steps))
+        \(try await Self.files(req, dossier: d, viewer: viewer, ids: ids))
         <h2>Quá trình xử lý</h2>
         <ol class="timeline">\(dto.history.html { e in
-            "<li><strong>\(VietnamTime.display(e.at))</strong> — \(e.actor): \(DossierAction(rawValue: e.action)?.label ?? (e.action == "submit" ? "Nộp hồ sơ" : "Nhập hồ sơ tại bộ phận một cửa"))\(e.comment.isEmpty ? "" : " — \(e.comment)") → \(DossierStatus(rawValue: e.toStatus)?.label ?? "")</li>"
+            "<li><strong>\(VietnamTime.display(e.at))</strong> — \(e.actor): \(Self.eventLabel(e.action))\(e.comment.isEmpty ? "" : " — \(e.comment)") → \(DossierStatus(rawValue: e.toStatus)?.label ?? "")</li>"
         })</ol>
         \(if: !dto.auditIntact, HTML("<p role=\"alert\" class=\"error\">Cảnh báo: nhật ký xử lý của hồ sơ đã bị thay đổi ngoài hệ thống.</p>"))
         """
         return Layout.page(req, title: "Hồ sơ \(d.code)", flash: isNew ? "Đã nộp hồ sơ. Mã hồ sơ: \(d.code)" : nil, main: main)
     }
 
-    static func files(_ req: Request, dossier d: Dossier) async throws -> HTML {
+    static func eventLabel(_ action: String) -> String {
+        if let a = DossierAction(rawValue: action) { return a.label }
+        return switch action {
+        case "submit": "Nộp hồ sơ"
+        case "enter": "Nhập hồ sơ tại bộ phận một cửa"
+        case "attach": "Đính kèm tệp"
+        case "warn-late": "Cảnh báo sắp quá hạn"
+        default: action
+        }
+    }
+
+    static func files(_ req: Request, dossier d: Dossier, viewer: Viewer, ids: DossierService.AgencyIDs) async throws -> HTML {
         let files = try await Attachments.list(d, on: req.db)
-        let canAdd = ![.notReceived, .stopped].contains(d.currentStatus)
+        let canAdd = ![.notReceived, .stopped, .returned].contains(d.currentStatus)
+        let isOfficial = d.applicantUserID != viewer.userID
+        let mayAddResult = isOfficial && [.processing, .resolved].contains(d.currentStatus)
         let documents = try await ProcedureQueries.procedure(code: d.procedureCode, version: d.procedureVersion, on: req.db).definition
         let options = documents.documents.map(\.name) + documents.form.filter { $0.type == .file }.map(\.label) + ["Giấy tờ khác"]
         return """
         <h2>Tệp đính kèm</h2>
-        \(files.isEmpty ? "<p>Chưa có tệp.</p>" : "<ul>\(files.html { f in "<li>\(f.document): <a href=\"\(SiteURL.dossierFile(code: d.code, id: f.id!.uuidString).path)\">\(f.fileName)</a> (\(f.size / 1024 + 1) KB)</li>" })</ul>")
+        \(files.isEmpty ? "<p>Chưa có tệp.</p>" : "<ul>\(files.html { f in "<li>\(AttachmentPurpose(rawValue: f.purpose)?.label ?? "") — \(f.document): <a href=\"\(SiteURL.dossierFile(code: d.code, id: f.id!.uuidString).path)\">\(f.fileName)</a> (\(f.size / 1024 + 1) KB)\(f.electronicResult ? " · kết quả điện tử" : "")\(f.digitised ? " · bản số hoá" : "")\(f.reused ? " · lấy từ Kho" : "")</li>" })</ul>")
         \(if: canAdd, HTML("""
         <form method="post" action="\(SiteURL.dossierFiles(code: d.code).path)" enctype="multipart/form-data" class="narrow">
         \(Components.csrfField(req.csrfToken))
-        \(Components.select("Giấy tờ", name: "document", options: options.map { ($0, $0) }, selected: nil))
+        \(Components.select("Giấy tờ", name: "document", options: (mayAddResult ? [documents.result] : []).map { ($0, "Kết quả: \($0)") } + options.map { ($0, $0) }, selected: nil))
+        \(if: mayAddResult, HTML("<div class=\"field\"><label><input type=\"checkbox\" name=\"electronicResult\" value=\"1\"> Là kết quả điện tử (đã ký số, có giá trị như bản giấy)</label></div>"))
         <div class="field"><label for="file">Tệp (PDF, JPEG, PNG, DOCX, XLSX; tối đa 10 MB)</label><input id="file" name="file" type="file" required accept=".pdf,.jpg,.jpeg,.png,.docx,.xlsx"></div>
         <button type="submit" class="secondary">Tải tệp lên</button>
         </form>
@@ -182,6 +190,7 @@ struct DossierPages: RouteCollection {
     struct UploadForm: Content {
         var document: String?
         var file: File?
+        var electronicResult: String?
     }
 
     @Sendable func upload(_ req: Request) async throws -> Response {
@@ -189,7 +198,11 @@ struct DossierPages: RouteCollection {
         let code = try req.pathParameter("code")
         let form = try req.content.decode(UploadForm.self)
         guard let file = form.file else { throw OneStopError.fileRejected("Chưa chọn tệp.") }
+        let d = try await DossierService.view(code, by: viewer, on: req.db)
+        let result = try await ProcedureQueries.procedure(code: d.procedureCode, version: d.procedureVersion, on: req.db).definition.result
+        let isResult = d.applicantUserID != viewer.userID && form.document == result
         _ = try await Attachments.add(code: code, data: Data(buffer: file.data), fileName: file.filename, document: form.document ?? "",
+                                      purpose: isResult ? .result : nil, electronicResult: isResult && form.electronicResult != nil,
                                       by: viewer, on: req)
         return req.redirect(to: SiteURL.dossier(code: code).path)
     }
@@ -204,10 +217,7 @@ struct DossierPages: RouteCollection {
         let code = try req.pathParameter("code")
         let raw = try req.content.decode([String: String].self)
         guard let action = DossierAction(rawValue: raw["action"] ?? "") else { throw OneStopError.unknownAction(raw["action"] ?? "") }
-        _ = try await DossierService.perform(action, code: code, comment: raw["comment-\(action.rawValue)"] ?? "",
-                                             rating: raw["rating"].flatMap { Int($0) },
-                                             newDue: try raw["newDue"].flatMap { $0.isEmpty ? nil : $0 }.map { try DossierForms.day($0, "newDue").addingTimeInterval(17 * 3600) },
-                                             by: viewer, on: req)
+        _ = try await DossierService.perform(action, code: code, ActionForms.input(action, from: raw), by: viewer, on: req)
         return req.redirect(to: SiteURL.dossier(code: code).path)
     }
 

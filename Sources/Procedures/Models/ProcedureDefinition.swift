@@ -110,8 +110,18 @@ public struct ProcedureDefinition: Content, Equatable {
         public var name: String
         /// `one-stop-officer`, `specialist`, `leader`, `clerk`.
         public var role: String
-        /// `receiving` or `deciding`: which of the procedure's agencies carries it out.
+        /// `receiving` or `deciding` (the procedure's agencies), or another agency's code for an
+        /// inter-agency step (liên thông), which may be at a higher level (liên thông lên cấp trên).
         public var agency: String
         public var workingHours: Double
+        /// Runs at the same time as the step before it (liên thông song song); the first step of
+        /// such a group is the lead (cơ quan chủ trì). Absent means after the step before it.
+        public var parallel: Bool?
+
+        public init(name: String, role: String, agency: String, workingHours: Double, parallel: Bool? = nil) {
+            self.name = name; self.role = role; self.agency = agency; self.workingHours = workingHours; self.parallel = parallel
+        }
+
+        public var runsInParallel: Bool { parallel ?? false }
     }
 }

@@ -41,13 +41,23 @@ public enum ProcedureCatalog {
             if !keys.insert(f.key).inserted { p.append("Khóa trường “\(f.key)” bị trùng.") }
             if f.type == .choice && (f.options ?? []).isEmpty { p.append("Trường lựa chọn “\(f.label)” cần danh sách giá trị.") }
         }
-        var stepHours = 0.0
-        for s in d.workflow {
+        // Parallel steps share their group's time: the group takes as long as its longest step.
+        var stepHours = 0.0, groupHours = 0.0
+        for (i, s) in d.workflow.enumerated() {
             if !workflowRoles.contains(s.role) { p.append("Bước “\(s.name)”: vai trò “\(s.role)” không hợp lệ.") }
-            if !["receiving", "deciding"].contains(s.agency) { p.append("Bước “\(s.name)”: cơ quan phải là receiving hoặc deciding.") }
+            if !["receiving", "deciding"].contains(s.agency), try await Agency.query(on: db).filter(\.$code == s.agency).count() == 0 {
+                p.append("Bước “\(s.name)”: cơ quan phải là receiving, deciding hoặc mã một cơ quan có trong danh mục.")
+            }
             if s.workingHours <= 0 { p.append("Bước “\(s.name)”: thời gian phải lớn hơn 0.") }
-            stepHours += s.workingHours
+            if s.runsInParallel {
+                if i == 0 || s.role == "one-stop-officer" { p.append("Bước “\(s.name)”: bước song song phải đi sau một bước xử lý khác.") }
+                groupHours = max(groupHours, s.workingHours)
+            } else {
+                stepHours += groupHours
+                groupHours = s.workingHours
+            }
         }
+        stepHours += groupHours
         if hours > 0 && stepHours > Double(hours) + 0.001 {
             p.append("Tổng thời gian các bước quy trình (\(stepHours) giờ) vượt thời hạn giải quyết (\(hours) giờ).")
         }
