@@ -20,5 +20,6 @@ public enum OneStop {
         try pages.register(collection: PaymentPages())
         try pages.register(collection: PersonalStorePages())
         try api.register(collection: DossiersAPI())
+        try api.register(collection: NationalInboundAPI())
     }
 }

@@ -1,4 +1,5 @@
 import Fluent
+import Identity
 import Foundation
 import OneStop
 import Testing
@@ -22,13 +23,21 @@ struct DossierPageTests {
             let missing = try await citizen.post("/thu-tuc/2.001610/nop", form: fields)
             #expect(missing.status == .unprocessableEntity)
             #expect(missing.body.contains("role=\"alert\"") && missing.body.contains("Thiếu"))
-            let created = try await citizen.post("/thu-tuc/2.001610/nop", form: fields + [("f_representativeId", "025090000001")])
+            // The mandatory document comes from the citizen's Kho, so it is not submitted again.
+            let owner = try #require(try await User.query(on: app.db).filter(\.$identityNumber == "025090000001").first()?.id)
+            let kept = try await PersonalStore.upload(owner: owner, name: "Giấy đề nghị đã ký", data: AttachmentTests.pdf, fileName: "de-nghi.pdf",
+                                                      on: Request(application: app, on: app.eventLoopGroup.next()))
+            #expect(try await citizen.get("/thu-tuc/2.001610/nop").body.contains("Giấy đề nghị đã ký (de-nghi.pdf)"))
+            let noDocument = try await citizen.post("/thu-tuc/2.001610/nop", form: fields + [("f_representativeId", "025090000001")])
+            #expect(noDocument.status == .unprocessableEntity && noDocument.body.contains("Thiếu giấy tờ bắt buộc"))
+            let created = try await citizen.post("/thu-tuc/2.001610/nop", form: fields + [("f_representativeId", "025090000001"), ("kho_0", kept.requireID().uuidString)])
             #expect(created.status == .seeOther)
             let location = try #require(created.location)
             let code = String(try #require(location.split(separator: "/").last?.split(separator: "?").first))
             let page = try await citizen.get(location)
             #expect(page.body.contains("Đã nộp hồ sơ. Mã hồ sơ: \(code)"))
             #expect(page.body.contains("Mới đăng ký"))
+            #expect(page.body.contains("lấy từ Kho"))
             #expect(try await citizen.get("/ho-so-cua-toi").body.contains(code))
 
             let desk = TestClient(app)

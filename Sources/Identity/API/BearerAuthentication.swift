@@ -18,12 +18,15 @@ public enum APIScope: String, CaseIterable, Sendable {
     case dossiersRead = "dossiers:read"
     /// Submit dossiers and act on them with the token owner's roles.
     case dossiersWrite = "dossiers:write"
+    /// Forward dossiers from the national public service portal (for the platform's integration account).
+    case nationalForward = "national:forward"
 
     public var label: String {
         switch self {
         case .catalogWrite: "Cập nhật danh mục thủ tục hành chính"
         case .dossiersRead: "Xem hồ sơ của cơ quan"
         case .dossiersWrite: "Nộp, xử lý hồ sơ theo vai trò của chủ mã"
+        case .nationalForward: "Chuyển hồ sơ từ Cổng Dịch vụ công quốc gia (tài khoản quản trị)"
         }
     }
 }

@@ -50,7 +50,7 @@ struct CSRFMiddleware: AsyncMiddleware {
         req.csrfToken = token
         if ![.GET, .HEAD, .OPTIONS].contains(req.method) {
             // File uploads are the one kind of form allowed past the default limit.
-            let max = req.headers.contentType?.type == "multipart" ? 12 * 1024 * 1024 : req.application.routes.defaultMaxBodySize.value
+            let max = req.headers.contentType?.type == "multipart" ? 52 * 1024 * 1024 : req.application.routes.defaultMaxBodySize.value
             _ = try await req.body.collect(max: max).get()
             let sent = req.headers.first(name: "X-CSRF-Token") ?? (try? req.content.get(String.self, at: "_csrf")) ?? ""
             guard !existing.isEmpty, SecureToken.constantTimeEqual(sent, existing) else { throw RequestError.csrf }

@@ -86,12 +86,19 @@ public enum NationalSync {
         let due = try await NationalSyncMessage.query(on: app.db).filter(\.$sentAt == nil).filter(\.$failedAt == nil)
             .filter(\.$nextAttemptAt <= now).sort(\.$createdAt).limit(limit).all()
         var sent = 0
+        var pushed: [UUID: String] = [:]
         for m in due {
             do {
-                guard let d = try await Dossier.find(m.dossierID, on: app.db) else { continue }
-                let payload = try await NationalDossierPayload.make(d, on: app.db)
-                try await app.nationalPortal.push(payload)
-                m.payload = String(decoding: try JSONEncoder.national.encode(payload), as: UTF8.self)
+                // The payload is the dossier as it stands: several changes waiting for one dossier go in one push.
+                if let payload = pushed[m.dossierID] {
+                    m.payload = payload
+                } else {
+                    guard let d = try await Dossier.find(m.dossierID, on: app.db) else { continue }
+                    let payload = try await NationalDossierPayload.make(d, on: app.db)
+                    try await app.nationalPortal.push(payload)
+                    m.payload = String(decoding: try JSONEncoder.national.encode(payload), as: UTF8.self)
+                    pushed[m.dossierID] = m.payload
+                }
                 m.sentAt = now
                 sent += 1
             } catch {

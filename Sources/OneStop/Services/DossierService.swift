@@ -73,7 +73,7 @@ public enum DossierService {
                               forwarded national: NationalOrigin? = nil, on req: Request) async throws -> Dossier {
         if let key = idempotencyKey, let existing = try await Dossier.query(on: req.db).filter(\.$idempotencyKey == key).first() {
             let ids = try await agencyIDs(existing, on: req.db)
-            guard existing.applicantUserID == viewer.userID || canView(existing, viewer, agencyIDs: ids) else {
+            guard national != nil || existing.applicantUserID == viewer.userID || canView(existing, viewer, agencyIDs: ids) else {
                 throw OneStopError.notYourDossier
             }
             return existing
@@ -253,7 +253,8 @@ public enum DossierService {
         }
         guard may(action, viewer, dossier, ids, steps) else {
             // A step action by someone of the right agency, at the wrong moment, deserves the reason.
-            if Processing.stepActions.contains(action), canView(dossier, viewer, agencyIDs: ids) {
+            if Processing.stepActions.contains(action),
+               viewer.grants.contains(where: { g in g.role == action.actor.rawValue && g.agencyID.map(Set(ids.byCode.values).contains) == true }) {
                 throw OneStopError.actionNotAllowed(action: action.label, status: Processing.unavailable(action, steps: steps))
             }
             throw OneStopError.notYourDossier

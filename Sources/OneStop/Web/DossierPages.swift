@@ -11,7 +11,7 @@ import WebUI
 struct DossierPages: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get(SiteURL.submit(procedure: ":code").route, use: submitForm)
-        routes.post(SiteURL.submit(procedure: ":code").route, use: submit)
+        routes.on(.POST, SiteURL.submit(procedure: ":code").route, body: .collect(maxSize: "52mb"), use: submit)
         routes.get(SiteURL.myDossiers.route, use: mine)
         routes.get(SiteURL.dossier(code: ":code").route, use: detail)
         routes.post(SiteURL.dossierAction(code: ":code").route, use: act)
@@ -51,10 +51,20 @@ struct DossierPages: RouteCollection {
             communePicker = Components.select("Nộp tại (UBND cấp xã)", name: "agency",
                                               options: [("", "— Chọn xã, phường —")] + communes.map { ($0.code, $0.shortName) }, selected: agency)
         }
-        let fields = d.form.html { f -> HTML in
+        let store = try await PersonalStore.documents(of: req.requireViewer().userID, on: req.db)
+        let documents = Self.documentSlots(d).enumerated().html { i, slot -> HTML in
+            """
+            <fieldset class="document"><legend>\(slot.label)\(if: slot.required, HTML(" <span class=\"req\">(bắt buộc)</span>"))</legend>
+            <div class="field"><label for="upload_\(i)">Tải tệp lên (PDF, JPEG, PNG, DOCX, XLSX; tối đa 10 MB)</label>
+            <input id="upload_\(i)" name="upload_\(i)" type="file" accept=".pdf,.jpg,.jpeg,.png,.docx,.xlsx"></div>
+            \(if: !store.isEmpty, Components.select("hoặc dùng giấy tờ trong Kho", name: "kho_\(i)",
+                                                    options: [("", "— Không dùng —")] + store.map { ($0.id!.uuidString, "\($0.name) (\($0.fileName))") },
+                                                    selected: values["kho_\(i)"]))
+            </fieldset>
+            """
+        }
+        let fields = d.form.filter { $0.type != .file }.html { f -> HTML in
             switch f.type {
-            case .file:
-                return "<p class=\"hint\"><strong>\(f.label)</strong>: nộp bản giấy khi nhận kết quả (chức năng tải tệp lên chưa có).</p>"
             case .choice:
                 return Components.select(f.label, name: "f_\(f.key)", options: [("", "— Chọn —")] + (f.options ?? []).map { ($0, $0) }, selected: values[f.key])
             default:
@@ -68,7 +78,7 @@ struct DossierPages: RouteCollection {
         <h1>Nộp hồ sơ trực tuyến</h1>
         <p>\(d.name) · thời hạn \(d.processingTime.label)</p>
         \(Components.errorSummary(errors))
-        <form method="post" action="\(SiteURL.submit(procedure: d.code).path)" class="narrow" novalidate>
+        <form method="post" action="\(SiteURL.submit(procedure: d.code).path)" class="narrow" enctype="multipart/form-data" novalidate>
         \(Components.csrfField(req.csrfToken))
         <fieldset><legend>Người nộp</legend>
         \(Components.field("Họ và tên", name: "applicantName", value: applicant.name, required: true))
@@ -78,29 +88,72 @@ struct DossierPages: RouteCollection {
         </fieldset>
         \(communePicker)
         <fieldset><legend>Thông tin hồ sơ</legend>\(fields)</fieldset>
+        <h2>Thành phần hồ sơ</h2>
+        \(documents)
         <button type="submit">Nộp hồ sơ</button>
         </form>
         """
         return Layout.page(req, title: "Nộp hồ sơ", status: errors.isEmpty ? .ok : .unprocessableEntity, main: main)
     }
 
+    /// The documents a submission needs, in the order the form shows them: the procedure's
+    /// documents, then its file fields.
+    static func documentSlots(_ d: ProcedureDefinition) -> [(document: String, label: String, required: Bool)] {
+        d.documents.map { ($0.name, $0.name, $0.mandatory) } + d.form.filter { $0.type == .file }.map { ($0.key, $0.label, $0.required) }
+    }
+
+    /// The submission form: text fields by name, and the uploaded files (`upload_N`).
+    struct SubmitForm: Decodable {
+        var values: [String: String] = [:]
+        var uploads: [String: File] = [:]
+
+        struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: Key.self)
+            for key in c.allKeys {
+                if key.stringValue.hasPrefix("upload_") {
+                    if let f = try? c.decode(File.self, forKey: key), f.data.readableBytes > 0 { uploads[key.stringValue] = f }
+                } else if let v = try? c.decode(String.self, forKey: key) {
+                    values[key.stringValue] = v
+                }
+            }
+        }
+    }
+
     @Sendable func submit(_ req: Request) async throws -> Response {
         let viewer = try req.requireViewer()
         let p = try await ProcedureQueries.procedure(code: req.pathParameter("code"), on: req.db)
-        let raw = try req.content.decode([String: String].self)
+        let form = try req.content.decode(SubmitForm.self)
+        let raw = form.values
         var values: [String: String] = [:]
         for (k, v) in raw where k.hasPrefix("f_") { values[String(k.dropFirst(2))] = v }
+        var files: [SubmittedFile] = []
+        for (i, slot) in Self.documentSlots(p.definition).enumerated() {
+            if let upload = form.uploads["upload_\(i)"] {
+                files.append(SubmittedFile(document: slot.document, fileName: upload.filename, content: Data(buffer: upload.data)))
+            } else if let id = raw["kho_\(i)"].flatMap(UUID.init(uuidString:)) {
+                files.append(SubmittedFile(document: slot.document, fromStore: id))
+            }
+        }
         let applicant = Submission.Applicant(name: raw["applicantName"] ?? "", identity: raw["applicantIdentity"] ?? "",
                                              phone: raw["applicantPhone"] ?? "", email: raw["applicantEmail"])
         let agency = raw["agency"].flatMap { $0.isEmpty ? nil : $0 }
         do {
             let dossier = try await DossierService.submit(
-                Submission(procedure: p.definition.code, applicant: applicant, summary: nil, form: values, agency: agency),
+                Submission(procedure: p.definition.code, applicant: applicant, summary: nil, form: values, agency: agency, files: files),
                 channel: .online, by: viewer, idempotencyKey: nil, on: req)
             return req.redirect(to: SiteURL.dossier(code: dossier.code).path + "?moi=1")
         } catch let e as OneStopError {
             let problems: [String] = if case .invalid(let list) = e { list } else { [e.message] }
-            return try await submitPage(req, procedure: p, values: values, applicant: applicant, agency: agency, errors: problems)
+            var shown = values
+            for (k, v) in raw where k.hasPrefix("kho_") { shown[k] = v }
+            return try await submitPage(req, procedure: p, values: shown, applicant: applicant, agency: agency, errors: problems)
         }
     }
 
