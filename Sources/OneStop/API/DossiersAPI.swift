@@ -113,7 +113,10 @@ struct DossiersAPI: RouteCollection {
         return try await DossierDTO.make(d, on: req.db)
     }
 
-    struct AttachmentDTO: Content { var id: UUID; var fileName: String; var kind: String; var size: Int; var document: String; var sha256: String }
+    struct AttachmentDTO: Content {
+        var id: UUID; var fileName: String; var kind: String; var size: Int; var document: String; var sha256: String
+        var purpose: String; var electronicResult: Bool
+    }
 
     /// The body is the file itself; `document` and `name` come in the query string.
     @Sendable func attach(_ req: Request) async throws -> Response {
@@ -121,9 +124,12 @@ struct DossiersAPI: RouteCollection {
             throw RequestError.badParameter(name: "document", reason: "cần tên giấy tờ")
         }
         let data = req.body.data.map { Data(buffer: $0) } ?? Data()
+        let purpose = try req.queryEnum(AttachmentPurpose.self, "purpose")
         let a = try await Attachments.add(code: req.pathParameter("code"), data: data, fileName: try req.queryString("name", maxLength: 200) ?? "tep",
-                                          document: document, by: Self.viewer(req), on: req)
-        return try await AttachmentDTO(id: a.requireID(), fileName: a.fileName, kind: a.kind, size: a.size, document: a.document, sha256: a.sha256)
+                                          document: document, purpose: purpose, electronicResult: try req.queryString("electronic", maxLength: 5) == "true",
+                                          by: Self.viewer(req), on: req)
+        return try await AttachmentDTO(id: a.requireID(), fileName: a.fileName, kind: a.kind, size: a.size, document: a.document, sha256: a.sha256,
+                                 purpose: a.purpose, electronicResult: a.electronicResult)
             .encodeResponse(status: .created, for: req)
     }
 
