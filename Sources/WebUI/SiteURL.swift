@@ -36,6 +36,7 @@ public enum SiteURL: Sendable, Equatable {
     case dossierAction(code: String)
     case dossierForm(code: String, number: String)
     case dossierRegister
+    case dossierRegisterPage
     case dossierFiles(code: String)
     case dossierFile(code: String, id: String)
     case officerQueue
@@ -82,6 +83,7 @@ public enum SiteURL: Sendable, Equatable {
         case .dossierAction(let code): "/ho-so/\(Self.segment(code))/thao-tac"
         case .dossierForm(let code, let number): "/ho-so/\(Self.segment(code))/mau/\(Self.segment(number))"
         case .dossierRegister: "/can-bo/so-theo-doi.csv"
+        case .dossierRegisterPage: "/can-bo/so-theo-doi"
         case .dossierFiles(let code): "/ho-so/\(Self.segment(code))/tep"
         case .dossierFile(let code, let id): "/ho-so/\(Self.segment(code))/tep/\(Self.segment(id))"
         case .officerQueue: "/can-bo/ho-so"

@@ -73,6 +73,8 @@ public enum Stylesheet {
     .timeline{padding-left:1.25rem}.timeline li{margin-bottom:.4rem}
     form.action{margin:.5rem 0}
     .qr svg{width:9rem;height:9rem}
+    table.bordered{border-collapse:collapse;margin:.5rem 0}table.bordered th,table.bordered td{border:1px solid #555;padding:.2rem .4rem;vertical-align:top}
+    @media print{.form-print.wide{font-size:10pt}@page wide{size:A4 landscape}.form-print.wide{page:wide}}
     @media print{.site-header,.site-footer,.no-print,.skip{display:none}main{padding:0}.form-print{font-family:"Times New Roman",serif;font-size:13pt}@page{size:A5;margin:12mm}}
     .token{font-family:ui-monospace,monospace;word-break:break-all;background:var(--bg);padding:.5rem}
     """

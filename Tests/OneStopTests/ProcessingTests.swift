@@ -110,6 +110,14 @@ struct ProcessingTests {
             #expect(approved.status == 9)
             #expect(try await DossierService.find(code, on: app.db).outcome == "grant")
             #expect(approved.auditIntact)
+            // Mẫu 06 shows every handover and each step against its own deadline.
+            let sheetReader = TestClient(app)
+            try await sheetReader.login("lanhdao.congthuong", password: "tinhso2026")
+            let sheet = try await sheetReader.get("/ho-so/\(code)/mau/06")
+            #expect(sheet.status == .ok && sheet.body.contains("PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ"))
+            #expect(sheet.body.contains("Thẩm định điều kiện phòng cháy, chữa cháy") && sheet.body.contains("Đúng hạn"))
+            let register = try await sheetReader.get("/can-bo/so-theo-doi")
+            #expect(register.status == .ok && register.body.contains("SỔ THEO DÕI HỒ SƠ") && register.body.contains(code))
         }
     }
 

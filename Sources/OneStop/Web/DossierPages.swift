@@ -296,6 +296,7 @@ struct DossierPages: RouteCollection {
         <button type="submit">Tìm</button>
         </form>
         <nav class="pager" aria-label="Hàng hồ sơ">\(tabs)</nav>
+        <p><a href="\(SiteURL.dossierRegisterPage.path)">Sổ theo dõi hồ sơ (Mẫu 07)</a></p>
         \(Self.table(page.items, showApplicant: true))
         \(Components.pagination(base: .officerQueue, query: [("hang", q == nil ? queue.rawValue : nil), ("q", q)], page: page.page, pageCount: page.pageCount, total: page.total))
         """
