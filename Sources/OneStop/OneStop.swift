@@ -1,12 +1,10 @@
 import Fluent
 import Vapor
 
-/// The electronic one-stop (Một cửa điện tử): dossiers from submission to result.
-///
-/// Built so far: the dossier with the national status codes, code allocation, the lifecycle
-/// table, hash-chained audit trail, the dossier API and the public lookup. Forms (Mẫu 01–07),
-/// the officer workspace and citizen pages (first versions here), attachments, payments, inter-agency steps,
-/// notifications and the national sync are not built yet (issue 4).
+/// The electronic one-stop (Một cửa điện tử): dossiers from submission (portal, counter, post or
+/// forwarded by the national portal) through processing steps across agencies, payment and result,
+/// to return and rating; the personal Kho; the forms of TT 03/2025; the notification and
+/// national-sync outboxes. Decisions 0008 and 0009 explain the design.
 public enum OneStop {
     public static var migrations: [any Migration] { [
         CreateOneStopSchema(), CreateOutbox(), AddDossierRating(), CreateAttachments(), AddApology(),

@@ -76,6 +76,11 @@ def test_submit_supplement_parallel_approve_kho_rate(browser, base_url):
     assert "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" in body_text(browser)
     assert browser.find_elements(By.CSS_SELECTOR, ".qr svg")
 
+    # Anyone can follow it by code, without seeing who applied.
+    browser.delete_all_cookies()
+    browser.get(base_url + f"/tra-cuu?ma={code}")
+    assert "Đang xử lý" in body_text(browser) and "Nguyễn Văn An" not in body_text(browser)
+
     # The lead agency's specialist asks for a supplement (Mẫu 02); the clock stops.
     login(browser, base_url, "chuyenvien.congthuong")
     browser.get(dossier)
