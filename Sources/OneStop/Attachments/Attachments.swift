@@ -14,7 +14,7 @@ public enum Attachments {
             throw OneStopError.actionNotAllowed(action: "Đính kèm tệp", status: dossier.currentStatus.label)
         }
         let isApplicant = dossier.applicantUserID == viewer.userID
-        let purpose = requested ?? (dossier.currentStatus == .supplementRequested ? .supplement : isApplicant ? .submitted : .submitted)
+        let purpose = requested ?? (dossier.currentStatus == .supplementRequested ? .supplement : .submitted)
         if purpose == .result {
             // Results come from the agencies processing the dossier, while it is being processed.
             guard !isApplicant, [.processing, .resolved].contains(dossier.currentStatus) else {

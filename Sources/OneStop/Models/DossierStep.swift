@@ -39,6 +39,23 @@ public final class DossierStep: Model, @unchecked Sendable {
 
     public init() {}
 
+    /// A waiting step, not yet opened.
+    init(dossierID: UUID, seq: Int, group: Int, kind: Kind = .process, name: String, role: String, agencyCode: String,
+         agencyName: String, lead: Bool, workingHours: Double) {
+        self.dossierID = dossierID
+        self.seq = seq
+        self.group = group
+        self.kind = kind.rawValue
+        self.name = name
+        self.role = role
+        self.agencyCode = agencyCode
+        self.agencyName = agencyName
+        self.lead = lead
+        self.status = Status.waiting.rawValue
+        self.workingHours = workingHours
+        self.opinion = ""
+    }
+
     public enum Kind: String, Sendable { case process, consult }
     public enum Status: String, Sendable {
         case waiting, active, done

@@ -105,7 +105,7 @@ public enum NationalSync {
                 m.attempts += 1
                 m.lastError = String(String(describing: error).prefix(500))
                 if m.attempts >= OutboxDispatcher.maxAttempts { m.failedAt = now } else {
-                    m.nextAttemptAt = now.addingTimeInterval(min(6 * 3600, 60 * pow(2, Double(m.attempts - 1))))
+                    m.nextAttemptAt = OutboxDispatcher.retryAt(after: m.attempts, now: now)
                 }
             }
             try await m.save(on: app.db)

@@ -94,6 +94,11 @@ enum Notifier {
 public enum OutboxDispatcher {
     public static let maxAttempts = 8
 
+    /// When to try again after `attempts` failures: 1 min, 2, 4, … up to 6 h (both outboxes).
+    static func retryAt(after attempts: Int, now: Date) -> Date {
+        now.addingTimeInterval(min(6 * 3600, 60 * pow(2, Double(attempts - 1))))
+    }
+
     /// One pass; returns how many messages were sent.
     @discardableResult
     public static func runOnce(app: Application, now: Date, limit: Int = 50) async throws -> Int {
@@ -113,7 +118,7 @@ public enum OutboxDispatcher {
                 if m.attempts >= maxAttempts {
                     m.failedAt = now
                 } else {
-                    m.nextAttemptAt = now.addingTimeInterval(min(6 * 3600, 60 * pow(2, Double(m.attempts - 1))))
+                    m.nextAttemptAt = retryAt(after: m.attempts, now: now)
                 }
             }
             try await m.save(on: app.db)

@@ -64,13 +64,13 @@ public enum LateWarnings {
             let agency = try await Agency.query(on: app.db).filter(\.$code == d.decidingAgency).first()
             let id = try d.requireID()
             let text = left == 0 ? "đã quá hạn" : "đến hạn trả kết quả lúc \(VietnamTime.display(due))"
-            try await app.db.transaction { db in
+            let claimed = try await app.db.transaction { db -> Bool in
                 // Conditional: of two passes running at once, one warns.
                 struct Row: Decodable { var id: UUID }
                 guard let sql = db as? any SQLDatabase,
                       try await sql.update(Dossier.schema).set("warned_at", to: now).where("id", .equal, id)
                           .where("warned_at", .is, SQLLiteral.null).returning("id").first(decoding: Row.self) != nil
-                else { return }
+                else { return false }
                 try await AuditChain.append(dossierID: id, action: "warn-late", from: d.currentStatus, to: d.currentStatus, actorID: nil,
                                             actorName: "Hệ thống", at: now, comment: "Cảnh báo: hồ sơ \(text)", on: db)
                 if let email = agency?.email, !email.isEmpty {
@@ -78,8 +78,9 @@ public enum LateWarnings {
                                              body: "Hồ sơ \(d.code) (\(d.procedureName)) \(text). Nếu không kịp, đề nghị gửi phiếu xin lỗi và hẹn lại ngày trả (Mẫu 04).",
                                              now: now, on: db)
                 }
+                return true
             }
-            warned += 1
+            if claimed { warned += 1 }
         }
         return warned
     }

@@ -512,11 +512,11 @@ public enum DossierService {
         case _ where Processing.stepActions.contains(action):
             return Processing.step(for: action, viewer, in: steps, agencyIDs: ids.byCode) != nil
         default:
+            // Every specialist and leader action is taken on an open step (above).
             switch action.actor {
             case .applicant: return d.applicantUserID != nil && d.applicantUserID == viewer.userID
             case .oneStopOfficer: return holds(viewer, .oneStopOfficer, in: ids.receiving)
-            case .specialist: return holds(viewer, .specialist, in: ids.deciding)
-            case .leader: return holds(viewer, .leader, in: ids.deciding)
+            case .specialist, .leader: return false
             }
         }
     }

@@ -29,38 +29,15 @@ enum Processing {
             case "deciding": d.decidingAgency
             default: template.agency
             }
-            let step = DossierStep()
-            step.dossierID = try d.requireID()
-            step.seq = steps.count + 1
-            step.group = group
-            step.kind = DossierStep.Kind.process.rawValue
-            step.name = template.name
-            step.role = template.role
-            step.agencyCode = code
-            step.agencyName = agencyNames[code] ?? code
-            step.lead = !steps.contains { $0.group == group }
-            step.status = DossierStep.Status.waiting.rawValue
-            step.workingHours = template.workingHours
-            step.opinion = ""
-            steps.append(step)
+            steps.append(DossierStep(dossierID: try d.requireID(), seq: steps.count + 1, group: group, name: template.name, role: template.role,
+                                     agencyCode: code, agencyName: agencyNames[code] ?? code, lead: !steps.contains { $0.group == group },
+                                     workingHours: template.workingHours))
         }
         // A template without processing steps still needs someone to appraise and approve.
         if steps.isEmpty {
-            for (i, role) in ["specialist", "leader"].enumerated() {
-                let step = DossierStep()
-                step.dossierID = try d.requireID()
-                step.seq = i + 1
-                step.group = i + 1
-                step.kind = DossierStep.Kind.process.rawValue
-                step.name = role == "specialist" ? "Thẩm định hồ sơ" : "Xem xét, ký duyệt"
-                step.role = role
-                step.agencyCode = d.decidingAgency
-                step.agencyName = agencyNames[d.decidingAgency] ?? d.decidingAgency
-                step.lead = true
-                step.status = DossierStep.Status.waiting.rawValue
-                step.workingHours = 8
-                step.opinion = ""
-                steps.append(step)
+            for (i, (role, name)) in [("specialist", "Thẩm định hồ sơ"), ("leader", "Xem xét, ký duyệt")].enumerated() {
+                steps.append(DossierStep(dossierID: try d.requireID(), seq: i + 1, group: i + 1, name: name, role: role, agencyCode: d.decidingAgency,
+                                         agencyName: agencyNames[d.decidingAgency] ?? d.decidingAgency, lead: true, workingHours: 8))
             }
         }
         return steps
@@ -155,21 +132,10 @@ enum Processing {
         var added: [DossierStep] = []
         for (source, group) in redo.map({ ($0, leaderStep.group + 1) }) + [(leaderStep, leaderStep.group + 2)] {
             seq += 1
-            let copy = DossierStep()
-            copy.dossierID = source.dossierID
-            copy.seq = seq
-            copy.group = group
-            copy.kind = source.kind
-            copy.name = source.name
-            copy.role = source.role
-            copy.agencyCode = source.agencyCode
-            copy.agencyName = source.agencyName
-            copy.lead = source.lead
-            copy.status = DossierStep.Status.waiting.rawValue
-            copy.workingHours = source.workingHours
+            let copy = DossierStep(dossierID: source.dossierID, seq: seq, group: group, kind: source.currentKind, name: source.name, role: source.role,
+                                   agencyCode: source.agencyCode, agencyName: source.agencyName, lead: source.lead, workingHours: source.workingHours)
             copy.assigneeID = source.assigneeID
             copy.assigneeName = source.assigneeName
-            copy.opinion = ""
             added.append(copy)
         }
         let all = steps + added
@@ -186,21 +152,11 @@ enum Processing {
     /// A consultation of another unit, with a deadline in working days of that unit.
     static func consultation(of agency: Agency, question: String, workingDays: Int, dossierID: UUID, seq: Int, at now: Date,
                              on req: Request) async throws -> DossierStep {
-        let step = DossierStep()
-        step.dossierID = dossierID
-        step.seq = seq
-        step.group = 0
-        step.kind = DossierStep.Kind.consult.rawValue
-        step.name = "Lấy ý kiến"
-        step.role = "specialist"
-        step.agencyCode = agency.code
-        step.agencyName = agency.name
-        step.lead = false
+        let step = DossierStep(dossierID: dossierID, seq: seq, group: 0, kind: .consult, name: "Lấy ý kiến", role: "specialist",
+                               agencyCode: agency.code, agencyName: agency.name, lead: false, workingHours: Double(workingDays * 8))
         step.status = DossierStep.Status.active.rawValue
-        step.workingHours = Double(workingDays * 8)
         step.startedAt = now
         step.question = question
-        step.opinion = ""
         step.dueAt = try await due(step, from: now, on: req)
         return step
     }

@@ -172,10 +172,12 @@ struct DossierPages: RouteCollection {
 
     @Sendable func detail(_ req: Request) async throws -> Response {
         let viewer = try req.requireViewer()
-        let d = try await DossierService.view(req.pathParameter("code"), by: viewer, on: req.db)
-        let dto = try await DossierDTO.make(d, on: req.db)
+        // Steps and agencies are read once and serve both the permission check and the page.
+        let d = try await DossierService.find(req.pathParameter("code"), on: req.db)
         let steps = try await Processing.steps(of: d.requireID(), on: req.db)
         let ids = try await DossierService.agencyIDs(d, steps: steps, on: req.db)
+        guard DossierService.canView(d, viewer, agencyIDs: ids) else { throw OneStopError.notYourDossier }
+        let dto = try await DossierDTO.make(d, on: req.db)
         let mine = ActionForms.available(d, viewer, steps: steps, ids: ids)
         let actions = try await ActionForms.render(mine, dossier: d, steps: steps, ids: ids, on: req)
         let payments = try await Payments.all(dossierID: d.requireID(), on: req.db)
