@@ -85,7 +85,7 @@ struct UserCommand: AsyncCommand {
         let password = s.password ?? context.console.ask("Mật khẩu:", isSecure: true)
         let hash = try await app.password.async(on: app.threadPool, hopTo: app.eventLoopGroup.next()).hash(password)
         do {
-            try await app.db.transaction { db in
+            try await app.groupCommit.transaction { db in
                 let user = try await Accounts.createOfficial(username: username, fullName: name, password: password, hash: hash, on: db)
                 try await Accounts.grant(role, to: user.requireID(), agencyID: agencyID, on: db)
             }

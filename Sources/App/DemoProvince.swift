@@ -39,7 +39,7 @@ public enum DemoProvince {
     /// Seeds everything into an empty database, in one transaction so a failure leaves nothing half-written.
     public static func seed(on app: Application) async throws {
         let hash = try await app.password.async(on: app.threadPool, hopTo: app.eventLoopGroup.next()).hash(password)
-        try await app.db.transaction { db in
+        try await app.groupCommit.transaction { db in
             let codes = try await Directory.seedDemo(provinceCode: provinceCode, on: db)
             _ = try await Procedures.seedDemo(agencyCodes: codes, now: Date(), on: db)
             func agency(_ code: String?) async throws -> UUID? {

@@ -1,7 +1,5 @@
 import Directory
 import Fluent
-import FluentPostgresDriver
-import FluentSQLiteDriver
 import Foundation
 import Identity
 import Kernel
@@ -16,20 +14,17 @@ import OneStop
 /// Tests call this same function with their own configuration.
 public func configure(_ app: Application, config: AppConfig) async throws {
     app.storage[AppConfigKey.self] = config
-    switch config.database {
-    case .sqlite(let path):
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        app.databases.use(.sqlite(.file(path)), as: .sqlite)
-    case .postgres(let url):
-        app.databases.use(try .postgres(url: url, maxConnectionsPerEventLoop: 4), as: .psql)
-    }
+    try DatabaseSetup.use(config.database, on: app)
+    app.procedureDefinitions = ProcedureDefinitions()
     app.passwords.use(.bcrypt(cost: config.bcryptCost))
     app.identityConfig = IdentityConfig(secureCookies: config.secureCookies)
     app.http.server.configuration.hostname = config.host
     app.http.server.configuration.port = config.port
     app.routes.defaultMaxBodySize = "1mb"
     app.lookupBaseURL = config.publicURL
-    app.attachmentStore = FileAttachmentStore(directory: config.dataDir)
+    let attachmentStore = FileAttachmentStore(directory: config.dataDir)
+    app.attachmentStore = attachmentStore
+    app.lifecycle.use(attachmentStore)
 
     app.migrations.add(Directory.migrations + Identity.migrations + Procedures.migrations + WorkCalendar.migrations + OneStop.migrations)
 

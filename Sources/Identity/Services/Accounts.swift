@@ -137,7 +137,7 @@ public enum Accounts {
         if let e = passwordProblem(new) { throw e }
         guard new == confirm else { throw IdentityError.passwordMismatch }
         user.passwordHash = try await req.password.async.hash(new)
-        try await req.db.transaction { db in
+        try await req.application.groupCommit.transaction { db in
             try await user.save(on: db)
             let others = UserSession.query(on: db).filter(\.$userID == user.id!)
             if let keepSession { others.filter(\.$id != keepSession) }

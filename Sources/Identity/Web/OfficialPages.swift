@@ -135,7 +135,7 @@ struct OfficialPages: RouteCollection {
             let agency = try await agencyFor(role: role, code: f.agencyCode, on: req.db)
             if let e = Accounts.passwordProblem(f.password ?? "") { throw e }
             let hash = try await req.password.async.hash(f.password ?? "")
-            let user = try await req.db.transaction { db in
+            let user = try await req.application.groupCommit.transaction { db in
                 let user = try await Accounts.createOfficial(username: f.username ?? "", fullName: f.fullName ?? "", password: f.password ?? "",
                                                              email: f.email ?? "", hash: hash, on: db)
                 try await Accounts.grant(role, to: user.requireID(), agencyID: agency, on: db)
@@ -227,7 +227,7 @@ struct OfficialPages: RouteCollection {
                 return try await userPage(req, user: user, errors: ["Không thể tự khóa tài khoản của chính mình."])
             }
             user.isActive = f.action == "unlock"
-            try await req.db.transaction { db in
+            try await req.application.groupCommit.transaction { db in
                 try await user.save(on: db)
                 if !user.isActive { try await UserSession.query(on: db).filter(\.$userID == userID).delete() }
             }

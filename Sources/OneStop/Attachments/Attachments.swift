@@ -30,7 +30,7 @@ public enum Attachments {
             throw OneStopError.fileRejected("Tổng dung lượng tệp của hồ sơ vượt quá \(AttachmentLimits.perDossier / 1_048_576) MB.")
         }
         // Bytes first: the row is written only when the file it points at is on disk.
-        let sha = try await req.application.attachmentStore.put(data, on: req.application.threadPool)
+        let sha = try await req.application.attachmentStore.put(data)
         let attachment = DossierAttachment()
         attachment.dossierID = dossierID
         attachment.sha256 = sha
@@ -45,7 +45,7 @@ public enum Attachments {
         attachment.reused = false
         attachment.electronicResult = purpose == .result && electronicResult
         let now = req.now
-        try await req.db.transaction { db in
+        try await req.application.groupCommit.transaction { db in
             try await attachment.create(on: db)
             try await AuditChain.append(dossierID: dossierID, action: "attach", from: dossier.currentStatus, to: dossier.currentStatus,
                                         actorID: viewer.userID, actorName: viewer.displayName, at: now,
@@ -70,7 +70,7 @@ public enum Attachments {
         guard let a = try await DossierAttachment.query(on: req.db).filter(\.$id == id).filter(\.$dossierID == dossier.requireID()).first(),
               let kind = AttachmentKind(rawValue: a.kind)
         else { throw OneStopError.attachmentNotFound }
-        return try fileResponse(req.application.attachmentStore.get(a.sha256), name: a.fileName, kind: kind)
+        return try await fileResponse(req.application.attachmentStore.get(a.sha256), name: a.fileName, kind: kind)
     }
 
     /// A download that names the file (ASCII fallback plus the UTF-8 name) and is never sniffed as another type.

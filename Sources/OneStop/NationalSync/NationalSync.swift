@@ -72,12 +72,18 @@ struct CreateNationalSync: AsyncMigration {
 
 public enum NationalSync {
     static func enqueue(dossierID: UUID, at now: Date, on db: any Database) async throws {
+        try await message(dossierID: dossierID, at: now).create(on: db)
+    }
+
+    /// The outbox row for a change at `now`, not yet written.
+    static func message(dossierID: UUID, at now: Date) -> NationalSyncMessage {
         let m = NationalSyncMessage()
+        m.id = UUID()
         m.dossierID = dossierID
         m.createdAt = now
         m.attempts = 0
         m.nextAttemptAt = now
-        try await m.create(on: db)
+        return m
     }
 
     /// One pass over the outbox, oldest first; returns how many were sent.

@@ -71,7 +71,7 @@ public enum Payments {
             change.payment = payment
             change.paidOnline = true
             try await DossierService.commit(change, action: .recordPayment, actorID: nil, actorName: "Nền tảng thanh toán (\(payment.provider ?? ""))",
-                                            now: now, on: app.db)
+                                            now: now, on: app)
         }
         return outcome
     }

@@ -90,7 +90,7 @@ public enum PersonalStore {
         let title = name.trimmingCharacters(in: .whitespaces)
         guard !title.isEmpty, title.count <= 300 else { throw OneStopError.fileRejected("Cần tên giấy tờ (tối đa 300 ký tự).") }
         let kind = try AttachmentKind.check(data)
-        let sha = try await req.application.attachmentStore.put(data, on: req.application.threadPool)
+        let sha = try await req.application.attachmentStore.put(data)
         if let existing = try await PersonalDocument.query(on: req.db).filter(\.$ownerID == owner).filter(\.$sha256 == sha)
             .filter(\.$name == title).first() { return existing }
         return try await store(owner: owner, name: title, sha256: sha, fileName: FileName.sanitised(fileName, kind: kind), kind: kind.rawValue,

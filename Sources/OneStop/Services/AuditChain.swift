@@ -17,7 +17,15 @@ enum AuditChain {
     static func append(dossierID: UUID, action: String, from: DossierStatus?, to: DossierStatus, actorID: UUID?, actorName: String,
                        at: Date, comment: String, on db: any Database) async throws {
         let last = try await DossierEvent.query(on: db).filter(\.$dossierID == dossierID).sort(\.$seq, .descending).first()
+        try await entry(after: last, dossierID: dossierID, action: action, from: from, to: to, actorID: actorID, actorName: actorName,
+                        at: at, comment: comment).create(on: db)
+    }
+
+    /// The entry following `last` (nil: the dossier's first), hashed, not yet written.
+    static func entry(after last: DossierEvent?, dossierID: UUID, action: String, from: DossierStatus?, to: DossierStatus, actorID: UUID?,
+                      actorName: String, at: Date, comment: String) -> DossierEvent {
         let e = DossierEvent()
+        e.id = UUID()
         e.dossierID = dossierID
         e.seq = (last?.seq ?? 0) + 1
         e.action = action
@@ -29,7 +37,7 @@ enum AuditChain {
         e.comment = comment
         e.prevHash = last?.hash ?? genesis
         e.hash = hash(prev: e.prevHash, seq: e.seq, action: action, from: e.fromStatus, to: e.toStatus, actor: actorName, at: at, comment: comment)
-        try await e.create(on: db)
+        return e
     }
 
     /// The sequence number of the first entry that does not match the chain, or nil when intact.

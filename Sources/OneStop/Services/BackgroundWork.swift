@@ -64,7 +64,7 @@ public enum LateWarnings {
             let agency = try await Agency.query(on: app.db).filter(\.$code == d.decidingAgency).first()
             let id = try d.requireID()
             let text = left == 0 ? "đã quá hạn" : "đến hạn trả kết quả lúc \(VietnamTime.display(due))"
-            let claimed = try await app.db.transaction { db -> Bool in
+            let claimed = try await app.groupCommit.transaction { db -> Bool in
                 // Conditional: of two passes running at once, one warns.
                 struct Row: Decodable { var id: UUID }
                 guard let sql = db as? any SQLDatabase,

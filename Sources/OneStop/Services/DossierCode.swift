@@ -11,26 +11,21 @@ enum DossierCode {
         return "\(agency)-\(yymmdd)-\(String(format: "%04d", sequence))"
     }
 
-    /// Takes the next number inside the caller's transaction. The first statement writes, so on
-    /// SQLite the transaction holds the write lock before it reads anything, and on PostgreSQL the
-    /// counter row is locked until commit: concurrent receipts queue instead of colliding, and a
-    /// transaction that rolls back gives its number back (no gaps).
-    static func next(agency: String, at instant: Date, on sql: any SQLDatabase) async throws -> String {
+    /// Takes the next `count` numbers inside the caller's transaction, in one statement that
+    /// writes before it reads: on SQLite the transaction holds the write lock from then on, and on
+    /// PostgreSQL the counter row stays locked until commit, so concurrent receipts queue instead of
+    /// colliding, and a transaction that rolls back gives its numbers back (no gaps).
+    static func reserve(_ count: Int, agency: String, at instant: Date, on sql: any SQLDatabase) async throws -> [String] {
         let day = GregorianDate(instant)
         let key = String(format: "%04d%02d%02d", day.year, day.month, day.day)
-        try await sql.insert(into: "dossier_code_counters")
-            .columns("agency_code", "day", "seq_no")
-            .values(SQLBind(agency), SQLBind(key), SQLBind(0))
-            .ignoringConflicts(with: ["agency_code", "day"])
-            .run()
         struct Row: Decodable { var seq_no: Int }
-        guard let row = try await sql.update("dossier_code_counters")
-            .set(SQLIdentifier("seq_no"), to: SQLRaw("seq_no + 1"))
-            .where("agency_code", .equal, agency)
-            .where("day", .equal, key)
-            .returning("seq_no")
-            .first(decoding: Row.self)
-        else { throw OneStopError.internalState("dossier code counter missing") }
-        return format(agency: agency, day: day, sequence: row.seq_no)
+        let reserve = sql.insert(into: "dossier_code_counters")
+            .columns("agency_code", "day", "seq_no")
+            .values(SQLBind(agency), SQLBind(key), SQLBind(count))
+            .onConflict(with: ["agency_code", "day"]) {
+                $0.set(SQLIdentifier("seq_no"), to: SQLRaw("dossier_code_counters.seq_no + excluded.seq_no"))
+            }
+        guard let row = try await reserve.returning("seq_no").first(decoding: Row.self) else { throw OneStopError.internalState("dossier code counter missing") }
+        return (row.seq_no - count + 1...row.seq_no).map { format(agency: agency, day: day, sequence: $0) }
     }
 }

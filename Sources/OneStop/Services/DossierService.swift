@@ -78,11 +78,10 @@ public enum DossierService {
             }
             return existing
         }
-        let procedure: ProcedureDTO
-        do { procedure = try await ProcedureQueries.procedure(code: s.procedure, on: req.db) } catch is ProceduresError {
+        let version: Int, d: ProcedureDefinition
+        do { (version, d) = try await req.application.procedureDefinitions.current(code: s.procedure, on: req.db) } catch is ProceduresError {
             throw OneStopError.procedureUnavailable(s.procedure)
         }
-        let d = procedure.definition
         var problems: [String] = []
         let name = s.applicant.name.trimmingCharacters(in: .whitespaces)
         if name.count < 2 || name.count > 200 { problems.append("Cần họ tên người nộp.") }
@@ -103,7 +102,12 @@ public enum DossierService {
             if value.count > 2000 { problems.append("“\(field.label)” quá dài.") }
         }
         let receiving = d.receivingAgency ?? s.agency?.uppercased()
-        guard let receiving, let receivingAgency = try await Agency.query(on: req.db).filter(\.$code == receiving).first() else {
+        // Three columns by SQL: decoding a whole Fluent model costs more than the query on this path.
+        struct AgencyRow: Decodable { var id: UUID; var name: String; var level: Agency.Level }
+        guard let receiving, let sql = req.db as? any SQLDatabase,
+              let receivingAgency = try await sql.select().columns("id", "name", "level").from(Agency.schema)
+                  .where("code", .equal, receiving).first(decoding: AgencyRow.self)
+        else {
             throw OneStopError.invalid(problems + ["Cần chọn cơ quan tiếp nhận (UBND cấp xã nơi nộp hồ sơ)."])
         }
         if d.receivingAgency == nil, receivingAgency.level != .commune {
@@ -117,67 +121,61 @@ public enum DossierService {
         var stored: [(PreparedFile, String)] = []
         for f in prepared {
             var sha = f.sha256 ?? ""
-            if let data = f.data { sha = try await req.application.attachmentStore.put(data, on: req.application.threadPool) }
+            if let data = f.data { sha = try await req.application.attachmentStore.put(data) }
             stored.append((f, sha))
         }
 
         let now = req.now
-        let due = atCounter ? try await dueDate(receivedAt: now, hours: d.processingTime.hours ?? 0, agency: receiving, on: req) : nil
-        let form = String(decoding: try JSONEncoder().encode(s.form), as: UTF8.self)
-        let files = stored
+        let dossier = Dossier()
+        dossier.id = UUID()
+        dossier.procedureCode = d.code
+        dossier.procedureVersion = version
+        dossier.procedureName = d.name
+        dossier.fieldCode = d.field
+        dossier.channel = channel.rawValue
+        dossier.status = (atCounter ? DossierStatus.received : .submitted).rawValue
+        dossier.applicantUserID = national.map(\.applicantUserID) ?? (atCounter ? nil : viewer.userID)
+        dossier.source = national != nil ? "dvcqg" : atCounter ? "counter" : "portal"
+        dossier.nationalCode = national?.code
+        dossier.vneidVerified = national?.vneidVerified ?? false
+        dossier.applicantName = name
+        dossier.applicantIdentity = identity
+        dossier.applicantPhone = s.applicant.phone
+        dossier.applicantEmail = s.applicant.email ?? ""
+        dossier.summary = s.summary ?? d.name
+        dossier.formData = String(decoding: try JSONEncoder().encode(s.form), as: UTF8.self)
+        dossier.receivingAgency = receiving
+        dossier.decidingAgency = d.decidingAgency ?? receiving
+        dossier.processingHours = d.processingTime.hours ?? 0
+        dossier.submittedAt = now
+        dossier.receivedAt = atCounter ? now : nil
+        dossier.dueAt = atCounter ? try await dueDate(receivedAt: now, hours: d.processingTime.hours ?? 0, agency: receiving, on: req) : nil
+        dossier.idempotencyKey = idempotencyKey
+        dossier.revision = 1
+        let id = try dossier.requireID()
+        let attachments = stored.map { f, sha in
+            let a = DossierAttachment()
+            a.id = UUID()
+            a.dossierID = id
+            a.sha256 = sha
+            a.fileName = f.fileName
+            a.kind = f.kind.rawValue
+            a.size = f.size
+            a.document = f.document
+            a.uploadedAt = now
+            a.uploadedBy = viewer.userID
+            a.purpose = AttachmentPurpose.submitted.rawValue
+            a.digitised = atCounter
+            a.reused = f.data == nil
+            a.electronicResult = false
+            return a
+        }
+        let fileNote = stored.isEmpty ? "" : "; \(stored.count) tệp: " + stored.map { "\($0.0.document) (sha256 \($0.1))" }.joined(separator: ", ")
+        let event = AuditChain.entry(after: nil, dossierID: id, action: atCounter ? "enter" : "submit", from: nil, to: dossier.currentStatus,
+                                     actorID: viewer.userID, actorName: viewer.displayName, at: now, comment: channel.label + fileNote)
         do {
-            return try await req.db.transaction { db in
-                guard let sql = db as? any SQLDatabase else { throw OneStopError.internalState("SQL database required") }
-                let dossier = Dossier()
-                dossier.code = try await DossierCode.next(agency: receiving, at: now, on: sql)
-                dossier.procedureCode = d.code
-                dossier.procedureVersion = procedure.version
-                dossier.procedureName = d.name
-                dossier.fieldCode = d.field
-                dossier.channel = channel.rawValue
-                dossier.status = (atCounter ? DossierStatus.received : .submitted).rawValue
-                dossier.applicantUserID = national.map(\.applicantUserID) ?? (atCounter ? nil : viewer.userID)
-                dossier.source = national != nil ? "dvcqg" : atCounter ? "counter" : "portal"
-                dossier.nationalCode = national?.code
-                dossier.vneidVerified = national?.vneidVerified ?? false
-                dossier.applicantName = name
-                dossier.applicantIdentity = identity
-                dossier.applicantPhone = s.applicant.phone
-                dossier.applicantEmail = s.applicant.email ?? ""
-                dossier.summary = s.summary ?? d.name
-                dossier.formData = form
-                dossier.receivingAgency = receiving
-                dossier.decidingAgency = d.decidingAgency ?? receiving
-                dossier.processingHours = d.processingTime.hours ?? 0
-                dossier.submittedAt = now
-                dossier.receivedAt = atCounter ? now : nil
-                dossier.dueAt = due
-                dossier.idempotencyKey = idempotencyKey
-                dossier.revision = 1
-                try await dossier.create(on: db)
-                for (f, sha) in files {
-                    let a = DossierAttachment()
-                    a.dossierID = try dossier.requireID()
-                    a.sha256 = sha
-                    a.fileName = f.fileName
-                    a.kind = f.kind.rawValue
-                    a.size = f.size
-                    a.document = f.document
-                    a.uploadedAt = now
-                    a.uploadedBy = viewer.userID
-                    a.purpose = AttachmentPurpose.submitted.rawValue
-                    a.digitised = atCounter
-                    a.reused = f.data == nil
-                    a.electronicResult = false
-                    try await a.create(on: db)
-                }
-                let fileNote = files.isEmpty ? "" : "; \(files.count) tệp: " + files.map { "\($0.0.document) (sha256 \($0.1))" }.joined(separator: ", ")
-                try await AuditChain.append(dossierID: dossier.requireID(), action: atCounter ? "enter" : "submit", from: nil,
-                                            to: dossier.currentStatus, actorID: viewer.userID, actorName: viewer.displayName,
-                                            at: now, comment: channel.label + fileNote, on: db)
-                try await NationalSync.enqueue(dossierID: dossier.requireID(), at: now, on: db)
-                return dossier
-            }
+            return try await req.application.groupCommit.write(
+                DossierIntake(dossier: dossier, attachments: attachments, event: event, syncMessage: NationalSync.message(dossierID: id, at: now)))
         } catch {
             // The same idempotency key raced in: answer with the dossier that won.
             if let db = error as? any DatabaseError, db.isConstraintFailure, let key = idempotencyKey,
@@ -273,7 +271,7 @@ public enum DossierService {
             change.receivedAt = now
             change.due = try await dueDate(receivedAt: now, hours: dossier.processingHours, agency: dossier.receivingAgency, on: req)
         case .startProcessing:
-            let definition = try await ProcedureQueries.procedure(code: dossier.procedureCode, version: dossier.procedureVersion, on: req.db).definition
+            let definition = try await req.application.procedureDefinitions.definition(code: dossier.procedureCode, version: dossier.procedureVersion, on: req.db)
             let codes = Set(definition.workflow.map(\.agency)).subtracting(["receiving", "deciding"]).union([dossier.decidingAgency, dossier.receivingAgency])
             let names = Dictionary(try await Agency.query(on: req.db).filter(\.$code ~~ Array(codes)).all().map { ($0.code, $0.name) },
                                    uniquingKeysWith: { a, _ in a })
@@ -405,7 +403,7 @@ public enum DossierService {
             throw OneStopError.actionNotAllowed(action: action.label, status: from.label)
         }
         change.to = to
-        try await commit(change, action: action, actorID: viewer.userID, actorName: viewer.displayName, now: now, on: req.db)
+        try await commit(change, action: action, actorID: viewer.userID, actorName: viewer.displayName, now: now, on: req.application)
         return try await find(code, on: req.db)
     }
 
@@ -434,12 +432,12 @@ public enum DossierService {
     }
 
     /// Writes a change atomically. Also used for transitions no person takes (a payment platform's confirmation).
-    static func commit(_ c: Change, action: DossierAction, actorID: UUID?, actorName: String, now: Date, on database: any Database) async throws {
+    static func commit(_ c: Change, action: DossierAction, actorID: UUID?, actorName: String, now: Date, on app: Application) async throws {
         let dossier = c.dossier
         let id = try dossier.requireID()
         let revision = dossier.revision
         let (receivedAt, due, change) = (c.receivedAt, c.due, c)
-        try await database.transaction { db in
+        try await app.groupCommit.transaction { db in
             guard let sql = db as? any SQLDatabase else { throw OneStopError.internalState("SQL database required") }
             let update = sql.update(Dossier.schema)
                 .set("status", to: change.to.rawValue)

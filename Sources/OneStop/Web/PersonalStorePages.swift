@@ -56,6 +56,6 @@ struct PersonalStorePages: RouteCollection {
               let d = try await PersonalStore.document(id, of: viewer.userID, on: req.db),
               let kind = AttachmentKind(rawValue: d.kind)
         else { throw OneStopError.attachmentNotFound }
-        return try Attachments.fileResponse(req.application.attachmentStore.get(d.sha256), name: d.fileName, kind: kind)
+        return try await Attachments.fileResponse(req.application.attachmentStore.get(d.sha256), name: d.fileName, kind: kind)
     }
 }

@@ -40,7 +40,8 @@ struct ProceduresAPI: RouteCollection {
     @Sendable func put(_ req: Request) async throws -> ProcedureDTO {
         var d = try req.content.decode(ProcedureDefinition.self)
         d.code = try req.pathParameter("code")
-        let version = try await ProcedureCatalog.save(d, by: req.apiPrincipal?.userID, now: req.now, on: req.db)
+        let (definition, by, now) = (d, req.apiPrincipal?.userID, req.now)
+        let version = try await req.application.groupCommit.transaction { db in try await ProcedureCatalog.save(definition, by: by, now: now, on: db) }
         return try await ProcedureQueries.procedure(code: d.code, version: version, on: req.db)
     }
 }

@@ -130,7 +130,8 @@ struct ProcedureAdminPages: RouteCollection {
                 errors.append("Mã thủ tục “\(code)” đã có trong danh mục.")
             } else {
                 do {
-                    try await ProcedureCatalog.save(d, by: req.viewer?.userID, now: req.now, on: req.db)
+                    let (by, now) = (req.viewer?.userID, req.now)
+                    _ = try await req.application.groupCommit.transaction { db in try await ProcedureCatalog.save(d, by: by, now: now, on: db) }
                     return req.redirect(to: SiteURL.procedure(code: code).path)
                 } catch ProceduresError.invalid(let problems) {
                     errors += problems

@@ -1,0 +1,152 @@
+import FluentKit
+import SQLKit
+import Vapor
+
+/// Group commit (ghi gộp): the application's multi-statement writes go through one queue. Writes
+/// that arrive while a transaction is committing wait for it, then run together in the next
+/// transaction, each inside its own savepoint, so they share one commit (one fsync) yet fail
+/// alone. A caller resumes only after the transaction holding its write has committed.
+///
+/// Why one queue: SQLite has a single writer. Fluent opens deferred transactions, and a deferred
+/// transaction that reads before it writes fails at once with "database is locked" when another
+/// connection committed in between (SQLite cannot wait there without risking deadlock). With
+/// every transaction of the process in one queue no two of them overlap, and a burst of intakes
+/// costs one durable commit instead of one each — on PostgreSQL too.
+public actor GroupCommit {
+    /// A queued write: a plain transaction (`kind` nil) or one item of a `BatchableWrite`.
+    private struct Pending: Sendable {
+        let kind: ObjectIdentifier?
+        let item: any Sendable
+        let write: @Sendable ([any Sendable], any Database) async throws -> [any Sendable]
+        let continuation: CheckedContinuation<any Sendable, any Error>
+    }
+
+    /// The database being written by the batch that is running, so that a write started from
+    /// inside another write joins it instead of waiting for itself.
+    @TaskLocal private static var current: (any Database)?
+
+    private let database: @Sendable () -> any Database
+    private let maxBatch: Int
+    private var pending: [Pending] = []
+    private var draining = false
+
+    public init(maxBatch: Int = 256, database: @escaping @Sendable () -> any Database) {
+        self.maxBatch = maxBatch
+        self.database = database
+    }
+
+    /// Runs `work` in a transaction shared with concurrent writes; its effects are durable when this returns.
+    /// If `work` throws, its effects are rolled back and the others' are not.
+    public nonisolated func transaction<T: Sendable>(_ work: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        if let db = Self.current { return try await db.transaction(work) }
+        return try cast(await enqueue(kind: nil, item: ()) { _, db in [try await work(db)] })
+    }
+
+    /// Writes `item` together with the other items of its type queued at the same moment, in one
+    /// `W.write` call; durable when this returns.
+    public nonisolated func write<W: BatchableWrite>(_ item: W) async throws -> W.Output {
+        if let db = Self.current { return try await db.transaction { try await W.write([item], on: $0)[0] } }
+        return try cast(await enqueue(kind: ObjectIdentifier(W.self), item: item) { items, db in
+            try await W.write(items.compactMap { $0 as? W }, on: db)
+        })
+    }
+
+    private nonisolated func cast<T>(_ value: any Sendable) throws -> T {
+        guard let typed = value as? T else { throw Abort(.internalServerError, reason: "group commit returned \(type(of: value))") }
+        return typed
+    }
+
+    private func enqueue(kind: ObjectIdentifier?, item: any Sendable,
+                         write: @escaping @Sendable ([any Sendable], any Database) async throws -> [any Sendable]) async throws -> any Sendable {
+        try await withCheckedThrowingContinuation { continuation in
+            pending.append(Pending(kind: kind, item: item, write: write, continuation: continuation))
+            if !draining {
+                draining = true
+                // Above the requests that feed it: every await of a batch otherwise queues behind their work.
+                Task(priority: .high) { await self.drain() }
+            }
+        }
+    }
+
+    private func drain() async {
+        while !pending.isEmpty {
+            let batch = Array(pending.prefix(maxBatch))
+            pending.removeFirst(batch.count)
+            // The actor is free while this awaits: the next batch gathers meanwhile.
+            let outcomes = await Self.run(batch, on: database())
+            for (item, outcome) in zip(batch, outcomes) { item.continuation.resume(with: outcome) }
+        }
+        draining = false
+    }
+
+    /// One transaction for the batch. Consecutive items of one `BatchableWrite` type are written by
+    /// one call; if that call fails they are written again one by one, so only the bad one fails.
+    private static func run(_ batch: [Pending], on database: any Database) async -> [Result<any Sendable, any Error>] {
+        do {
+            return try await database.transaction { db in
+                guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError, reason: "group commit needs an SQL database") }
+                var outcomes: [Result<any Sendable, any Error>] = []
+                var start = 0
+                while start < batch.count {
+                    let kind = batch[start].kind
+                    var end = start + 1
+                    while kind != nil, end < batch.count, batch[end].kind == kind { end += 1 }
+                    let run = Array(batch[start..<end])
+                    if run.count > 1, case .success(let values) = try await attempt(run, in: db, sql) {
+                        outcomes += values.map { .success($0) }
+                    } else {
+                        for item in run { outcomes.append(try await attempt([item], in: db, sql).map { $0[0] }) }
+                    }
+                    start = end
+                }
+                return outcomes
+            }
+        } catch {
+            return batch.map { _ in .failure(error) }
+        }
+    }
+
+    /// Writes `items` inside a savepoint, rolled back if they fail. Throws only when the
+    /// transaction itself is unusable (the savepoint cannot be rolled back): the whole batch fails.
+    private static func attempt(_ items: [Pending], in db: any Database, _ sql: any SQLDatabase) async throws -> Result<[any Sendable], any Error> {
+        try await sql.raw("SAVEPOINT group_commit").run()
+        do {
+            let values = try await $current.withValue(db) { try await items[0].write(items.map(\.item), db) }
+            guard values.count == items.count else {
+                throw Abort(.internalServerError, reason: "batch write returned \(values.count) results for \(items.count) items")
+            }
+            try await sql.raw("RELEASE SAVEPOINT group_commit").run()
+            return .success(values)
+        } catch {
+            try await sql.raw("ROLLBACK TO SAVEPOINT group_commit").run()
+            try await sql.raw("RELEASE SAVEPOINT group_commit").run()
+            return .failure(error)
+        }
+    }
+}
+
+/// A write many callers make at once that is cheaper written for all of them together (the intake
+/// of new dossiers: one code reservation and one multi-row insert per table instead of one each).
+public protocol BatchableWrite: Sendable {
+    associatedtype Output: Sendable
+    /// Writes every item, returning one output per item in order; throws if any cannot be written.
+    static func write(_ batch: [Self], on db: any Database) async throws -> [Output]
+}
+
+extension Application {
+    private struct GroupCommitKey: StorageKey { typealias Value = GroupCommit }
+
+    /// Every multi-statement write of the application (see `GroupCommit`). Set up by `configure`.
+    public var groupCommit: GroupCommit {
+        get {
+            guard let g = storage[GroupCommitKey.self] else { fatalError("app.groupCommit used before configure set it") }
+            return g
+        }
+        set { storage[GroupCommitKey.self] = newValue }
+    }
+}
+
+extension DatabaseID {
+    /// The connections `GroupCommit` writes on, apart from the ones requests read on.
+    public static let groupCommit = DatabaseID(string: "group-commit")
+}

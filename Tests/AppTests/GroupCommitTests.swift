@@ -1,0 +1,112 @@
+import App
+import Fluent
+import Foundation
+import Kernel
+import NIOConcurrencyHelpers
+import SQLKit
+import Testing
+import TestSupport
+import Vapor
+
+/// A batchable write of one row into a scratch table (unique `key`), counting how it was called.
+struct ScratchRow: BatchableWrite {
+    static let calls = Calls()
+    let key: String
+
+    static func write(_ batch: [ScratchRow], on db: any Database) async throws -> [String] {
+        calls.record(batch.count)
+        let insert = (db as! any SQLDatabase).insert(into: "scratch_rows").columns("key")
+        for row in batch { insert.values(SQLBind(row.key)) }
+        try await insert.run()
+        return batch.map(\.key)
+    }
+
+    final class Calls: Sendable {
+        private let sizes = NIOLockedValueBox<[Int]>([])
+        func record(_ n: Int) { sizes.withLockedValue { $0.append(n) } }
+        var all: [Int] { sizes.withLockedValue { $0 } }
+        func reset() { sizes.withLockedValue { $0 = [] } }
+    }
+}
+
+struct Refused: Error {}
+
+@Suite("Group commit: concurrent writes share a commit and fail alone", .serialized)
+struct GroupCommitTests {
+    static func scratchTable(_ app: Application) async throws {
+        try await (app.db as! any SQLDatabase).raw("CREATE TABLE scratch_rows (key VARCHAR(40) PRIMARY KEY)").run()
+    }
+
+    static func keys(_ app: Application) async throws -> Set<String> {
+        struct Row: Decodable { var key: String }
+        return Set(try await (app.db as! any SQLDatabase).select().column("key").from("scratch_rows").all(decoding: Row.self).map(\.key))
+    }
+
+    @Test func aFailingTransactionLeavesTheOthersOfItsBatchCommitted() async throws {
+        try await withApp { app async throws in
+            try await Self.scratchTable(app)
+            let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
+                for i in 0..<40 {
+                    group.addTask {
+                        do {
+                            try await app.groupCommit.transaction { db in
+                                try await (db as! any SQLDatabase).insert(into: "scratch_rows").columns("key").values(SQLBind("t\(i)")).run()
+                                if i % 5 == 0 { throw Refused() }  // after its insert: the rollback must undo it
+                            }
+                            return (i, true)
+                        } catch is Refused {
+                            return (i, false)
+                        } catch {
+                            Issue.record("unexpected \(error)")
+                            return (i, false)
+                        }
+                    }
+                }
+                return await group.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
+            }
+            #expect(outcomes.count == 40)
+            #expect(outcomes.filter { $0.value }.count == 32)
+            #expect(try await Self.keys(app) == Set((0..<40).filter { $0 % 5 != 0 }.map { "t\($0)" }))
+        }
+    }
+
+    @Test func batchableWritesAreWrittenTogetherAndABadOneIsRetriedAlone() async throws {
+        try await withApp { app async throws in
+            try await Self.scratchTable(app)
+            ScratchRow.calls.reset()
+            // Hold the queue with one slow transaction so the next 20 writes gather into one batch.
+            let gate = Task {
+                try await app.groupCommit.transaction { _ in try await Task.sleep(for: .milliseconds(300)) }
+            }
+            try await Task.sleep(for: .milliseconds(50))
+            let keys = (0..<20).map { $0 == 7 ? "b3" : "b\($0)" }  // b3 twice: one of the two must fail
+            let results = await withTaskGroup(of: Result<String, any Error>.self) { group in
+                for key in keys {
+                    group.addTask {
+                        do { return .success(try await app.groupCommit.write(ScratchRow(key: key))) } catch { return .failure(error) }
+                    }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            try await gate.value
+            #expect(results.filter { if case .success = $0 { true } else { false } }.count == 19)
+            #expect(try await Self.keys(app) == Set((0..<20).filter { $0 != 7 }.map { "b\($0)" }))
+            // One combined call that failed on the duplicate, then one call per row.
+            let calls = ScratchRow.calls.all
+            #expect(calls.contains { $0 > 1 })
+            #expect(calls.filter { $0 == 1 }.count >= 20)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func aWriteStartedInsideAWriteJoinsIt() async throws {
+        try await withApp { app async throws in
+            try await Self.scratchTable(app)
+            try await app.groupCommit.transaction { db in
+                try await (db as! any SQLDatabase).insert(into: "scratch_rows").columns("key").values(SQLBind("outer")).run()
+                // Queued behind its own batch this would wait forever; it joins the running transaction instead.
+                _ = try await app.groupCommit.write(ScratchRow(key: "inner"))
+            }
+            #expect(try await Self.keys(app) == ["outer", "inner"])
+        }
+    }
+}
