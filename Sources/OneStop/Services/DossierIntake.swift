@@ -47,9 +47,13 @@ struct DossierIntake: BatchableWrite {
     /// the database did. `IntakeRowTests` keeps the columns in step with the models.
     static func insert(_ rows: [[(String, any Encodable & Sendable)]], into table: String, on sql: any SQLDatabase) async throws {
         guard let first = rows.first else { return }
-        let insert = sql.insert(into: table).columns(first.map(\.0))
-        for row in rows { insert.values(row.map { SQLBind($0.1) }) }
-        try await insert.run()
+        // Under SQLite's 32,766 bound parameters per statement (PostgreSQL allows 65,535).
+        let perStatement = max(1, 30_000 / first.count)
+        for start in stride(from: 0, to: rows.count, by: perStatement) {
+            let insert = sql.insert(into: table).columns(first.map(\.0))
+            for row in rows[start..<min(rows.count, start + perStatement)] { insert.values(row.map { SQLBind($0.1) }) }
+            try await insert.run()
+        }
     }
 }
 
