@@ -8,6 +8,8 @@ var swiftSettings: [SwiftSetting] {
 
 let vapor: Target.Dependency = .product(name: "Vapor", package: "vapor")
 let fluent: Target.Dependency = .product(name: "Fluent", package: "fluent")
+let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
+let nioSSL: Target.Dependency = .product(name: "NIOSSL", package: "swift-nio-ssl")
 
 let package = Package(
     name: "tinhso",
@@ -21,6 +23,9 @@ let package = Package(
         .package(url: "https://github.com/vapor/fluent.git", from: "4.12.0"),
         .package(url: "https://github.com/vapor/fluent-sqlite-driver.git", from: "4.8.0"),
         .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.10.0"),
+        // Already resolved through Vapor; named here for the SMTP client (sockets, STARTTLS).
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.65.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.27.0"),
     ],
     targets: [
         .executableTarget(name: "tinhso", dependencies: ["App"], swiftSettings: swiftSettings),
@@ -54,7 +59,10 @@ let package = Package(
 
         .target(
             name: "OneStop",
-            dependencies: ["Kernel", "WebUI", "Directory", "Identity", "Procedures", "WorkCalendar", "VNCalendar", vapor, fluent],
+            dependencies: [
+                "Kernel", "WebUI", "Directory", "Identity", "Procedures", "WorkCalendar", "VNCalendar", vapor, fluent,
+                nioPosix, nioSSL,
+            ],
             swiftSettings: swiftSettings),
 
         // Benchmarks (bench/run): release builds that print rates and ratios against a baseline.
@@ -70,7 +78,7 @@ let package = Package(
         .testTarget(name: "DirectoryTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "IdentityTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ProceduresTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "OneStopTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "OneStopTests", dependencies: ["TestSupport", nioPosix, nioSSL], swiftSettings: swiftSettings),
         .testTarget(name: "WorkCalendarTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "VNCalendarTests", dependencies: ["VNCalendar"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
     ],

@@ -1,4 +1,5 @@
 import Foundation
+import OneStop
 import Vapor
 
 /// Everything the operator can set, read from the environment and checked once at start.
@@ -18,11 +19,15 @@ public struct AppConfig: Sendable {
     public var seedDemo: Bool
     public var host: String
     public var port: Int
+    /// Where e-mail and SMS notifications go; nil writes them to the log.
+    public var smtp: SMTPSender.Configuration?
+    public var sms: HTTPSMSSender.Configuration?
 
     public init(dataDir: String, database: DatabaseChoice, publicURL: String, secureCookies: Bool, bcryptCost: Int,
-                seedDemo: Bool, host: String, port: Int) {
+                seedDemo: Bool, host: String, port: Int, smtp: SMTPSender.Configuration? = nil, sms: HTTPSMSSender.Configuration? = nil) {
         self.dataDir = dataDir; self.database = database; self.publicURL = publicURL; self.secureCookies = secureCookies
         self.bcryptCost = bcryptCost; self.seedDemo = seedDemo; self.host = host; self.port = port
+        self.smtp = smtp; self.sms = sms
     }
 
     /// A setting the operator got wrong, with a message that says how to fix it.
@@ -39,6 +44,15 @@ public struct AppConfig: Sendable {
         ("TINHSO_SECURE_COOKIES", "true/false; default true when TINHSO_PUBLIC_URL is https"),
         ("TINHSO_BCRYPT_COST", "Password hashing cost 8–16 (default 12)"),
         ("TINHSO_DEMO", "true/false: seed the Phú Thọ demo province into an empty database (default true)"),
+        ("TINHSO_SMTP_URL", "Send e-mail notifications: smtp://user:password@host:587 (STARTTLS, required by default), "
+            + "smtp://host:25?starttls=false (a relay on this host), or smtps://user:password@host:465 (TLS from the start); "
+            + "unset: notifications are only written to the log"),
+        ("TINHSO_MAIL_FROM", "Sender of notification e-mails: noreply@example.gov.vn or Cổng dịch vụ công <noreply@example.gov.vn>; "
+            + "required with TINHSO_SMTP_URL"),
+        ("TINHSO_SMS_URL", "Send SMS notifications: the brandname gateway's https URL, which receives POST {\"to\", \"message\", \"brandname\"}; "
+            + "unset: only written to the log"),
+        ("TINHSO_SMS_TOKEN", "Bearer token for the SMS gateway; required with TINHSO_SMS_URL"),
+        ("TINHSO_SMS_BRANDNAME", "Registered brandname the SMS are sent under; required with TINHSO_SMS_URL"),
     ]
 
     public static func load(from env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfig {
@@ -80,6 +94,7 @@ public struct AppConfig: Sendable {
             dataDir: dataDir, database: database, publicURL: publicURL,
             secureCookies: try bool("TINHSO_SECURE_COOKIES", default: u.scheme == "https"),
             bcryptCost: try int("TINHSO_BCRYPT_COST", default: 12, range: 8...16),
-            seedDemo: try bool("TINHSO_DEMO", default: true), host: host, port: port)
+            seedDemo: try bool("TINHSO_DEMO", default: true), host: host, port: port,
+            smtp: try smtpSettings(env, heloName: u.host ?? "localhost"), sms: try smsSettings(env))
     }
 }

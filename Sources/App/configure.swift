@@ -25,6 +25,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     let attachmentStore = FileAttachmentStore(directory: config.dataDir)
     app.attachmentStore = attachmentStore
     app.lifecycle.use(attachmentStore)
+    try MessagingSetup.use(config, on: app)
 
     app.migrations.add(Directory.migrations + Identity.migrations + Procedures.migrations + WorkCalendar.migrations + OneStop.migrations)
 

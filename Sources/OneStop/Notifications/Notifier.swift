@@ -11,6 +11,9 @@ public struct OutgoingMessage: Sendable, Equatable {
     public var recipient: String
     public var subject: String
     public var body: String
+    public init(channel: Channel, recipient: String, subject: String, body: String) {
+        self.channel = channel; self.recipient = recipient; self.subject = subject; self.body = body
+    }
 }
 
 /// Delivers messages: SMTP, an SMS gateway… Registered per channel on the application.
