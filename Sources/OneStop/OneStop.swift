@@ -8,7 +8,7 @@ import Vapor
 public enum OneStop {
     public static var migrations: [any Migration] { [
         CreateOneStopSchema(), CreateOutbox(), AddDossierRating(), CreateAttachments(), AddApology(),
-        CreateSteps(), CreatePayments(), CreatePersonalStore(), CreateNationalSync(),
+        CreateSteps(), CreatePayments(), CreatePersonalStore(), CreateNationalSync(), AddQueueIndexes(),
     ] }
 
     public static func routes(pages: any RoutesBuilder, api: any RoutesBuilder) throws {
