@@ -14,7 +14,7 @@ import random
 import time
 from urllib.parse import urlparse
 
-from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -62,11 +62,18 @@ def body_text(driver):
     return WebDriverWait(driver, WAIT).until(text)
 
 
+def wait_until_left(driver, old):
+    """Waits until `old` (the previous page's <html>) is stale, i.e. the browser has left the page.
+    While a navigation is in flight Chromium may answer a probe with a transient error
+    ("unhandled inspector error") instead of "stale"; that means "not yet", so it is retried."""
+    WebDriverWait(driver, WAIT, ignored_exceptions=(WebDriverException,)).until(EC.staleness_of(old))
+
+
 def navigating(driver, act):
     """Runs `act` (a click or a submit) and waits until the browser has left the current page."""
     old = driver.find_element(By.TAG_NAME, "html")
     act()
-    WebDriverWait(driver, WAIT).until(EC.staleness_of(old))
+    wait_until_left(driver, old)
 
 
 def form_with(driver, field_name):
@@ -103,7 +110,7 @@ def logout(driver):
     assert forms[0].get_attribute("method").lower() == "post"
     old = driver.find_element(By.TAG_NAME, "html")
     submit(forms[0])
-    WebDriverWait(driver, WAIT).until(EC.staleness_of(old))
+    wait_until_left(driver, old)
 
 
 # (a) ---------------------------------------------------------------------------------------
@@ -173,9 +180,7 @@ def test_register_with_invalid_cccd_shows_alert(browser, base_url):
     # Check the server's own validation: a pattern/required attribute would let the
     # browser stop the submission before the server ever sees it.
     browser.execute_script("arguments[0].noValidate = true;", form)
-    old = browser.find_element(By.TAG_NAME, "html")
-    submit(form)
-    WebDriverWait(browser, WAIT).until(EC.staleness_of(old))
+    navigating(browser, lambda: submit(form))
 
     def shown_alert(d):
         texts = [a.text.strip() for a in d.find_elements(By.CSS_SELECTOR, '[role="alert"]') if a.is_displayed()]
