@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/fluent.git", from: "4.12.0"),
         .package(url: "https://github.com/vapor/fluent-sqlite-driver.git", from: "4.8.0"),
         .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.10.0"),
+        // Already resolved through the SQLite driver; the attachment store keeps its index with it.
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.9.0"),
         // Already resolved through Vapor; named here for the SMTP client (sockets, STARTTLS).
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.65.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.27.0"),
@@ -61,7 +63,7 @@ let package = Package(
             name: "OneStop",
             dependencies: [
                 "Kernel", "WebUI", "Directory", "Identity", "Procedures", "WorkCalendar", "VNCalendar", vapor, fluent,
-                nioPosix, nioSSL,
+                nioPosix, nioSSL, .product(name: "SQLiteNIO", package: "sqlite-nio"),
             ],
             swiftSettings: swiftSettings),
 

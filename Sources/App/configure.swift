@@ -16,13 +16,14 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.storage[AppConfigKey.self] = config
     try DatabaseSetup.use(config.database, on: app)
     app.procedureDefinitions = ProcedureDefinitions()
+    app.agencyLookup = AgencyLookup()
     app.passwords.use(.bcrypt(cost: config.bcryptCost))
     app.identityConfig = IdentityConfig(secureCookies: config.secureCookies)
     app.http.server.configuration.hostname = config.host
     app.http.server.configuration.port = config.port
     app.routes.defaultMaxBodySize = "1mb"
     app.lookupBaseURL = config.publicURL
-    let attachmentStore = FileAttachmentStore(directory: config.dataDir)
+    let attachmentStore = PackAttachmentStore(directory: config.dataDir)
     app.attachmentStore = attachmentStore
     app.lifecycle.use(attachmentStore)
     try MessagingSetup.use(config, on: app)

@@ -86,6 +86,7 @@ struct DirectoryAdminPages: RouteCollection {
         do {
             try await apply(form, to: agency, includeCode: true, on: req.db)
             try await agency.save(on: req.db)
+            req.application.agencyLookup.forget(code: agency.code)
         } catch let error as DirectoryError {
             return try await agencyList(req, form: form, errors: [error.message])
         }
@@ -181,6 +182,7 @@ struct DirectoryAdminPages: RouteCollection {
                 try await apply(form, to: a, includeCode: false, on: req.db)
             }
             try await a.save(on: req.db)
+            req.application.agencyLookup.forget(code: a.code)
         } catch let error as DirectoryError {
             return editPage(req, agency: a, form: form, full: full, errors: [error.message], saved: false)
         }

@@ -1,96 +1,28 @@
 import Foundation
-import NIOPosix
-import Kernel
 import Vapor
 
 /// Where attachment bytes live, addressed by their SHA-256: the same file uploaded twice is stored
 /// once, and a stored file cannot be changed without its address changing.
 public protocol AttachmentStore: Sendable {
-    /// Stores the bytes durably and returns their address.
-    func put(_ data: Data) async throws -> String
+    /// Starts storing the bytes and returns their address at once; `durable()` returns when they
+    /// are on disk. A caller awaits it before committing a row that points at them, and can
+    /// run its own statements meanwhile.
+    func stage(_ data: Data) async throws -> StagedAttachment
     func get(_ sha256: String) async throws -> Data
 }
 
-/// Files under `<data dir>/attachments/ab/abcdef…`, written to a temporary name, fsynced and
-/// renamed, so a crash never leaves half a file under a real address.
-///
-/// The store has its own threads: a write ends in an fsync, which must stall neither an event
-/// loop nor the database's threads (Vapor's shared pool has one thread per core and SQLite runs
-/// on it), and many fsyncs in flight at once let the file system merge their journal commits.
-public final class FileAttachmentStore: AttachmentStore, LifecycleHandler {
-    let root: URL
-    private let pool: NIOThreadPool
+/// Bytes handed to the store, and the wait for them to be on disk.
+public struct StagedAttachment: Sendable {
+    public let sha256: String
+    public let durable: @Sendable () async throws -> Void
+}
 
-    public init(directory: String, threads: Int = 32) {
-        root = URL(fileURLWithPath: directory).appendingPathComponent("attachments", isDirectory: true)
-        pool = NIOThreadPool(numberOfThreads: threads)
-        pool.start()
-    }
-
-    func url(_ sha: String) -> URL {
-        root.appendingPathComponent(String(sha.prefix(2)), isDirectory: true).appendingPathComponent(sha)
-    }
-
+extension AttachmentStore {
+    /// Stores the bytes durably and returns their address.
     public func put(_ data: Data) async throws -> String {
-        try await pool.runIfActive { [root] in try Self.store(data, under: root) }
-    }
-
-    public func get(_ sha256: String) async throws -> Data {
-        guard sha256.count == 64, sha256.allSatisfy({ $0.isHexDigit }) else { throw OneStopError.attachmentNotFound }
-        let file = url(sha256)
-        return try await pool.runIfActive { try Data(contentsOf: file) }
-    }
-
-    public func shutdownAsync(_ application: Application) async {
-        try? await pool.shutdownGracefully()
-    }
-
-    /// Plain system calls rather than FileManager: on the intake path every stat and extra open
-    /// counts, and the 256 fan-out directories are made once.
-    private static func store(_ data: Data, under root: URL) throws -> String {
-        let sha = SecureToken.sha256Hex(data)
-        let directory = root.appendingPathComponent(String(sha.prefix(2)), isDirectory: true).path
-        let target = directory + "/" + sha
-        if access(target, F_OK) == 0 { return sha }
-        let temp = directory + "/." + sha + "." + UUID().uuidString
-        var fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        if fd < 0, errno == ENOENT {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        }
-        guard fd >= 0 else { throw StoreError.system("open", errno) }
-        do {
-            try data.withUnsafeBytes { bytes in
-                var offset = 0
-                while offset < bytes.count {
-                    let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                    if n < 0 { if errno == EINTR { continue }; throw StoreError.system("write", errno) }
-                    offset += n
-                }
-            }
-            // On disk before the database says it exists.
-            guard fdatasync(fd) == 0 else { throw StoreError.system("fdatasync", errno) }
-        } catch {
-            close(fd)
-            unlink(temp)
-            throw error
-        }
-        close(fd)
-        // If a concurrent upload of the same bytes won, this replaces its file with identical bytes.
-        guard rename(temp, target) == 0 else { unlink(temp); throw StoreError.system("rename", errno) }
-        // The rename itself on disk too: a crash must not lose the name of a file a dossier points at.
-        let dirFD = open(directory, O_RDONLY | O_CLOEXEC)
-        guard dirFD >= 0 else { throw StoreError.system("open", errno) }
-        defer { close(dirFD) }
-        guard fsync(dirFD) == 0 else { throw StoreError.system("fsync", errno) }
-        return sha
-    }
-
-    enum StoreError: Error, CustomStringConvertible {
-        case system(String, Int32)
-        var description: String {
-            switch self { case .system(let call, let code): "attachment store: \(call) failed: \(String(cString: strerror(code)))" }
-        }
+        let staged = try await stage(data)
+        try await staged.durable()
+        return staged.sha256
     }
 }
 
@@ -143,7 +75,10 @@ public enum AttachmentLimits {
 extension Application {
     private struct StoreKey: StorageKey { typealias Value = any AttachmentStore }
     public var attachmentStore: any AttachmentStore {
-        get { storage[StoreKey.self] ?? FileAttachmentStore(directory: NSTemporaryDirectory()) }
+        get {
+            guard let store = storage[StoreKey.self] else { fatalError("app.attachmentStore used before configure set it") }
+            return store
+        }
         set { storage[StoreKey.self] = newValue }
     }
 }

@@ -12,6 +12,8 @@ import VNCalendar
 struct DossierIntake: BatchableWrite {
     let dossier: Dossier
     let attachments: [DossierAttachment]
+    /// The attachments' bytes, being synced to disk while the rows are written.
+    let files: [StagedAttachment]
     let event: DossierEvent
     let syncMessage: NationalSyncMessage
 
@@ -35,6 +37,8 @@ struct DossierIntake: BatchableWrite {
         try await insert(batch.flatMap { $0.attachments.map(\.row) }, into: DossierAttachment.schema, on: sql)
         try await insert(batch.map(\.event.row), into: DossierEvent.schema, on: sql)
         try await insert(batch.map(\.syncMessage.row), into: NationalSyncMessage.schema, on: sql)
+        // The rows commit only after the bytes they point at are on disk.
+        for i in batch { for f in i.files { try await f.durable() } }
         for i in batch {
             i.dossier.$id.exists = true
             for a in i.attachments { a.$id.exists = true }

@@ -102,12 +102,7 @@ public enum DossierService {
             if value.count > 2000 { problems.append("“\(field.label)” quá dài.") }
         }
         let receiving = d.receivingAgency ?? s.agency?.uppercased()
-        // Three columns by SQL: decoding a whole Fluent model costs more than the query on this path.
-        struct AgencyRow: Decodable { var id: UUID; var name: String; var level: Agency.Level }
-        guard let receiving, let sql = req.db as? any SQLDatabase,
-              let receivingAgency = try await sql.select().columns("id", "name", "level").from(Agency.schema)
-                  .where("code", .equal, receiving).first(decoding: AgencyRow.self)
-        else {
+        guard let receiving, let receivingAgency = try await req.application.agencyLookup.summary(code: receiving, on: req.db) else {
             throw OneStopError.invalid(problems + ["Cần chọn cơ quan tiếp nhận (UBND cấp xã nơi nộp hồ sơ)."])
         }
         if d.receivingAgency == nil, receivingAgency.level != .commune {
@@ -117,11 +112,16 @@ public enum DossierService {
         let prepared = try await prepare(s.files ?? [], for: d, by: viewer, problems: &problems, on: req)
         guard problems.isEmpty else { throw OneStopError.invalid(problems) }
         if atCounter, !holds(viewer, .oneStopOfficer, in: receivingAgency.id) { throw OneStopError.notYourDossier }
-        // Bytes first (off the event loop): a row is written only when the file it points at is on disk.
+        // The bytes go to the store now; the intake's transaction commits only once they are on disk.
         var stored: [(PreparedFile, String)] = []
+        var staged: [StagedAttachment] = []
         for f in prepared {
             var sha = f.sha256 ?? ""
-            if let data = f.data { sha = try await req.application.attachmentStore.put(data) }
+            if let data = f.data {
+                let s = try await req.application.attachmentStore.stage(data)
+                staged.append(s)
+                sha = s.sha256
+            }
             stored.append((f, sha))
         }
 
@@ -175,7 +175,7 @@ public enum DossierService {
                                      actorID: viewer.userID, actorName: viewer.displayName, at: now, comment: channel.label + fileNote)
         do {
             return try await req.application.groupCommit.write(
-                DossierIntake(dossier: dossier, attachments: attachments, event: event, syncMessage: NationalSync.message(dossierID: id, at: now)))
+                DossierIntake(dossier: dossier, attachments: attachments, files: staged, event: event, syncMessage: NationalSync.message(dossierID: id, at: now)))
         } catch {
             // The same idempotency key raced in: answer with the dossier that won.
             if let db = error as? any DatabaseError, db.isConstraintFailure, let key = idempotencyKey,

@@ -42,6 +42,7 @@ struct ProceduresAPI: RouteCollection {
         d.code = try req.pathParameter("code")
         let (definition, by, now) = (d, req.apiPrincipal?.userID, req.now)
         let version = try await req.application.groupCommit.transaction { db in try await ProcedureCatalog.save(definition, by: by, now: now, on: db) }
+        req.application.procedureDefinitions.forgetCurrent(code: d.code)
         return try await ProcedureQueries.procedure(code: d.code, version: version, on: req.db)
     }
 }

@@ -132,6 +132,7 @@ struct ProcedureAdminPages: RouteCollection {
                 do {
                     let (by, now) = (req.viewer?.userID, req.now)
                     _ = try await req.application.groupCommit.transaction { db in try await ProcedureCatalog.save(d, by: by, now: now, on: db) }
+                    req.application.procedureDefinitions.forgetCurrent(code: code)
                     return req.redirect(to: SiteURL.procedure(code: code).path)
                 } catch ProceduresError.invalid(let problems) {
                     errors += problems

@@ -21,7 +21,7 @@ app.logger.logLevel = .warning
 try await configure(app, config: config)
 
 do {
-    try await app.autoRevert()
+    try await app.autoRevert().get()  // `.get()`: at top level the bare call resolves to the future-returning overload and is not awaited
     try await Startup.migrate(app)
     try await DemoProvince.seed(on: app)
     // Grow the demo catalog to `size` by variants of its procedures under new codes.

@@ -10,14 +10,14 @@ import WebUI
 // validated against its procedure, given its code, its due date and its first audit entry in one
 // transaction. Baseline in the same run: inserting the same dossier row alone. SQLite by default;
 // DATABASE_URL=postgres://… runs it on PostgreSQL (the database is emptied). Each dossier carries
-// its mandatory document as a distinct 100 KB PDF, written (and fsynced) before the transaction.
-// On ext4 without a journal, files deleted in the last five minutes slow the creation of new
-// ones (the allocator skips their inodes), so back-to-back runs report less than the first.
+// its mandatory document as a distinct 100 KB PDF, appended to a pack and synced before the
+// transaction (decision 0011). The disk's own state shows: run it on a quiet machine.
 
-let count = Int(ProcessInfo.processInfo.environment["BENCH_DOSSIERS"] ?? "") ?? 4_000
-// Concurrent submitters: a server taking 1,000 submissions a second from the public has dozens
-// of them in flight at any moment.
-let workers = Int(ProcessInfo.processInfo.environment["BENCH_WORKERS"] ?? "") ?? 64
+let count = Int(ProcessInfo.processInfo.environment["BENCH_DOSSIERS"] ?? "") ?? 8_000
+// Concurrent submitters. A closed loop of N submitters measures N / latency, so the intake runs at
+// two levels: by Little's law a server taking 1,000 submissions a second that answer in ~100 ms
+// has ~100 of them in flight; 64 is below that, 128 above.
+let levels = (ProcessInfo.processInfo.environment["BENCH_WORKERS"] ?? "64,128").split(separator: ",").compactMap { Int($0) }
 let dir = NSTemporaryDirectory() + "tinhso-bench-\(UUID().uuidString.prefix(8))"
 var env = Environment(name: "bench", arguments: ["onestop-bench"])
 try LoggingSystem.bootstrap(from: &env)
@@ -27,7 +27,7 @@ let app = try await Application.make(env)
 app.logger.logLevel = .warning
 try await configure(app, config: config)
 
-func run(_ label: String, _ body: @escaping @Sendable (Int) async throws -> Void) async throws -> Double {
+func run(_ label: String, workers: Int, offset: Int = 0, _ body: @escaping @Sendable (Int) async throws -> Void) async throws -> Double {
     let t0 = DispatchTime.now().uptimeNanoseconds
     var latencies: [UInt64] = []
     try await withThrowingTaskGroup(of: [UInt64].self) { group in
@@ -36,7 +36,7 @@ func run(_ label: String, _ body: @escaping @Sendable (Int) async throws -> Void
                 var mine: [UInt64] = []
                 for i in stride(from: w, to: count, by: workers) {
                     let start = DispatchTime.now().uptimeNanoseconds
-                    try await body(i)
+                    try await body(offset + i)
                     mine.append(DispatchTime.now().uptimeNanoseconds - start)
                 }
                 return mine
@@ -48,12 +48,12 @@ func run(_ label: String, _ body: @escaping @Sendable (Int) async throws -> Void
     let rate = Double(count) / seconds
     latencies.sort()
     func ms(_ q: Double) -> String { String(format: "%.1f ms", Double(latencies[min(latencies.count - 1, Int(Double(latencies.count) * q))]) / 1e6) }
-    print("\(label): \(count) in \(String(format: "%.2f", seconds)) s = \(Int(rate)) per second (latency p50 \(ms(0.5)), p99 \(ms(0.99)))")
+    print("\(label), \(workers) submitters: \(count) in \(String(format: "%.2f", seconds)) s = \(Int(rate)) per second (latency p50 \(ms(0.5)), p99 \(ms(0.99)))")
     return rate
 }
 
 do {
-    try await app.autoRevert()
+    try await app.autoRevert().get()  // `.get()`: at top level the bare call resolves to the future-returning overload and is not awaited
     try await Startup.migrate(app)
     try await DemoProvince.seed(on: app)
     let deskUserRow: User? = try await User.query(on: app.db).filter(\.$username == "motcua.tinh").first()
@@ -78,7 +78,7 @@ do {
     let templateRow: Dossier? = try await Dossier.query(on: app.db).first()
     let template = templateRow!
 
-    let baseline = try await run("baseline (insert the dossier row only)") { i in
+    let baseline = try await run("baseline (insert the dossier row only)", workers: levels[0]) { i in
         let d = Dossier()
         d.code = "BASE-\(i)"; d.procedureCode = template.procedureCode; d.procedureVersion = template.procedureVersion
         d.procedureName = template.procedureName; d.fieldCode = template.fieldCode; d.channel = 1; d.status = 2
@@ -87,12 +87,17 @@ do {
         d.processingHours = 24; d.submittedAt = Date(); d.revision = 1; d.source = "counter"; d.vneidVerified = false
         try await d.create(on: app.db)
     }
-    let intake = try await run("intake (validate, 100 KB file, code, due date, audit, sync outbox, one transaction)") { i in
-        let req = Request(application: app, on: app.eventLoopGroup.next())
-        _ = try await DossierService.submit(withDocument(i), channel: .direct, by: desk, idempotencyKey: nil, on: req)
+    var rates: [(workers: Int, rate: Double)] = []
+    for (n, workers) in levels.enumerated() {
+        let rate = try await run("intake (validate, 100 KB file, code, due date, audit, sync outbox, one transaction)", workers: workers, offset: n * count) { i in
+            let req = Request(application: app, on: app.eventLoopGroup.next())
+            _ = try await DossierService.submit(withDocument(i), channel: .direct, by: desk, idempotencyKey: nil, on: req)
+        }
+        rates.append((workers, rate))
     }
-    print(String(format: "ratio to baseline: %.2f× the time of a bare insert", baseline / intake))
-    print("target ≥ 1,000 per second: \(intake >= 1_000 ? "met" : "NOT MET") (\(config.database))")
+    print(String(format: "ratio to baseline at %d submitters: %.2f× the time of a bare insert", levels[0], baseline / rates[0].rate))
+    let met = rates.first { $0.rate >= 1_000 }
+    print("target ≥ 1,000 per second: \(met.map { "met at \($0.workers) submitters" } ?? "NOT MET") (\(config.database))")
 } catch {
     print("onestop-bench failed: \(String(reflecting: error))")
 }
