@@ -27,11 +27,15 @@ public actor GroupCommit {
 
     private let database: @Sendable () -> any Database
     private let maxBatch: Int
+    private var prepare: (@Sendable (any Database) async throws -> Void)?
     private var pending: [Pending] = []
     private var draining = false
 
-    public init(maxBatch: Int = 256, database: @escaping @Sendable () -> any Database) {
+    /// - Parameter prepare: run once on the writer's connection before its first batch (connection settings).
+    public init(maxBatch: Int = 256, prepare: (@Sendable (any Database) async throws -> Void)? = nil,
+                database: @escaping @Sendable () -> any Database) {
         self.maxBatch = maxBatch
+        self.prepare = prepare
         self.database = database
     }
 
@@ -69,6 +73,10 @@ public actor GroupCommit {
     }
 
     private func drain() async {
+        if let prepare {
+            self.prepare = nil
+            do { try await prepare(database()) } catch { Logger(label: "tinhso.group-commit").warning("preparing the writer connection failed: \(error)") }
+        }
         while !pending.isEmpty {
             let batch = Array(pending.prefix(maxBatch))
             pending.removeFirst(batch.count)

@@ -56,6 +56,7 @@ do {
     try await app.autoRevert().get()  // `.get()`: at top level the bare call resolves to the future-returning overload and is not awaited
     try await Startup.migrate(app)
     try await DemoProvince.seed(on: app)
+    try await app.asyncBoot()  // as a server runs: the SQLite WAL checkpoints start with it
     let deskUserRow: User? = try await User.query(on: app.db).filter(\.$username == "motcua.tinh").first()
     guard let deskUser = deskUserRow, let desk = try await Identity.viewer(userID: deskUser.requireID(), on: app.db)
     else { fatalError("demo desk officer missing") }
