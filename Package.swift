@@ -34,7 +34,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "Kernel", "WebUI", "Directory", "Identity", "Procedures", "WorkCalendar", "OneStop",
+                "Kernel", "WebUI", "Directory", "Identity", "Procedures", "WorkCalendar", "OneStop", "Indicators",
                 vapor, fluent,
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
                 .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
@@ -67,6 +67,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        .target(
+            name: "Indicators",
+            dependencies: ["Kernel", "WebUI", "Directory", "Identity", "Procedures", "OneStop", vapor, fluent],
+            swiftSettings: swiftSettings),
+
         // Benchmarks (bench/run): release builds that print rates and ratios against a baseline.
         .executableTarget(name: "calendar-bench", dependencies: ["VNCalendar"], path: "bench/Sources/calendar-bench", swiftSettings: swiftSettings),
         .executableTarget(name: "catalog-bench", dependencies: ["App"], path: "bench/Sources/catalog-bench", swiftSettings: swiftSettings),
@@ -82,6 +87,7 @@ let package = Package(
         .testTarget(name: "IdentityTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ProceduresTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "OneStopTests", dependencies: ["TestSupport", nioPosix, nioSSL], swiftSettings: swiftSettings),
+        .testTarget(name: "IndicatorsTests", dependencies: ["TestSupport", "Indicators"], swiftSettings: swiftSettings),
         .testTarget(name: "WorkCalendarTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "VNCalendarTests", dependencies: ["VNCalendar"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
     ],

@@ -8,6 +8,7 @@ import SQLKit
 import Vapor
 import WebUI
 import WorkCalendar
+import Indicators
 import OneStop
 
 /// Builds the application: database, migrations of every module, middleware, routes, commands.
@@ -28,7 +29,9 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.lifecycle.use(attachmentStore)
     try MessagingSetup.use(config, on: app)
 
-    app.migrations.add(Directory.migrations + Identity.migrations + Procedures.migrations + WorkCalendar.migrations + OneStop.migrations)
+    app.migrations.add(Directory.migrations + Identity.migrations + Procedures.migrations + WorkCalendar.migrations + OneStop.migrations
+                       + Indicators.migrations)
+    app.dossierObservers = [Indicators.observer]
 
     app.middleware = .init()
     app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
@@ -80,6 +83,7 @@ func routes(_ app: Application) throws {
     try Procedures.routes(pages: pages, api: api)
     try WorkCalendar.routes(pages: pages, api: api)
     try OneStop.routes(pages: pages, api: api)
+    try Indicators.routes(pages: pages, api: api)
 }
 
 /// The published OpenAPI 3.1 description of `/api/v1`.

@@ -23,6 +23,40 @@ public enum VietnamTime {
         return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d, secs / 3600, secs % 3600 / 60, secs % 60)
     }
 
+    /// The Vietnam calendar day of an instant, as days since 1970-01-01: the key of daily statistics.
+    public static func dayNumber(_ date: Date) -> Int {
+        let t = Int((date.timeIntervalSince1970).rounded(.down)) + offset
+        return t >= 0 ? t / 86_400 : (t - 86_399) / 86_400
+    }
+
+    /// The day number of a civil date (Howard Hinnant's `days_from_civil`).
+    public static func dayNumber(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    /// Year, month and day of a day number.
+    public static func civil(_ dayNumber: Int) -> (year: Int, month: Int, day: Int) {
+        let f = fields(Date(timeIntervalSince1970: TimeInterval(dayNumber * 86_400 - offset)))
+        return (f.y, f.m, f.d)
+    }
+
+    /// "2026-11-23" for a day number.
+    public static func isoDay(_ dayNumber: Int) -> String {
+        let c = civil(dayNumber)
+        return "\(c.year)-\(two(c.month))-\(two(c.day))"
+    }
+
+    /// "23/11/2026" for a day number.
+    public static func displayDay(_ dayNumber: Int) -> String {
+        let c = civil(dayNumber)
+        return "\(two(c.day))/\(two(c.month))/\(c.year)"
+    }
+
     private static func two(_ n: Int) -> String { n < 10 ? "0\(n)" : String(n) }
 
     /// "14:05 23/11/2026", or "—" for no date.

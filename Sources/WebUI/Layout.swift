@@ -67,6 +67,7 @@ public enum Layout {
         <nav aria-label="Tài khoản" class="account-nav">
         <a href="\(home.path)">\(viewer.displayName)</a>
         <a href="\(viewer.kind == .official ? SiteURL.officerQueue.path : SiteURL.myDossiers.path)">\(viewer.kind == .official ? "Hồ sơ cần xử lý" : "Hồ sơ của tôi")</a>
+        \(if: viewer.kind == .official, HTML("<a href=\"\(SiteURL.statistics.path)\">Thống kê</a>"))
         \(if: viewer.isAdmin, HTML("<a href=\"\(SiteURL.admin.path)\">Quản trị</a>"))
         <form action="\(SiteURL.logout.path)" method="post" class="inline">
         \(Components.csrfField(csrf))

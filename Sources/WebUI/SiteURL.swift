@@ -46,6 +46,9 @@ public enum SiteURL: Sendable, Equatable {
     case personalFile(id: String)
     case adminCalendar
     case adminCalendarYear(year: String)
+    case statistics
+    case statisticsDossiers
+    case serviceIndex
     case stylesheet
 
     public var path: String {
@@ -93,6 +96,9 @@ public enum SiteURL: Sendable, Equatable {
         case .personalFile(let id): "/kho/\(Self.segment(id))"
         case .adminCalendar: "/quan-tri/lich"
         case .adminCalendarYear(let year): "/quan-tri/lich/\(Self.segment(year))"
+        case .statistics: "/thong-ke"
+        case .statisticsDossiers: "/thong-ke/ho-so"
+        case .serviceIndex: "/thong-ke/chi-so-766"
         case .stylesheet: "/assets/site.css"
         }
     }

@@ -51,6 +51,7 @@ public enum Attachments {
                                         actorID: viewer.userID, actorName: viewer.displayName, at: now,
                                         comment: "\(purpose.label) — \(attachment.document): \(attachment.fileName) (sha256 \(sha))"
                                             + (attachment.electronicResult ? ", kết quả điện tử" : ""), on: db)
+            try await req.application.dossierObservers.notify([dossierID], on: db)
         }
         return attachment
     }

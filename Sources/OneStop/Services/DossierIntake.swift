@@ -16,6 +16,7 @@ struct DossierIntake: BatchableWrite {
     let files: [StagedAttachment]
     let event: DossierEvent
     let syncMessage: NationalSyncMessage
+    let observers: [any DossierObserver]
 
     static func write(_ batch: [DossierIntake], on db: any Database) async throws -> [Dossier] {
         guard let sql = db as? any SQLDatabase else { throw OneStopError.internalState("SQL database required") }
@@ -39,6 +40,7 @@ struct DossierIntake: BatchableWrite {
         try await insert(batch.map(\.syncMessage.row), into: NationalSyncMessage.schema, on: sql)
         // The rows commit only after the bytes they point at are on disk.
         for i in batch { for f in i.files { try await f.durable() } }
+        if let observers = batch.first?.observers { try await observers.notify(batch.compactMap(\.dossier.id), on: db) }
         for i in batch {
             i.dossier.$id.exists = true
             for a in i.attachments { a.$id.exists = true }

@@ -175,7 +175,8 @@ public enum DossierService {
                                      actorID: viewer.userID, actorName: viewer.displayName, at: now, comment: channel.label + fileNote)
         do {
             return try await req.application.groupCommit.write(
-                DossierIntake(dossier: dossier, attachments: attachments, files: staged, event: event, syncMessage: NationalSync.message(dossierID: id, at: now)))
+                DossierIntake(dossier: dossier, attachments: attachments, files: staged, event: event,
+                              syncMessage: NationalSync.message(dossierID: id, at: now), observers: req.application.dossierObservers))
         } catch {
             // The same idempotency key raced in: answer with the dossier that won.
             if let db = error as? any DatabaseError, db.isConstraintFailure, let key = idempotencyKey,
@@ -468,6 +469,7 @@ public enum DossierService {
             }
             try await Notifier.enqueue(action, dossier: dossier, to: change.to, due: due, comment: change.comment, now: now, on: db)
             try await NationalSync.enqueue(dossierID: id, at: now, on: db)
+            try await app.dossierObservers.notify([id], on: db)
         }
     }
 

@@ -148,14 +148,7 @@ struct DossierForms: RouteCollection {
                                   "Ngày hẹn trả", "Ngày có kết quả", "Ngày trả", "Trạng thái"]
 
     @Sendable func register(_ req: Request) async throws -> Response {
-        let rows = try await Self.registerRows(req).rows
-        var csv = Self.registerColumns.joined(separator: ",") + "\r\n"
-        for fields in rows { csv += fields.map(Self.csvField).joined(separator: ",") + "\r\n" }
-        var headers = HTTPHeaders()
-        headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
-        headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"so-theo-doi-ho-so.csv\"")
-        // The byte-order mark makes spreadsheet programs read the Vietnamese text as UTF-8.
-        return Response(status: .ok, headers: headers, body: .init(string: "\u{FEFF}" + csv))
+        CSV.response(filename: "so-theo-doi-ho-so.csv", header: Self.registerColumns, rows: try await Self.registerRows(req).rows)
     }
 
     /// The register as a printable A4 page (Mẫu 07), with the same period filter as the CSV.
@@ -176,12 +169,6 @@ struct DossierForms: RouteCollection {
         </article>
         """
         return Layout.page(req, title: "Sổ theo dõi hồ sơ", main: main)
-    }
-
-    static func csvField(_ s: String) -> String {
-        // Quote always; a leading formula character is neutralised so a spreadsheet does not run it.
-        let safe = s.first.map { "=+-@".contains($0) } == true ? "'" + s : s
-        return "\"" + safe.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     static func day(_ text: String, _ name: String) throws -> Date {

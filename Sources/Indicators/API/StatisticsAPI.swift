@@ -1,0 +1,47 @@
+import Fluent
+import Foundation
+import Kernel
+import SQLKit
+import Vapor
+
+/// `GET /api/v1/statistics` and `GET /api/v1/indicators/766`: public, as the national portal
+/// publishes the same figures; they carry counts only, never a dossier.
+struct StatisticsAPI: RouteCollection {
+    enum GroupBy: String, CaseIterable { case agency, procedure, field }
+
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("statistics", use: statistics)
+        routes.get("indicators", "766", use: serviceIndex)
+    }
+
+    @Sendable func statistics(_ req: Request) async throws -> StatisticsDTO {
+        let sql = try StatisticsService.sql(req.db)
+        let units = try await Units.load(on: req.db)
+        let r = try StatisticsRequest.parse(req, names: .api, units: units)
+        let groupBy = try req.queryEnum(GroupBy.self, "groupBy")
+        let table = try await StatisticsTable.load(r.period, filter: r.filter, on: sql)
+        var groups: [StatisticsDTO.Group]?
+        if let groupBy {
+            let names = groupBy == .procedure ? try await StatisticsService.procedureNames(on: sql) : [:]
+            let grouped = table.grouped { k -> String in
+                switch groupBy {
+                case .agency: k.agencyCode
+                case .procedure: k.procedureCode
+                case .field: k.fieldCode
+                }
+            }
+            groups = grouped.sorted { $0.key < $1.key }.map { code, s in
+                StatisticsDTO.Group(code: code, name: groupBy == .agency ? units.name(code) : names[code] ?? code, figures: FiguresDTO(s))
+            }
+        }
+        return StatisticsDTO(period: PeriodDTO(r.period), total: FiguresDTO(table.total), groups: groups)
+    }
+
+    @Sendable func serviceIndex(_ req: Request) async throws -> ServiceIndexDTO {
+        let sql = try StatisticsService.sql(req.db)
+        let units = try await Units.load(on: req.db)
+        let r = try StatisticsRequest.parse(req, names: .api, units: units)
+        let report = try await StatisticsService.serviceIndex(r, units: units, on: sql)
+        return report.dto(period: r.period, agency: r.agency)
+    }
+}

@@ -1,0 +1,58 @@
+import Fluent
+import SQLKit
+
+/// `dossier_facts` (one row per received dossier) and `stat_buckets` (the aggregates: for each
+/// deciding agency and procedure, the counters of a day, of a month and of a year).
+struct CreateStatistics: AsyncMigration {
+    var name: String { "indicators.001.statistics" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema(FactStore.table)
+            .field("dossier_id", .uuid, .identifier(auto: false))
+            .field("code", .string, .required)
+            .field("procedure_code", .string, .required)
+            .field("field_code", .string, .required)
+            .field("agency_code", .string, .required)
+            .field("channel", .int, .required)
+            .field("received_day", .int)
+            .field("not_received_day", .int)
+            .field("due_day", .int)
+            .field("end_day", .int)
+            .field("end_kind", .string)
+            .field("timeliness", .string)
+            .field("returned_day", .int)
+            .field("late_since_day", .int)
+            .field("supplements", .string, .required)
+            .field("processing_seconds", .int64, .required)
+            .field("with_fees", .bool, .required)
+            .field("paid_online", .bool, .required)
+            .field("electronic_result", .bool, .required)
+            .field("digitised", .bool, .required)
+            .field("reused", .bool, .required)
+            .field("personal_store", .bool, .required)
+            .field("vneid", .bool, .required)
+            .field("online_full", .bool, .required)
+            .field("rating", .int)
+            .create()
+        var buckets = db.schema(Aggregates.table)
+            .field("grain", .int, .required)
+            .field("start_day", .int, .required)
+            .field("agency_code", .string, .required)
+            .field("procedure_code", .string, .required)
+            .field("field_code", .string, .required)
+        for c in Counter.allCases { buckets = buckets.field(.string(c.rawValue), .int64, .required, .sql(.default(0))) }
+        try await buckets.unique(on: "grain", "start_day", "agency_code", "procedure_code").create()
+        guard let sql = db as? any SQLDatabase else { return }
+        // Drill-down lists read facts by the day of each event.
+        for column in ["received_day", "end_day", "late_since_day"] {
+            try await sql.create(index: "dossier_facts_\(column)").on(FactStore.table).column(column).run()
+        }
+        // Dossiers that existed before this module: derived once, as they will be maintained.
+        try await Aggregates.rebuild(on: sql)
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema(Aggregates.table).delete()
+        try await db.schema(FactStore.table).delete()
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import Kernel
+import SQLKit
+import Vapor
+
+/// A request for statistics as the pages and the API take it: a period and what to count.
+public struct StatisticsRequest: Sendable {
+    public var period: Period
+    public var filter: StatisticsFilter
+    /// The agency asked for (with its sub-agencies), and the commune.
+    public var agency: String?
+    public var commune: String?
+    public var procedure: String?
+    public var field: String?
+
+    /// Query parameter names: the API's are English, the pages' Vietnamese.
+    public struct Names: Sendable {
+        var period, from, to, agency, commune, procedure, field: String
+        public static let api = Names(period: "period", from: "from", to: "to", agency: "agency", commune: "commune", procedure: "procedure", field: "field")
+        public static let page = Names(period: "ky", from: "tu", to: "den", agency: "co-quan", commune: "xa", procedure: "thu-tuc", field: "linh-vuc")
+    }
+
+    /// The query items that ask for this again (for links).
+    public func query(_ n: Names) -> [(String, String?)] {
+        let custom = period.label.contains("..")
+        return [(n.period, custom ? nil : period.label), (n.from, custom ? VietnamTime.isoDay(period.first) : nil),
+                (n.to, custom ? VietnamTime.isoDay(period.last) : nil), (n.agency, agency), (n.commune, commune),
+                (n.procedure, procedure), (n.field, field)]
+    }
+
+    public static func parse(_ req: Request, names n: Names, units: Units) throws -> StatisticsRequest {
+        let today = VietnamTime.dayNumber(req.now)
+        let period = try Period.parse(period: req.queryString(n.period, maxLength: 30), from: req.queryString(n.from, maxLength: 30),
+                                      to: req.queryString(n.to, maxLength: 30), today: today)
+        let agency = try req.queryString(n.agency, maxLength: 60)?.uppercased()
+        let commune = try req.queryString(n.commune, maxLength: 10)
+        var codes: [String]?
+        if let agency { codes = try units.subtree(agency) }
+        if let commune {
+            let roots = units.all.filter { $0.adminUnitCode == commune }
+            guard !roots.isEmpty else { throw RequestError.badParameter(name: n.commune, reason: "không có cơ quan nào của xã mã “\(commune)”") }
+            let inCommune = Set(try roots.flatMap { try units.subtree($0.code) })
+            codes = codes.map { $0.filter(inCommune.contains) } ?? inCommune.sorted()
+        }
+        let procedure = try req.queryString(n.procedure, maxLength: 40)
+        let field = try req.queryString(n.field, maxLength: 40)
+        return StatisticsRequest(period: period, filter: StatisticsFilter(agencyCodes: codes, procedureCode: procedure, fieldCode: field),
+                                 agency: agency, commune: commune, procedure: procedure, field: field)
+    }
+}

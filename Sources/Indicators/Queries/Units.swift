@@ -1,0 +1,47 @@
+import Directory
+import Fluent
+import Foundation
+import SQLKit
+
+/// The agencies statistics can be asked for, with their sub-agencies (đơn vị trực thuộc).
+public struct Units: Sendable {
+    public struct Unit: Sendable {
+        public var id: UUID
+        public var code: String
+        public var name: String
+        public var level: Agency.Level
+        public var parentID: UUID?
+        public var adminUnitCode: String?
+    }
+
+    public var all: [Unit]
+
+    public static func load(on db: any Database) async throws -> Units {
+        let agencies = try await Agency.query(on: db).sort(\.$code).all()
+        return Units(all: agencies.compactMap { a in
+            a.id.map { Unit(id: $0, code: a.code, name: a.name, level: a.level, parentID: a.parentID, adminUnitCode: a.adminUnitCode) }
+        })
+    }
+
+    public func unit(code: String) -> Unit? { all.first { $0.code == code } }
+
+    public func name(_ code: String) -> String { unit(code: code)?.name ?? code }
+
+    /// The agency and every agency below it.
+    public func subtree(_ code: String) throws -> [String] {
+        guard let root = unit(code: code) else { throw IndicatorsError.unknownAgency(code) }
+        var ids: Set<UUID> = [root.id]
+        var grew = true
+        while grew {
+            grew = false
+            for u in all where !ids.contains(u.id) && u.parentID.map(ids.contains) == true { ids.insert(u.id); grew = true }
+        }
+        return all.filter { ids.contains($0.id) }.map(\.code)
+    }
+
+    /// The units ranked against each other: every agency that decides procedures (by the catalog
+    /// or by the dossiers counted) and every commune People's Committee.
+    func ranked(deciding codes: Set<String>) -> [Unit] {
+        all.filter { codes.contains($0.code) || ($0.level == .commune && $0.parentID == nil) }
+    }
+}

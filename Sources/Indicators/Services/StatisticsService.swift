@@ -1,0 +1,59 @@
+import Fluent
+import Foundation
+import SQLKit
+
+/// The queries the pages and the API share.
+enum StatisticsService {
+    static func sql(_ db: any Database) throws -> any SQLDatabase {
+        guard let sql = db as? any SQLDatabase else { throw IndicatorsError.badPeriod("cơ sở dữ liệu không hỗ trợ SQL") }
+        return sql
+    }
+
+    static func procedureNames(on sql: any SQLDatabase) async throws -> [String: String] {
+        struct Row: Decodable { var code: String; var name: String }
+        return Dictionary(try await sql.select().columns("code", "name").from("procedures").all(decoding: Row.self).map { ($0.code, $0.name) },
+                          uniquingKeysWith: { a, _ in a })
+    }
+
+    struct IndexReport {
+        var index: ServiceIndex
+        /// Each top-level unit's index, best first (only for the whole province).
+        var ranking: [(Units.Unit, ServiceIndex)]?
+
+        func dto(period: Period, agency: String?) -> ServiceIndexDTO {
+            ServiceIndexDTO(
+                period: PeriodDTO(period), agency: agency, total: index.total, measuredMax: index.measuredMax,
+                groups: ServiceIndex.groups.map { .init(group: $0.0, name: $0.1, points: index.points(group: $0.0), maxPoints: $0.2) },
+                indicators: index.indicators,
+                ranking: ranking?.map { .init(code: $0.0.code, name: $0.0.name, total: $0.1.total) })
+        }
+    }
+
+    /// The index for the request's unit (the province when none), and the ranking of the units.
+    static func serviceIndex(_ r: StatisticsRequest, units: Units, on sql: any SQLDatabase) async throws -> IndexReport {
+        let table = try await StatisticsTable.load(r.period, filter: r.filter, on: sql)
+        let catalog = try await CatalogProcedure.load(on: sql).filter { p in
+            r.filter.procedureCode.map { $0 == p.code } ?? true && r.filter.fieldCode.map { $0 == p.fieldCode } ?? true
+        }
+        let index = ServiceIndex.compute(table, procedures: procedures(of: r.filter.agencyCodes, catalog: catalog, units: units))
+        guard r.filter.agencyCodes == nil else { return IndexReport(index: index, ranking: nil) }
+        var ranking: [(Units.Unit, ServiceIndex)] = []
+        let deciding = Set(catalog.compactMap(\.decidingAgency) + table.rows.keys.map(\.agencyCode))
+        for unit in units.ranked(deciding: deciding) {
+            let codes = Set(try units.subtree(unit.code))
+            let part = StatisticsTable(period: r.period, rows: table.rows.filter { codes.contains($0.key.agencyCode) })
+            ranking.append((unit, ServiceIndex.compute(part, procedures: procedures(of: Array(codes), catalog: catalog, units: units))))
+        }
+        ranking.sort { ($0.1.total, $1.0.code) > ($1.1.total, $0.0.code) }
+        return IndexReport(index: index, ranking: ranking)
+    }
+
+    /// The procedures under the authority of some agencies: those they decide, and for commune
+    /// People's Committees the procedures decided "where submitted".
+    static func procedures(of codes: [String]?, catalog: [CatalogProcedure], units: Units) -> [CatalogProcedure] {
+        guard let codes else { return catalog }
+        let set = Set(codes)
+        let hasCommune = codes.contains { units.unit(code: $0)?.level == .commune }
+        return catalog.filter { p in p.decidingAgency.map(set.contains) ?? (hasCommune && p.levels.contains("commune")) }
+    }
+}

@@ -1,0 +1,287 @@
+import Directory
+import Fluent
+import Foundation
+import Kernel
+import SQLKit
+import Vapor
+import WebUI
+
+/// Thống kê: the one-stop's figures for any period, agency, commune, field and procedure, each
+/// linked to the dossiers it counts; the QĐ 766 index with its gaps; CSV of every table. For
+/// officials (the drill-down lists dossiers, though never their applicants).
+struct StatisticsPages: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let officials = routes.grouped(RequireViewer.official)
+        officials.get(SiteURL.statistics.route, use: overview)
+        officials.get(SiteURL.statisticsDossiers.route, use: dossiers)
+        officials.get(SiteURL.serviceIndex.route, use: serviceIndex)
+    }
+
+    /// The request, or the page again with the problem explained.
+    static func parse(_ req: Request, units: Units) throws -> StatisticsRequest {
+        try StatisticsRequest.parse(req, names: .page, units: units)
+    }
+
+    static func percent(_ n: Int64, _ d: Int64) -> String {
+        d == 0 ? "—" : String(format: "%.2f%%", Double(n) / Double(d) * 100).replacingOccurrences(of: ".", with: ",")
+    }
+
+    static func percent(_ r: Double?) -> String {
+        r.map { String(format: "%.2f%%", $0 * 100).replacingOccurrences(of: ".", with: ",") } ?? "—"
+    }
+
+    static func number(_ n: Int64) -> String {
+        Components.money(Int(n)).replacingOccurrences(of: " đ", with: "")
+    }
+
+    static func drill(_ r: StatisticsRequest, _ figure: Figure, negated: Bool = false, agency: String? = nil, procedure: String? = nil) -> String {
+        var q = r.query(.page).filter { $0.0 != "co-quan" && $0.0 != "thu-tuc" }
+        q += [("co-quan", agency ?? r.agency), ("thu-tuc", procedure ?? r.procedure), ("chi-tieu", figure.rawValue), ("ngoai-tru", negated ? "1" : nil)]
+        return SiteURL.statisticsDossiers.with(query: q)
+    }
+
+    /// The filter form every statistics page starts with.
+    static func form(_ action: SiteURL, _ r: StatisticsRequest?, units: Units, fields: [(String, String)], error: String?) -> HTML {
+        let custom = r?.period.label.contains("..") == true
+        let agencies = [("", "Toàn tỉnh")] + units.all.map { ($0.code, $0.name) }
+        return """
+        \(Components.errorSummary(error.map { [$0] } ?? []))
+        <form method="get" action="\(action.path)" class="filters">
+        \(Components.field("Kỳ báo cáo", name: "ky", value: custom ? nil : r?.period.label, hint: "Năm 2026, quý 2026-Q4, tháng 2026-11 hoặc ngày 2026-11-23; để trống: từ đầu năm đến nay"))
+        <details\(HTML(unsafeRaw: custom ? " open" : ""))><summary>Khoảng ngày tùy chọn</summary>
+        \(Components.field("Từ ngày", name: "tu", type: "date", value: custom ? r.map { VietnamTime.isoDay($0.period.first) } : nil))
+        \(Components.field("Đến ngày", name: "den", type: "date", value: custom ? r.map { VietnamTime.isoDay($0.period.last) } : nil))
+        </details>
+        \(Components.select("Cơ quan (gồm đơn vị trực thuộc)", name: "co-quan", options: agencies, selected: r?.agency))
+        \(Components.select("Lĩnh vực", name: "linh-vuc", options: [("", "Tất cả")] + fields, selected: r?.field))
+        \(Components.field("Mã thủ tục", name: "thu-tuc", value: r?.procedure, hint: "Ví dụ 1.001193"))
+        <button type="submit">Xem</button>
+        </form>
+        """
+    }
+
+    static func fieldOptions(_ db: any Database) async throws -> [(String, String)] {
+        try await ProcedureField.query(on: db).sort(\.$code).all().map { ($0.code, "\($0.code) · \($0.name)") }
+    }
+
+    @Sendable func overview(_ req: Request) async throws -> Response {
+        let sql = try StatisticsService.sql(req.db)
+        let units = try await Units.load(on: req.db)
+        let fields = try await Self.fieldOptions(req.db)
+        let r: StatisticsRequest
+        do { r = try Self.parse(req, units: units) } catch let e as any DomainError {
+            return Layout.page(req, title: "Thống kê", status: e.status,
+                               main: "<h1>Thống kê giải quyết thủ tục hành chính</h1>\(Self.form(.statistics, nil, units: units, fields: fields, error: e.message))")
+        }
+        let table = try await StatisticsTable.load(r.period, filter: r.filter, on: sql)
+        let total = table.total
+        let byAgency = table.grouped(by: \.agencyCode).sorted { ($0.value.received, $1.key) > ($1.value.received, $0.key) }
+        let names = try await StatisticsService.procedureNames(on: sql)
+        // The most delayed procedures first.
+        let byProcedure = table.grouped(by: \.procedureCode)
+            .sorted { ($0.value.flow(.endedLate) + $0.value.lateAtEnd, $0.value.received, $1.key) > ($1.value.flow(.endedLate) + $1.value.lateAtEnd, $1.value.received, $0.key) }
+
+        if let csv = try req.queryString("bang") {
+            return try Self.csv(csv, r, total: total, byAgency: byAgency, byProcedure: byProcedure, units: units, names: names)
+        }
+        let dto = FiguresDTO(total)
+        let cards: [(String, String)] = [
+            ("Tiếp nhận", Self.number(total.received)), ("Đúng và trước hạn", Self.percent(dto.rates.onTime)),
+            ("Trực tuyến", Self.percent(dto.rates.online)), ("Toàn trình", Self.percent(dto.rates.fullOnline)),
+            ("Thanh toán trực tuyến", Self.percent(dto.rates.paidOnline)), ("Kết quả điện tử", Self.percent(dto.rates.electronicResult)),
+            ("Số hóa", Self.percent(dto.rates.digitised)), ("Tái sử dụng", Self.percent(dto.rates.reused)),
+            ("Hài lòng", Self.percent(dto.rates.satisfied)),
+        ]
+        let rates: [(String, Double?)] = [("Đúng và trước hạn", dto.rates.onTime), ("Trực tuyến", dto.rates.online), ("Toàn trình", dto.rates.fullOnline),
+                                          ("Thanh toán trực tuyến", dto.rates.paidOnline), ("Kết quả điện tử", dto.rates.electronicResult),
+                                          ("Số hóa", dto.rates.digitised), ("Tái sử dụng", dto.rates.reused)]
+        let csvBase = r.query(.page)
+        let main: HTML = """
+        <h1>Thống kê giải quyết thủ tục hành chính</h1>
+        <p>Kỳ báo cáo \(r.period.display)\(r.agency.map { " · \(units.name($0))" } ?? " · toàn tỉnh"). Số liệu tính trực tiếp từ hồ sơ; đến hết ngày \(VietnamTime.displayDay(r.period.last)).
+        <a href="\(SiteURL.serviceIndex.with(query: csvBase))">Chỉ số phục vụ (QĐ 766) →</a></p>
+        \(Self.form(.statistics, r, units: units, fields: fields, error: nil))
+        <div class="cards">\(cards.html { "<div class=\"card\"><span class=\"value\">\($0.1)</span><span class=\"what\">\($0.0)</span></div>" })</div>
+        \(Charts.bars(title: "Các tỷ lệ chính trong kỳ", rates.map { Charts.Bar(label: $0.0, value: $0.1 ?? 0, scale: 1, text: Self.percent($0.1)) }))
+        <h2>Số liệu tổng hợp</h2>
+        <p><a href="\(SiteURL.statistics.with(query: csvBase + [("bang", "tong-hop")]))">Tải về CSV</a></p>
+        <div class="table-wrap"><table><thead><tr><th scope="col">Chỉ tiêu</th><th scope="col" class="num">Số hồ sơ</th></tr></thead><tbody>
+        \(Figure.allCases.html { f in "<tr><th scope=\"row\">\(f.label)</th><td class=\"num\"><a href=\"\(Self.drill(r, f))\">\(Self.number(f.value(total)))</a></td></tr>" })
+        <tr><th scope="row">Thời gian giải quyết trung bình</th><td class="num">\(dto.averageProcessingDays.map { String(format: "%.1f ngày", $0) } ?? "—")</td></tr>
+        </tbody></table></div>
+        <h2>Theo cơ quan giải quyết</h2>
+        <p><a href="\(SiteURL.statistics.with(query: csvBase + [("bang", "co-quan")]))">Tải về CSV</a></p>
+        \(Self.groupTable(byAgency.map { (units.name($0.key), $0.key, $0.value) }, r, byAgency: true))
+        <h2>Theo thủ tục (trễ hạn nhiều nhất trước)</h2>
+        <p><a href="\(SiteURL.statistics.with(query: csvBase + [("bang", "thu-tuc")]))">Tải về CSV</a></p>
+        \(Self.groupTable(byProcedure.prefix(50).map { (names[$0.key] ?? $0.key, $0.key, $0.value) }, r, byAgency: false))
+        """
+        return Layout.page(req, title: "Thống kê", main: main)
+    }
+
+    static let groupColumns = ["Tiếp nhận", "Kết thúc", "Đúng, trước hạn", "Trễ hạn", "Đang giải quyết", "Quá hạn", "Tỷ lệ đúng hạn", "TB ngày"]
+
+    static func groupValues(_ s: Statistics) -> [String] {
+        [number(s.received), number(s.ended), number(s.flow(.endedEarly) + s.flow(.endedOnTime)), number(s.flow(.endedLate)),
+         number(s.openAtEnd), number(s.lateAtEnd), percent(s.flow(.endedEarly) + s.flow(.endedOnTime), s.ended),
+         s.averageProcessingSeconds.map { String(format: "%.1f", $0 / 86_400) } ?? "—"]
+    }
+
+    static func groupTable(_ rows: [(String, String, Statistics)], _ r: StatisticsRequest, byAgency: Bool) -> HTML {
+        guard !rows.isEmpty else { return "<p class=\"muted\">Không có hồ sơ trong kỳ.</p>" }
+        func link(_ code: String, _ f: Figure, _ text: String) -> HTML {
+            "<a href=\"\(drill(r, f, agency: byAgency ? code : nil, procedure: byAgency ? nil : code))\">\(text)</a>"
+        }
+        return """
+        <div class="table-wrap"><table><thead><tr><th scope="col">\(byAgency ? "Cơ quan" : "Thủ tục")</th>\(groupColumns.html { "<th scope=\"col\" class=\"num\">\($0)</th>" })</tr></thead><tbody>
+        \(rows.html { name, code, s in
+            let v = groupValues(s)
+            return """
+            <tr><th scope="row">\(name)<br><small class="muted">\(code)</small></th>
+            <td class="num">\(link(code, .received, v[0]))</td><td class="num">\(link(code, .ended, v[1]))</td>
+            <td class="num">\(v[2])</td><td class="num">\(link(code, .late, v[3]))</td><td class="num">\(link(code, .open, v[4]))</td>
+            <td class="num">\(link(code, .openLate, v[5]))</td><td class="num">\(v[6])</td><td class="num">\(v[7])</td></tr>
+            """
+        })
+        </tbody></table></div>
+        """
+    }
+
+    static func csv(_ which: String, _ r: StatisticsRequest, total: Statistics, byAgency: [(key: String, value: Statistics)],
+                    byProcedure: [(key: String, value: Statistics)], units: Units, names: [String: String]) throws -> Response {
+        let stamp = r.period.label.replacingOccurrences(of: "..", with: "_")
+        switch which {
+        case "tong-hop":
+            return CSV.response(filename: "thong-ke-\(stamp).csv", header: ["Chỉ tiêu", "Mã", "Số hồ sơ"],
+                                rows: Figure.allCases.map { [$0.label.replacingOccurrences(of: "— ", with: ""), $0.rawValue, String($0.value(total))] })
+        case "co-quan":
+            return CSV.response(filename: "thong-ke-co-quan-\(stamp).csv", header: ["Mã cơ quan", "Cơ quan"] + groupColumns,
+                                rows: byAgency.map { [$0.key, units.name($0.key)] + groupValues($0.value) })
+        case "thu-tuc":
+            return CSV.response(filename: "thong-ke-thu-tuc-\(stamp).csv", header: ["Mã thủ tục", "Thủ tục"] + groupColumns,
+                                rows: byProcedure.map { [$0.key, names[$0.key] ?? $0.key] + groupValues($0.value) })
+        default:
+            throw RequestError.badParameter(name: "bang", reason: "phải là một trong: tong-hop, co-quan, thu-tuc")
+        }
+    }
+
+    /// The dossiers behind one figure.
+    @Sendable func dossiers(_ req: Request) async throws -> Response {
+        let sql = try StatisticsService.sql(req.db)
+        let units = try await Units.load(on: req.db)
+        let r = try Self.parse(req, units: units)
+        guard let figure = try req.queryEnum(Figure.self, "chi-tieu") else {
+            throw RequestError.badParameter(name: "chi-tieu", reason: "cần chọn một chỉ tiêu")
+        }
+        let negated = try req.queryString("ngoai-tru") == "1"
+        let page = max(1, min(10_000, Int(try req.queryString("page") ?? "1") ?? 1))
+        let perPage = 50
+        let (facts, total) = try await Figure.dossiers(figure, negated: negated, period: r.period, filter: r.filter, page: page, perPage: perPage, on: sql)
+        if try req.queryString("bang") == "csv" {
+            let (all, _) = try await Figure.dossiers(figure, negated: negated, period: r.period, filter: r.filter, page: 1, perPage: 1_000_000, on: sql)
+            return CSV.response(filename: "ho-so-\(figure.rawValue).csv", header: Self.dossierColumns, rows: all.map { Self.dossierRow($0, units) })
+        }
+        let names = try await StatisticsService.procedureNames(on: sql)
+        let query = r.query(.page) + [("chi-tieu", figure.rawValue), ("ngoai-tru", negated ? "1" : nil)]
+        let title = (negated ? "Không thuộc: " : "") + figure.label.replacingOccurrences(of: "— ", with: "")
+        let main: HTML = """
+        <h1>\(title)</h1>
+        <p>Kỳ báo cáo \(r.period.display)\(r.agency.map { " · \(units.name($0))" } ?? " · toàn tỉnh")\(r.procedure.map { " · thủ tục \($0)" } ?? "").
+        <a href="\(SiteURL.statistics.with(query: r.query(.page)))">← Về thống kê</a> · <a href="\(SiteURL.statisticsDossiers.with(query: query + [("bang", "csv")]))">Tải về CSV</a></p>
+        <div class="table-wrap"><table><thead><tr>\(Self.dossierColumns.html { "<th scope=\"col\">\($0)</th>" })</tr></thead><tbody>
+        \(facts.html { f in
+            let row = Self.dossierRow(f, units)
+            return "<tr><td><a href=\"\(SiteURL.dossier(code: f.code).path)\">\(f.code)</a></td><td>\(names[f.procedureCode] ?? f.procedureCode)</td>\(row.dropFirst(2).html { "<td>\($0)</td>" })</tr>"
+        })
+        </tbody></table></div>
+        \(Components.pagination(base: .statisticsDossiers, query: query, page: page, pageCount: max(1, (total + perPage - 1) / perPage), total: total))
+        """
+        return Layout.page(req, title: title, main: main)
+    }
+
+    static let dossierColumns = ["Mã hồ sơ", "Thủ tục", "Cơ quan giải quyết", "Kênh", "Tiếp nhận", "Hẹn trả", "Kết thúc", "Kết quả", "Tiến độ", "Lần bổ sung"]
+
+    static func dossierRow(_ f: DossierFact, _ units: Units) -> [String] {
+        let kind: String = switch f.endKind {
+        case .granted: "Cấp kết quả"
+        case .refused: "Từ chối"
+        case .stopped: "Dừng xử lý"
+        case .withdrawn: "Rút hồ sơ"
+        case nil: f.receivedDay == nil ? "Không được tiếp nhận" : "Đang giải quyết"
+        }
+        let timeliness: String = switch f.timeliness {
+        case .early: "Trước hạn"
+        case .onTime: "Đúng hạn"
+        case .late: "Trễ hạn"
+        case nil: f.lateSinceDay != nil ? "Quá hạn" : ""
+        }
+        let channel = f.channel == 2 ? "Trực tuyến" : f.channel == 3 ? "Bưu chính" : "Trực tiếp"
+        return [f.code, f.procedureCode, units.name(f.agencyCode), channel, f.receivedDay.map(VietnamTime.displayDay) ?? "—",
+                f.dueDay.map(VietnamTime.displayDay) ?? "—", f.endDay.map(VietnamTime.displayDay) ?? "—", kind, timeliness,
+                String(f.supplementEpisodes.count)]
+    }
+
+    /// Chỉ số 766: every indicator with its formula, rate, target, points and the gap to the target.
+    @Sendable func serviceIndex(_ req: Request) async throws -> Response {
+        let sql = try StatisticsService.sql(req.db)
+        let units = try await Units.load(on: req.db)
+        let fields = try await Self.fieldOptions(req.db)
+        let r: StatisticsRequest
+        do { r = try Self.parse(req, units: units) } catch let e as any DomainError {
+            return Layout.page(req, title: "Chỉ số phục vụ", status: e.status,
+                               main: "<h1>Chỉ số phục vụ người dân, doanh nghiệp (QĐ 766)</h1>\(Self.form(.serviceIndex, nil, units: units, fields: fields, error: e.message))")
+        }
+        let report = try await StatisticsService.serviceIndex(r, units: units, on: sql)
+        let index = report.index
+        if try req.queryString("bang") == "csv" {
+            return CSV.response(filename: "chi-so-766-\(r.period.label.replacingOccurrences(of: "..", with: "_")).csv",
+                                header: ["Chỉ số", "Tên", "Công thức", "Tử số", "Mẫu số", "Tỷ lệ", "Chỉ tiêu", "Điểm", "Điểm tối đa", "Ghi chú"],
+                                rows: index.indicators.map { i in
+                                    [i.id, i.name, i.formula, i.numerator.map(String.init) ?? "", i.denominator.map(String.init) ?? "",
+                                     Self.percent(i.rate), Self.percent(i.target), String(format: "%.2f", i.points), String(format: "%.0f", i.maxPoints),
+                                     i.unmeasured ?? ""]
+                                })
+        }
+        let query = r.query(.page)
+        let groupBars = ServiceIndex.groups.map { g in
+            Charts.Bar(label: g.1, value: index.points(group: g.0), scale: g.2, text: String(format: "%.2f/%.0f", index.points(group: g.0), g.2))
+        }
+        let rows = index.indicators.html { i in
+            let loss = i.lossFigure.flatMap(Figure.costing).map { c in
+                HTML("<a href=\"\(Self.drill(r, c.figure, negated: c.negated))\">Hồ sơ làm mất điểm</a>")
+            } ?? .empty
+            return """
+            <tr><th scope="row">\(i.id)</th><td>\(i.name)<br><small class="muted">\(i.formula)</small>\(if: i.unmeasured != nil, HTML("<br><small>\(i.unmeasured ?? "")</small>"))</td>
+            <td class="num">\(i.numerator.map { Self.number($0) } ?? "—")/\(i.denominator.map { Self.number($0) } ?? "—")</td>
+            <td class="num">\(Self.percent(i.rate))</td><td class="num">\(Self.percent(i.target))</td>
+            <td class="num">\(String(format: "%.2f", i.points))/\(String(format: "%.0f", i.maxPoints))</td>
+            <td class="num">\(String(format: "%.2f", i.gap))</td><td>\(loss)</td></tr>
+            """
+        }
+        let ranking: HTML = report.ranking.map { list in
+            """
+            <h2>Xếp hạng các cơ quan, đơn vị</h2>
+            <div class="table-wrap"><table><thead><tr><th scope="col">Hạng</th><th scope="col">Cơ quan</th><th scope="col" class="num">Điểm</th></tr></thead><tbody>
+            \(list.enumerated().html { n, e in
+                "<tr><td>\(n + 1)</td><td><a href=\"\(SiteURL.serviceIndex.with(query: query.filter { $0.0 != "co-quan" } + [("co-quan", e.0.code)]))\">\(e.0.name)</a></td><td class=\"num\">\(String(format: "%.2f", e.1.total))</td></tr>"
+            })
+            </tbody></table></div>
+            """
+        } ?? .empty
+        let main: HTML = """
+        <h1>Chỉ số phục vụ người dân, doanh nghiệp (QĐ 766)</h1>
+        <p>Kỳ báo cáo \(r.period.display)\(r.agency.map { " · \(units.name($0))" } ?? " · toàn tỉnh"). <a href="\(SiteURL.statistics.with(query: query))">← Thống kê</a>
+        · <a href="\(SiteURL.serviceIndex.with(query: query + [("bang", "csv")]))">Tải về CSV</a></p>
+        \(Self.form(.serviceIndex, r, units: units, fields: fields, error: nil))
+        <div class="cards"><div class="card"><span class="value">\(String(format: "%.2f", index.total))/100</span><span class="what">Tổng điểm</span></div>
+        <div class="card"><span class="value">\(String(format: "%.0f", index.measuredMax))</span><span class="what">Điểm tối đa của các chỉ số đo được</span></div></div>
+        \(Charts.bars(title: "Điểm theo nhóm chỉ số", groupBars))
+        <div class="table-wrap"><table><thead><tr><th scope="col">Chỉ số</th><th scope="col">Tên và công thức</th><th scope="col" class="num">Tử số/mẫu số</th>
+        <th scope="col" class="num">Tỷ lệ</th><th scope="col" class="num">Chỉ tiêu</th><th scope="col" class="num">Điểm</th><th scope="col" class="num">Còn thiếu</th><th scope="col">Chi tiết</th></tr></thead>
+        <tbody>\(rows)</tbody></table></div>
+        <p class="muted">Điểm: đạt chỉ tiêu được đủ điểm; chưa đạt, điểm = tỷ lệ × điểm tối đa ÷ chỉ tiêu; chỉ số không có chỉ tiêu, điểm = tỷ lệ × điểm tối đa. Hồ sơ đang giải quyết được tính tại ngày cuối kỳ; thời gian chờ bổ sung không tính; bổ sung quá một lần tính là trễ hạn.</p>
+        \(ranking)
+        """
+        return Layout.page(req, title: "Chỉ số phục vụ (QĐ 766)", main: main)
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+
+/// SVG charts drawn on the server: no script, readable by screen readers through their title,
+/// description and a text label on every bar, and scaled to the width of a phone.
+public enum Charts {
+    public struct Bar: Sendable {
+        public var label: String
+        public var value: Double
+        /// The bar's full length (a target, or the maximum points).
+        public var scale: Double
+        /// What is printed at the end of the bar.
+        public var text: String
+        public init(label: String, value: Double, scale: Double, text: String) {
+            self.label = label; self.value = value; self.scale = scale; self.text = text
+        }
+    }
+
+    /// Horizontal bars, one a row, each against its own scale (drawn as a light track).
+    public static func bars(title: String, _ bars: [Bar]) -> HTML {
+        let row = 30, labelWidth = 230, barWidth = 330, width = labelWidth + barWidth + 110
+        let height = row * bars.count + 8
+        let body = bars.enumerated().html { i, b in
+            let y = 4 + i * row
+            let fraction = b.scale > 0 ? max(0, min(1, b.value / b.scale)) : 0
+            let length = Int((fraction * Double(barWidth)).rounded())
+            return """
+            <text x="0" y="\(y + 18)" class="chart-label">\(b.label)</text>
+            <rect x="\(labelWidth)" y="\(y + 4)" width="\(barWidth)" height="18" class="chart-track"/>
+            <rect x="\(labelWidth)" y="\(y + 4)" width="\(length)" height="18" class="chart-bar"/>
+            <text x="\(labelWidth + barWidth + 8)" y="\(y + 18)" class="chart-value">\(b.text)</text>
+            """
+        }
+        return """
+        <figure class="chart">
+        <svg viewBox="0 0 \(width) \(height)" role="img" aria-labelledby="chart-\(abs(title.hashValue % 100_000))" preserveAspectRatio="xMinYMin meet">
+        <title id="chart-\(abs(title.hashValue % 100_000))">\(title)</title>
+        \(body)
+        </svg>
+        <figcaption>\(title)</figcaption>
+        </figure>
+        """
+    }
+
+    /// A line over days (a trend), with the first and last values labelled.
+    public static func line(title: String, points: [(label: String, value: Double)], maxValue: Double) -> HTML {
+        guard points.count > 1, maxValue > 0 else { return "<p class=\"muted\">\(title): chưa đủ số liệu để vẽ xu hướng.</p>" }
+        let width = 640.0, height = 180.0, pad = 30.0
+        let step = (width - 2 * pad) / Double(points.count - 1)
+        let coords = points.enumerated().map { i, p in
+            (pad + Double(i) * step, height - pad - (height - 2 * pad) * max(0, min(1, p.value / maxValue)))
+        }
+        let path = coords.map { String(format: "%.1f,%.1f", $0.0, $0.1) }.joined(separator: " ")
+        let first = points[0], last = points[points.count - 1]
+        return """
+        <figure class="chart">
+        <svg viewBox="0 0 \(Int(width)) \(Int(height))" role="img" aria-label="\(title): từ \(String(format: "%.2f", first.value)) (\(first.label)) đến \(String(format: "%.2f", last.value)) (\(last.label))">
+        <line x1="\(Int(pad))" y1="\(Int(height - pad))" x2="\(Int(width - pad))" y2="\(Int(height - pad))" class="chart-axis"/>
+        <polyline points="\(path)" class="chart-line"/>
+        <text x="\(Int(pad))" y="\(Int(height - 8))" class="chart-label">\(first.label)</text>
+        <text x="\(Int(width - pad))" y="\(Int(height - 8))" text-anchor="end" class="chart-label">\(last.label)</text>
+        <text x="\(Int(width - pad))" y="\(String(format: "%.0f", max(12, coords[coords.count - 1].1 - 6)))" text-anchor="end" class="chart-value">\(String(format: "%.2f", last.value))</text>
+        </svg>
+        <figcaption>\(title)</figcaption>
+        </figure>
+        """
+    }
+}

@@ -1,0 +1,75 @@
+import Fluent
+import Foundation
+@testable import Indicators
+import Kernel
+import OneStop
+import SQLKit
+import Testing
+import TestSupport
+import Vapor
+
+@Suite("Maintained aggregates equal a full recomputation")
+struct AggregatePropertyTests {
+    /// Random lifecycles: at random moments, a random legal action on a random dossier. After
+    /// every few actions the facts and buckets maintained in the actions' transactions must equal
+    /// what a recomputation from the dossiers gives, and the statistics of random periods must
+    /// equal a scan of the facts.
+    @Test(arguments: [11, 29, 766] as [UInt64])
+    func randomLifecycles(seed: UInt64) async throws {
+        try await withApp { app async throws in
+            var rng = SplitMix64(seed: seed)
+            let w = try await World(app)
+            let sql = try #require(app.db as? any SQLDatabase)
+            var clock = World.at(1, 4)
+            var codes: [String] = []
+            let actions: [DossierAction] = [.receive, .refuse, .startProcessing, .requestSupplement, .supplement, .propose, .approve,
+                                            .returnResult, .requestWithdrawal, .stop, .rate, .apologize]
+            var performed: [DossierAction] = []
+            for step in 0..<90 {
+                clock = clock.addingTimeInterval(TimeInterval(rng.next() % 43_200))
+                if codes.count < 3 || rng.next() % 5 == 0 {
+                    codes.append(try await w.submit(channel: rng.next() % 3 == 0 ? DossierChannel.direct : .online, at: clock))
+                    continue
+                }
+                let code = codes[Int(rng.next() % UInt64(codes.count))]
+                let status = try await DossierService.find(code, on: app.db).currentStatus
+                // Steps forward are likelier than endings, as in life, so that dossiers get far.
+                let weighted = actions.filter { Lifecycle.next(from: status, $0) != nil }.flatMap { a -> [DossierAction] in
+                    Array(repeating: a, count: [.requestWithdrawal, .refuse].contains(a) ? 1 : [.apologize, .stop].contains(a) ? 2 : 6)
+                }
+                guard !weighted.isEmpty else { continue }
+                let action = weighted[Int(rng.next() % UInt64(weighted.count))]
+                var input = ActionInput()
+                if action == .rate { input.rating = Int(rng.next() % 3) + 1 }
+                if action == .apologize, let due = try await DossierService.find(code, on: app.db).dueAt { input.newDue = due.addingTimeInterval(4 * 86_400) }
+                if action == .propose, rng.next() % 4 == 0 { input.proposal = .refuse }
+                if action == .approve, rng.next() % 2 == 0 { try? await w.attachResult(code, at: clock) }
+                do {
+                    try await w.act(action, code, at: clock, input)
+                    performed.append(action)
+                } catch is OneStopError {
+                    // Not allowed now (a step not open, the supplement window passed): a lifecycle's own rule.
+                }
+                if step % 15 == 14 { try await Self.expectConsistent(sql, seed: seed, step: step, rng: &rng) }
+            }
+            #expect(performed.count >= 15 && Set(performed).count >= 7, "seed \(seed): too few actions took effect: \(performed)")
+            try await Self.expectConsistent(sql, seed: seed, step: 90, rng: &rng)
+        }
+    }
+
+    static func expectConsistent(_ sql: any SQLDatabase, seed: UInt64, step: Int, rng: inout SplitMix64) async throws {
+        let (facts, buckets) = try await Aggregates.recompute(on: sql)
+        let stored = try await Aggregates.stored(on: sql)
+        #expect(stored == buckets, "seed \(seed), step \(step): maintained buckets differ from a recomputation")
+        let storedFacts = try await FactStore.load(facts.map(\.dossierID), on: sql)
+        #expect(facts.allSatisfy { storedFacts[$0.dossierID] == $0 }, "seed \(seed), step \(step): a stored fact is stale")
+        let first = VietnamTime.dayNumber(year: 2026, month: 11, day: 1)
+        for _ in 0..<4 {
+            let a = first + Int(rng.next() % 200), b = a + Int(rng.next() % 120)
+            let period = Period(first: a, last: b, label: "random")
+            let fast = try await StatisticsTable.load(period, filter: StatisticsFilter(), on: sql).total
+            let slow = try await StatisticsTable.scan(period, filter: StatisticsFilter(), on: sql).total
+            #expect(fast == slow, "seed \(seed), step \(step), period \(VietnamTime.isoDay(a))…\(VietnamTime.isoDay(b))")
+        }
+    }
+}

@@ -1,0 +1,239 @@
+import Fluent
+import Foundation
+@testable import Indicators
+import Kernel
+import OneStop
+import SQLKit
+import Testing
+import TestSupport
+import Vapor
+
+@Suite("Statistics: a small world counted by hand")
+struct StatisticsTests {
+    static let march = Period(first: VietnamTime.dayNumber(year: 2027, month: 3, day: 1), last: VietnamTime.dayNumber(year: 2027, month: 3, day: 31), label: "2027-03")
+
+    /// Eight dossiers of one procedure around March 2027, each with a fate chosen to exercise one rule.
+    static func buildMarch(_ w: World) async throws -> [String: String] {
+        var codes: [String: String] = [:]
+        // E: received in February, withdrawn in March before its due date: carried over, ended early.
+        let e = try await w.submit(channel: .online, at: World.at(2, 26))
+        try await w.act(.receive, e, at: World.at(2, 26, 9, 10))
+        #expect(try await w.due(e) > World.at(3, 2))
+        try await w.act(.requestWithdrawal, e, at: World.at(3, 1, 8))
+        codes["E"] = e
+
+        // A: entered at the counter, decided the same day (early), returned the next day.
+        let a = try await w.submit(channel: .direct, at: World.at(3, 1))
+        try await w.act(.startProcessing, a, at: World.at(3, 1, 9, 5))
+        try await w.act(.propose, a, at: World.at(3, 1, 10))
+        try await w.act(.approve, a, at: World.at(3, 1, 10, 30))
+        try await w.act(.returnResult, a, at: World.at(3, 2, 8))
+        codes["A"] = a
+
+        // B: one supplement (the period restarts), an electronic result, decided on its due day: on time; returned, rated.
+        let b = try await w.submit(channel: .online, at: World.at(3, 1))
+        try await w.act(.receive, b, at: World.at(3, 1, 9, 10))
+        try await w.act(.startProcessing, b, at: World.at(3, 1, 9, 20))
+        try await w.act(.requestSupplement, b, at: World.at(3, 2))
+        try await w.act(.supplement, b, at: World.at(3, 3))
+        let bDue = try await w.due(b)
+        try await w.attachResult(b, at: bDue.addingTimeInterval(-7200))
+        try await w.act(.propose, b, at: bDue.addingTimeInterval(-5400))
+        try await w.act(.approve, b, at: bDue.addingTimeInterval(-3600))
+        try await w.act(.returnResult, b, at: World.at(3, 9, 10))
+        try await w.act(.rate, b, at: World.at(3, 9, 11), ActionInput(rating: 3))
+        codes["B"] = b
+
+        // C: an apology with a new date, decided after the first date: late all the same.
+        let c = try await w.submit(channel: .online, at: World.at(3, 1))
+        try await w.act(.receive, c, at: World.at(3, 1, 9, 10))
+        try await w.act(.startProcessing, c, at: World.at(3, 1, 9, 20))
+        let cDue = try await w.due(c)
+        try await w.act(.apologize, c, at: cDue.addingTimeInterval(-7200), ActionInput(comment: "Chờ xác minh", newDue: cDue.addingTimeInterval(5 * 86_400)))
+        try await w.act(.propose, c, at: cDue.addingTimeInterval(2 * 86_400))
+        try await w.act(.approve, c, at: cDue.addingTimeInterval(2 * 86_400 + 600))
+        codes["C"] = c
+
+        // D: a second supplement request: late, and still waiting at the end of March.
+        let d = try await w.submit(channel: .online, at: World.at(3, 1))
+        try await w.act(.receive, d, at: World.at(3, 1, 9, 10))
+        try await w.act(.startProcessing, d, at: World.at(3, 1, 9, 20))
+        try await w.act(.requestSupplement, d, at: World.at(3, 2))
+        try await w.act(.supplement, d, at: World.at(3, 3))
+        try await w.act(.requestSupplement, d, at: World.at(3, 4))
+        codes["D"] = d
+
+        // F: refused at receipt: never counted as received.
+        let f = try await w.submit(channel: .online, at: World.at(3, 5))
+        try await w.act(.refuse, f, at: World.at(3, 5, 10))
+        codes["F"] = f
+
+        // H: received early in March and left alone: overdue at the end of the month.
+        let h = try await w.submit(channel: .online, at: World.at(3, 2))
+        try await w.act(.receive, h, at: World.at(3, 2, 9, 10))
+        try await w.act(.startProcessing, h, at: World.at(3, 2, 9, 20))
+        codes["H"] = h
+
+        // G: received on 30 March: open and not yet due at the end of the month.
+        let g = try await w.submit(channel: .online, at: World.at(3, 30))
+        try await w.act(.receive, g, at: World.at(3, 30, 9, 10))
+        codes["G"] = g
+
+        // After March, so nothing of April may leak into March's figures (but G, granted without an
+        // electronic result, is no longer counted as full-online nor digitised: flags are as known now).
+        try await w.act(.startProcessing, g, at: World.at(4, 1))
+        try await w.act(.propose, g, at: World.at(4, 1, 10))
+        try await w.act(.approve, g, at: World.at(4, 1, 11))
+        w.set(World.at(4, 20))
+        return codes
+    }
+
+    @Test func everyFigureOfMarchMatchesTheHandCount() async throws {
+        try await withApp { app async throws in
+            let w = try await World(app)
+            _ = try await Self.buildMarch(w)
+            let sql = try #require(app.db as? any SQLDatabase)
+            let filter = StatisticsFilter(procedureCode: World.procedure)
+            let s = try await StatisticsTable.load(Self.march, filter: filter, on: sql).total
+            let expected: [Figure: Int64] = [
+                .carriedOver: 1, .received: 6, .receivedDirect: 1, .receivedOnline: 5, .receivedPostal: 0, .notReceived: 1,
+                .ended: 4, .early: 2, .onTime: 1, .late: 1, .granted: 3, .refused: 0, .stopped: 0, .withdrawn: 1, .returned: 2,
+                .open: 3, .openLate: 2, .openOnTime: 1, .waiting: 1,
+                .onlineFull: 3, .withFees: 0, .paidOnline: 0, .electronicResult: 1, .digitised: 3, .reused: 0, .personalStore: 1,
+                .vneid: 0, .unsatisfied: 0,
+            ]
+            for figure in Figure.allCases {
+                #expect(figure.value(s) == expected[figure], "\(figure.rawValue): \(figure.value(s)) ≠ \(expected[figure] ?? -1)")
+            }
+            #expect(s.flow(.ratedVerySatisfied) == 1 && s.ratings == 1)
+            // Carried over + received = ended + open at the end.
+            #expect(s.carriedOver + s.received == s.ended + s.openAtEnd)
+
+            // The scan of every fact agrees, and every figure's drill-down lists exactly as many dossiers.
+            #expect(try await StatisticsTable.scan(Self.march, filter: filter, on: sql).total == s)
+            for figure in Figure.allCases {
+                let listed = try await Figure.dossiers(figure, period: Self.march, filter: filter, page: 1, perPage: 100, on: sql)
+                #expect(Int64(listed.total) == figure.value(s), "drill-down of \(figure.rawValue)")
+            }
+        }
+    }
+
+    @Test func averageProcessingTimeLeavesOutTheSupplementPause() async throws {
+        try await withApp { app async throws in
+            let w = try await World(app)
+            let codes = try await Self.buildMarch(w)
+            let sql = try #require(app.db as? any SQLDatabase)
+            let facts = try await FactStore.load(try await codes.values.asyncMap { try await DossierService.find($0, on: app.db).requireID() }, on: sql)
+            let byCode = Dictionary(uniqueKeysWithValues: facts.values.map { ($0.code, $0) })
+            let a = try #require(byCode[codes["A"]!]), b = try #require(byCode[codes["B"]!])
+            #expect(a.processingSeconds == 5400)  // 09:00 → 10:30
+            let bDue = try await w.due(codes["B"]!)
+            // 09:10 on 1 March to an hour before the due date, less the day waiting for the supplement.
+            #expect(b.processingSeconds == Int64(bDue.addingTimeInterval(-3600).timeIntervalSince(World.at(3, 1, 9, 10)) - 86_400))
+            #expect(b.supplementEpisodes.count == 1 && b.timeliness == .onTime)
+            #expect(byCode[codes["D"]!]?.lateSinceDay == VietnamTime.dayNumber(year: 2027, month: 3, day: 4))
+            #expect(byCode[codes["F"]!]?.receivedDay == nil && byCode[codes["F"]!]?.notReceivedDay != nil)
+        }
+    }
+
+    @Test func theServiceIndexOfMarch() async throws {
+        try await withApp { app async throws in
+            let w = try await World(app)
+            _ = try await Self.buildMarch(w)
+            let api = TestClient(app)
+            let r = try await api.get("/api/v1/indicators/766?from=2027-03-01&to=2027-03-31&procedure=\(World.procedure)")
+            #expect(r.status == .ok, "\(r.body)")
+            let dto = try r.decode(ServiceIndexDTO.self)
+            let byID = Dictionary(uniqueKeysWithValues: dto.indicators.map { ($0.id, $0) })
+            // 2.1: (3 ended on time + 1 open within its time) / (4 ended + 3 open).
+            #expect(byID["2.1"]?.numerator == 4 && byID["2.1"]?.denominator == 7)
+            #expect(byID["2.1"]?.points == 11.43)
+            // Toàn trình: 3 of the 6 received (B, D, H); 12 points × 1/2.
+            #expect(byID["3.3"]?.rate == 0.5 && byID["3.3"]?.points == 6)
+            // Electronic results: 1 of 3 granted.
+            #expect(byID["4.1"]?.points == 2)
+            // Digitised 3 of 6 against a target of 80 %: 4 × 0.5 / 0.8.
+            #expect(byID["4.2"]?.points == 2.5)
+            #expect(byID["4.3"]?.points == 0 && byID["4.3"]?.rate == 0)
+            // 5.4: 100 % − (1 late of 4 ended + 0 dissatisfied) = 75 % against 90 %.
+            #expect(byID["5.4"]?.rate == 0.75 && byID["5.4"]?.points == 5)
+            // Unmeasured indicators say why and earn nothing.
+            #expect(byID["5.2"]?.unmeasured != nil && byID["5.2"]?.points == 0)
+            #expect(dto.groups.map(\.maxPoints).reduce(0, +) == 100)
+            #expect(abs(dto.total - dto.indicators.map(\.points).reduce(0, +)) < 0.01)
+        }
+    }
+
+    @Test func figuresChangeOnlyWithTheirPeriod() async throws {
+        try await withApp { app async throws in
+            let w = try await World(app)
+            _ = try await Self.buildMarch(w)
+            let sql = try #require(app.db as? any SQLDatabase)
+            let filter = StatisticsFilter(procedureCode: World.procedure)
+            let april = try Period.parse(period: "2027-04", from: nil, to: nil, today: VietnamTime.dayNumber(World.at(4, 20)))
+            let s = try await StatisticsTable.load(april, filter: filter, on: sql).total
+            // April starts with March's three open dossiers; G is decided early on 1 April; nothing is received.
+            #expect(s.carriedOver == 3 && s.received == 0 && s.ended == 1 && s.flow(.endedEarly) == 1 && s.openAtEnd == 2)
+            #expect(april.last == VietnamTime.dayNumber(World.at(4, 20)))  // a running month ends today
+            // A year, a quarter and a custom range all give what the scan of the facts gives.
+            for (p, from, to) in [("2027", nil, nil), ("2027-Q1", nil, nil), (nil, "2027-02-20", "2027-03-15")] as [(String?, String?, String?)] {
+                let period = try Period.parse(period: p, from: from, to: to, today: VietnamTime.dayNumber(World.at(4, 20)))
+                let fast = try await StatisticsTable.load(period, filter: filter, on: sql)
+                let slow = try await StatisticsTable.scan(period, filter: filter, on: sql)
+                #expect(fast.total == slow.total, "\(period.label)")
+                #expect(Set(fast.rows.keys) == Set(slow.rows.keys.filter { !(slow.rows[$0]!.through.isZero) }))
+            }
+        }
+    }
+
+    @Test func thePagesShowTheFiguresWithTheirDossiers() async throws {
+        try await withApp { app async throws in
+            let w = try await World(app)
+            let codes = try await Self.buildMarch(w)
+            let client = TestClient(app)
+            #expect(try await client.get("/thong-ke").status == .seeOther)  // officials only
+            try await client.login("lanhdao.taichinh", password: "tinhso2026")
+            let page = try await client.get("/thong-ke?ky=2027-03&thu-tuc=\(World.procedure)")
+            #expect(page.status == .ok)
+            #expect(page.body.contains("<svg") && page.body.contains("Kỳ báo cáo 01/03/2027 – 31/03/2027"))
+            #expect(page.body.contains("chi-tieu=open-late"))
+            let late = try await client.get("/thong-ke/ho-so?ky=2027-03&thu-tuc=\(World.procedure)&chi-tieu=open-late")
+            #expect(late.status == .ok && late.body.contains(codes["D"]!) && late.body.contains(codes["H"]!) && !late.body.contains(codes["G"]!))
+            let csv = try await client.get("/thong-ke?ky=2027-03&thu-tuc=\(World.procedure)&bang=tong-hop")
+            #expect(csv.headers.contentType?.subType == "csv")
+            #expect(csv.body.contains("\"Tiếp nhận trong kỳ\",\"received\",\"6\""))
+            let index = try await client.get("/thong-ke/chi-so-766?ky=2027-03&thu-tuc=\(World.procedure)")
+            #expect(index.status == .ok && index.body.contains("Hồ sơ làm mất điểm") && index.body.contains("11.43/20"))
+            let bad = try await client.get("/thong-ke?ky=2027-13")
+            #expect(bad.status == .badRequest && bad.body.contains("Kỳ báo cáo không hợp lệ"))
+        }
+    }
+
+    @Test func badPeriodsAreExplained() async throws {
+        try await withApp { app async throws in
+            let api = TestClient(app)
+            struct Envelope: Decodable { struct Body: Decodable { var code: String; var message: String }; var error: Body }
+            for query in ["period=2026-13", "from=2026-05-01&to=2026-04-01", "from=2026-05-01", "period=1999", "period=2031",
+                          "from=2026-02-30&to=2026-03-01", "period=abc", "from=1990-01-01&to=2026-01-01"] {
+                let r = try await api.get("/api/v1/statistics?\(query)")
+                #expect(r.status == .badRequest, "\(query)")
+                #expect(try r.decode(Envelope.self).error.code == "indicators.bad-period", "\(query)")
+            }
+            #expect(try await api.get("/api/v1/statistics?agency=H99.99").status == .notFound)
+            #expect(try await api.get("/api/v1/statistics?groupBy=month").status == .badRequest)
+            let ok = try await api.get("/api/v1/statistics?period=2026&groupBy=agency")
+            #expect(ok.status == .ok)
+            let dto = try ok.decode(StatisticsDTO.self)
+            #expect(Set(dto.total.counts.keys) == Set(Figure.allCases.map(\.rawValue)))
+            #expect((dto.groups ?? []).contains { $0.name.contains("Sở Tài chính") })
+        }
+    }
+}
+
+extension Sequence {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var out: [T] = []
+        for e in self { out.append(try await transform(e)) }
+        return out
+    }
+}
