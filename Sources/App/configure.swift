@@ -39,7 +39,9 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     try routes(app)
 
     app.asyncCommands.use(MigrateCommand(), as: "migrate")
-    app.asyncCommands.use(DemoCommand(), as: "demo")
+    app.asyncCommands.use(DemoCommands(), as: "demo")
+    app.asyncCommands.use(ImportCommands(), as: "import")
+    app.asyncCommands.use(StatisticsCommands(), as: "statistics")
     app.asyncCommands.use(UserCommand(), as: "user")
     app.asyncCommands.use(CalendarCommand(), as: "calendar")
 }

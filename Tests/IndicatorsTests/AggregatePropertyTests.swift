@@ -17,7 +17,7 @@ struct AggregatePropertyTests {
     @Test(arguments: [11, 29, 766] as [UInt64])
     func randomLifecycles(seed: UInt64) async throws {
         try await withApp { app async throws in
-            var rng = SplitMix64(seed: seed)
+            var rng = SeededRandom(seed: seed)
             let w = try await World(app)
             let sql = try #require(app.db as? any SQLDatabase)
             var clock = World.at(1, 4)
@@ -57,7 +57,7 @@ struct AggregatePropertyTests {
         }
     }
 
-    static func expectConsistent(_ sql: any SQLDatabase, seed: UInt64, step: Int, rng: inout SplitMix64) async throws {
+    static func expectConsistent(_ sql: any SQLDatabase, seed: UInt64, step: Int, rng: inout SeededRandom) async throws {
         let (facts, buckets) = try await Aggregates.recompute(on: sql)
         let stored = try await Aggregates.stored(on: sql)
         #expect(stored == buckets, "seed \(seed), step \(step): maintained buckets differ from a recomputation")

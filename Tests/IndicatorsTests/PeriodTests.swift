@@ -36,7 +36,7 @@ struct PeriodTests {
 
     /// Random spans are covered by aligned years, months and days exactly once.
     @Test func coversAreExactAndAligned() {
-        var rng = SplitMix64(seed: 766)
+        var rng = SeededRandom(seed: 766)
         for _ in 0..<300 {
             let a = Int(rng.next() % 12_000) + 5_000
             let b = a + Int(rng.next() % 2_000)
@@ -61,18 +61,5 @@ struct PeriodTests {
             }
             #expect(covered == Array(a...b))
         }
-    }
-}
-
-/// A small seeded generator, so a failing random case can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

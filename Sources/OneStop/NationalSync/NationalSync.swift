@@ -122,7 +122,7 @@ public enum NationalSync {
 
 extension JSONEncoder {
     /// Dates as the national portal writes them: `yyyyMMddHHmmss` in Vietnam time.
-    static var national: JSONEncoder {
+    public static var national: JSONEncoder {
         let e = JSONEncoder()
         e.dateEncodingStrategy = .custom { date, encoder in
             var c = encoder.singleValueContainer()
@@ -194,6 +194,11 @@ public struct NationalDossierPayload: Content, Sendable {
     public var DanhSachHoSoBoSung: [Supplement]
     public var DanhSachGiayToKetQua: [Result]
     public var QuaTrinhXuLy: [Step]
+    /// tinhso's additions for imports from older systems: the commune (old or 2025 code) whose
+    /// People's Committee handled the dossier when `DonViXuLy` is an agency code no longer in
+    /// use, and the applicant's rating (3 rất hài lòng, 2 hài lòng, 1 không hài lòng).
+    public var MaXa: String?
+    public var MucDoHaiLong: Int?
 
     static func make(_ d: Dossier, on db: any Database) async throws -> NationalDossierPayload {
         let id = try d.requireID()
@@ -221,6 +226,7 @@ public struct NationalDossierPayload: Content, Sendable {
             DanhSachHoSoBoSung: supplements,
             DanhSachGiayToKetQua: files.filter { $0.purpose == AttachmentPurpose.result.rawValue }
                 .map { Result(TenGiayTo: $0.document, DuongDanTepTinKetQua: link($0), LaKetQuaDienTu: $0.electronicResult ? 1 : 0) },
-            QuaTrinhXuLy: events.map { Step(NguoiXuLy: $0.actorName, ThoiDiemXuLy: $0.at, NoiDungXuLy: $0.comment, TrangThai: $0.toStatus) })
+            QuaTrinhXuLy: events.map { Step(NguoiXuLy: $0.actorName, ThoiDiemXuLy: $0.at, NoiDungXuLy: $0.comment, TrangThai: $0.toStatus) },
+            MaXa: nil, MucDoHaiLong: d.rating)
     }
 }

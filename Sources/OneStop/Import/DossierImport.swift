@@ -1,0 +1,469 @@
+import Directory
+import Fluent
+import Foundation
+import Kernel
+import NIOConcurrencyHelpers
+import Procedures
+import SQLKit
+import Vapor
+
+/// A line of an import that was not taken, and why (in Vietnamese, for the operator).
+public struct ImportProblem: Error, Sendable, Equatable {
+    public var line: Int
+    public var code: String?
+    public var reason: String
+}
+
+public struct ImportReport: Sendable {
+    public var lines = 0
+    public var imported = 0
+    /// Already in the database from an earlier run: skipped, so a re-run is harmless.
+    public var alreadyThere = 0
+    public var problems: [ImportProblem] = []
+    public var bytesRead: Int64 = 0
+    public var bytesTotal: Int64 = 0
+    public init() {}
+}
+
+/// Nhập hồ sơ lịch sử: dossiers of a province's old system (or of the provinces merged into it)
+/// read from JSON Lines in the national sync shape (research §9, `NationalDossierPayload`). Each
+/// line is checked on its own: a procedure of the catalog, a legal sequence of statuses
+/// (`Lifecycle`), dates in order, agencies of today (old codes mapped through `agencyMap`, old
+/// communes through the Directory's 2025 conversion). A line that fails is reported with its
+/// number and reason and the rest go on; a dossier is written whole or not at all, and one
+/// already imported is skipped, so running the same file again changes nothing.
+public struct DossierImporter: Sendable {
+    struct ProcedureInfo: Sendable {
+        var version: Int
+        var name: String
+        var field: String
+        var hours: Int
+    }
+
+    let agencies: Set<String>
+    /// 2025 commune code → its People's Committee's agency code.
+    let communeAgency: [String: String]
+    /// Pre-2025 commune code → 2025 commune code.
+    let communeConversion: [String: String]
+    let agencyMap: [String: String]
+    let procedures: [String: ProcedureInfo]
+    let now: Date
+    static let reform = VietnamTime.startOfDay("2025-07-01")!
+
+    public static func make(app: Application, agencyMap: [String: String]) async throws -> DossierImporter {
+        let agencies = try await Agency.query(on: app.db).all()
+        var communeAgency: [String: String] = [:]
+        for a in agencies where a.level == .commune { if let unit = a.adminUnitCode { communeAgency[unit] = a.code } }
+        guard let sql = app.db as? any SQLDatabase else { throw OneStopError.internalState("SQL database required") }
+        struct Row: Decodable { var code: String; var current_version: Int }
+        var procedures: [String: ProcedureInfo] = [:]
+        for row in try await sql.select().columns("code", "current_version").from(Procedure.schema).all(decoding: Row.self) {
+            let d = try await app.procedureDefinitions.definition(code: row.code, version: row.current_version, on: app.db)
+            procedures[row.code] = ProcedureInfo(version: row.current_version, name: d.name, field: d.field, hours: d.processingTime.hours ?? 0)
+        }
+        return DossierImporter(agencies: Set(agencies.map(\.code)), communeAgency: communeAgency,
+                               communeConversion: try await CommuneCodes.conversion(on: app.db), agencyMap: agencyMap,
+                               procedures: procedures, now: app.clock.now())
+    }
+
+    /// What one line becomes.
+    public struct Prepared: @unchecked Sendable {
+        var line: Int
+        var dossier: Dossier
+        var events: [DossierEvent]
+        var attachments: [DossierAttachment]
+        var payment: DossierPayment?
+    }
+
+    struct Rejection: Error { var reason: String }
+
+    /// Today's agency for a code of the record, or the People's Committee of its commune.
+    func agency(_ code: String, commune: String?, at date: Date) -> String? {
+        if agencies.contains(code) { return code }
+        if let mapped = agencyMap[code], agencies.contains(mapped) { return mapped }
+        guard let commune else { return nil }
+        // A pre-reform record names a pre-reform commune; a code may exist in both structures.
+        let current = date < Self.reform ? (communeConversion[commune] ?? commune) : commune
+        return communeAgency[current] ?? communeConversion[commune].flatMap { communeAgency[$0] }
+    }
+
+    /// The rows of one record, or why it cannot be imported.
+    func prepare(_ p: NationalDossierPayload, line: Int) throws(Rejection) -> Prepared {
+        let code = p.MaHoSo.trimmingCharacters(in: .whitespaces)
+        guard !code.isEmpty, code.count <= 60 else { throw Rejection(reason: "mã hồ sơ trống hoặc dài quá 60 ký tự") }
+        guard let procedure = procedures[p.MaTTHC] else { throw Rejection(reason: "thủ tục “\(p.MaTTHC.prefix(30))” không có trong danh mục") }
+        guard let channel = Channel(rawValue: p.KenhThucHien) else { throw Rejection(reason: "KenhThucHien phải là 1, 2 hoặc 3") }
+        guard let status = DossierStatus(rawValue: p.TrangThaiHoSo) else { throw Rejection(reason: "TrangThaiHoSo phải từ 1 đến 10") }
+        guard let deciding = agency(p.DonViXuLy, commune: p.MaXa, at: p.NgayNopHoSo) else {
+            throw Rejection(reason: "đơn vị xử lý “\(p.DonViXuLy.prefix(40))” không có trong danh mục cơ quan (và không có mã xã để chuyển đổi)")
+        }
+        let receiving = p.NoiNopHoSo.isEmpty ? deciding : (agency(p.NoiNopHoSo, commune: p.MaXa, at: p.NgayNopHoSo) ?? deciding)
+        if let r = p.MucDoHaiLong, !(1...3).contains(r) { throw Rejection(reason: "MucDoHaiLong phải là 1, 2 hoặc 3") }
+        try checkDates(p)
+
+        let id = UUID()
+        let events = try trail(p, channel: channel, status: status, dossierID: id)
+        let d = Dossier()
+        d.id = id
+        d.code = code
+        d.procedureCode = p.MaTTHC
+        d.procedureVersion = procedure.version
+        d.procedureName = p.TenTTHC.isEmpty ? procedure.name : p.TenTTHC
+        d.fieldCode = p.MaLinhVuc.isEmpty ? procedure.field : p.MaLinhVuc
+        d.channel = channel.rawValue
+        d.status = status.rawValue
+        d.resumeStatus = status == .supplementRequested ? events.last?.fromStatus : nil
+        d.applicantName = p.ChuHoSo.isEmpty ? "—" : String(p.ChuHoSo.prefix(200))
+        d.applicantIdentity = String(p.SoGiayToChuHoSo.prefix(20))
+        d.applicantPhone = String(p.SoDienThoai.prefix(20))
+        d.applicantEmail = String(p.Email.prefix(200))
+        d.summary = p.TrichYeuHoSo.isEmpty ? d.procedureName : String(p.TrichYeuHoSo.prefix(2000))
+        d.formData = "{}"
+        d.receivingAgency = receiving
+        d.decidingAgency = deciding
+        d.processingHours = procedure.hours
+        d.submittedAt = p.NgayNopHoSo
+        d.receivedAt = p.NgayTiepNhan
+        d.dueAt = status == .supplementRequested ? nil : p.NgayHenTra
+        d.finishedAt = [.resolved, .returned].contains(status) ? p.NgayKetThucXuLy : nil
+        d.returnedAt = status == .returned ? p.NgayTra : nil
+        d.refusedAt = status == .notReceived ? p.NgayTuChoi : nil
+        d.rating = status == .returned ? p.MucDoHaiLong : nil
+        d.outcome = [.resolved, .returned].contains(status) ? Proposal.grant.rawValue : nil
+        d.paidOnline = p.DuocThanhToanTrucTuyen > 0 ? p.DuocThanhToanTrucTuyen : nil
+        d.source = "import"
+        d.nationalCode = p.MaHoSoQuocGia
+        d.vneidVerified = p.TaiKhoanDuocXacThucVoiVNeID == 1
+        d.revision = 1
+
+        func file(_ name: String, document: String, purpose: AttachmentPurpose, at: Date) -> DossierAttachment {
+            let a = DossierAttachment()
+            a.id = UUID()
+            a.dossierID = id
+            // The bytes stay in the old system: no content, so no download here.
+            a.sha256 = ""
+            a.fileName = String(name.prefix(200))
+            a.kind = "external"
+            a.size = 0
+            a.document = String((document.isEmpty ? name : document).prefix(300))
+            a.uploadedAt = at
+            a.purpose = purpose.rawValue
+            a.digitised = false
+            a.reused = false
+            a.electronicResult = false
+            return a
+        }
+        var attachments = p.TaiLieuNop.map { f in
+            let a = file(f.TenTepDinhKem, document: f.MaThanhPhanHoSo, purpose: .submitted, at: p.NgayNopHoSo)
+            a.digitised = f.DuocSoHoa == 1 || p.HoSoCoThanhPhanSoHoa == 1
+            a.reused = f.DuocTaiSuDung == 1 || f.DuocLayTuKhoDMQG == 1
+            return a
+        }
+        attachments += p.DanhSachGiayToKetQua.map { r in
+            let a = file(r.TenGiayTo, document: r.TenGiayTo, purpose: .result, at: p.NgayKetThucXuLy ?? p.NgayNopHoSo)
+            a.electronicResult = r.LaKetQuaDienTu == 1
+            return a
+        }
+        var payment: DossierPayment?
+        let fees = p.DanhSachLePhi.filter { $0.Gia > 0 }
+        if !fees.isEmpty {
+            let pay = DossierPayment()
+            pay.id = UUID()
+            pay.dossierID = id
+            pay.items = String(decoding: (try? JSONEncoder().encode(fees.map { FeeItem(name: $0.TenPhiLePhi, amount: $0.Gia) })) ?? Data("[]".utf8), as: UTF8.self)
+            pay.total = fees.reduce(0) { $0 + $1.Gia }
+            let paid = p.DuocThanhToanTrucTuyen > 0 || [.resolved, .returned].contains(status)
+            pay.status = (paid ? DossierPayment.Status.paid : .pending).rawValue
+            pay.method = p.DuocThanhToanTrucTuyen > 0 ? PaymentMethod.online.rawValue : nil
+            pay.requestedAt = p.NgayTiepNhan ?? p.NgayNopHoSo
+            pay.paidAt = paid ? (p.NgayKetThucXuLy ?? p.NgayTiepNhan) : nil
+            payment = pay
+        }
+        return Prepared(line: line, dossier: d, events: events, attachments: attachments, payment: payment)
+    }
+
+    func checkDates(_ p: NationalDossierPayload) throws(Rejection) {
+        let earliest = VietnamTime.startOfDay("2000-01-01")!
+        let latest = now.addingTimeInterval(86_400)
+        let named: [(String, Date?)] = [("NgayNopHoSo", p.NgayNopHoSo), ("NgayTiepNhan", p.NgayTiepNhan), ("NgayHenTra", p.NgayHenTra),
+                                        ("NgayKetThucXuLy", p.NgayKetThucXuLy), ("NgayTra", p.NgayTra), ("NgayTuChoi", p.NgayTuChoi)]
+        for (name, date) in named {
+            if let date, date < earliest || (name != "NgayHenTra" && date > latest) {
+                throw Rejection(reason: "\(name) \(VietnamTime.display(date)) nằm ngoài khoảng từ năm 2000 đến nay")
+            }
+        }
+        func order(_ a: (String, Date?), _ b: (String, Date?)) throws(Rejection) {
+            if let x = a.1, let y = b.1, y < x { throw Rejection(reason: "\(b.0) (\(VietnamTime.display(y))) trước \(a.0) (\(VietnamTime.display(x)))") }
+        }
+        let submitted = named[0], received = named[1], due = named[2], ended = named[3], returned = named[4]
+        try order(submitted, received)
+        try order(received, due)
+        try order(received, ended)
+        try order(ended, returned)
+        try order(submitted, named[5])
+        if p.NgayTra != nil && p.NgayTiepNhan == nil { throw Rejection(reason: "có NgayTra nhưng chưa từng được tiếp nhận (thiếu NgayTiepNhan)") }
+    }
+
+    /// The audit trail: from `QuaTrinhXuLy` when the record has one, otherwise from its dates;
+    /// every change of status must be one the lifecycle allows, and it must end where the record says.
+    func trail(_ p: NationalDossierPayload, channel: Channel, status: DossierStatus, dossierID: UUID) throws(Rejection) -> [DossierEvent] {
+        var steps: [(Date, Int, String, String)] = p.QuaTrinhXuLy.enumerated()
+            .sorted { ($0.element.ThoiDiemXuLy, $0.offset) < ($1.element.ThoiDiemXuLy, $1.offset) }
+            .map { ($0.element.ThoiDiemXuLy, $0.element.TrangThai, $0.element.NguoiXuLy, $0.element.NoiDungXuLy) }
+        if steps.isEmpty { steps = try synthesizedSteps(p, channel: channel, status: status) }
+        guard let first = steps.first, first.0 >= p.NgayNopHoSo.addingTimeInterval(-60) else {
+            throw Rejection(reason: "quá trình xử lý bắt đầu trước NgayNopHoSo")
+        }
+        var events: [DossierEvent] = []
+        var current: DossierStatus?
+        var resume: DossierStatus?
+        for (n, step) in steps.enumerated() {
+            guard let to = DossierStatus(rawValue: step.1) else { throw Rejection(reason: "QuaTrinhXuLy bước \(n + 1): trạng thái \(step.1) không có") }
+            let action: String
+            if let from = current {
+                if from == to {
+                    action = "note"
+                } else if let a = DossierAction.allCases.first(where: { Lifecycle.next(from: from, $0, resumeTo: resume) == to }) {
+                    action = a.rawValue
+                    if to == .supplementRequested { resume = from }
+                } else {
+                    throw Rejection(reason: "QuaTrinhXuLy bước \(n + 1): không thể chuyển từ “\(from.label)” sang “\(to.label)”")
+                }
+            } else {
+                switch to {
+                case .submitted: action = "submit"
+                case .received: action = "enter"
+                default: throw Rejection(reason: "hồ sơ phải bắt đầu ở trạng thái 1 (mới đăng ký) hoặc 2 (được tiếp nhận)")
+                }
+            }
+            let actor = step.2.isEmpty ? "Hệ thống cũ" : String(step.2.prefix(200))
+            let comment = step.3.isEmpty ? "Nhập từ dữ liệu lịch sử" : String(step.3.prefix(4000))
+            events.append(AuditChain.entry(after: events.last, dossierID: dossierID, action: action, from: current, to: to, actorID: nil,
+                                           actorName: actor, at: step.0, comment: comment))
+            current = to
+        }
+        guard current == status else {
+            throw Rejection(reason: "quá trình xử lý kết thúc ở “\(current?.label ?? "")” nhưng TrangThaiHoSo là “\(status.label)”")
+        }
+        return events
+    }
+
+    /// Steps reconstructed from the record's dates when it carries no processing history.
+    func synthesizedSteps(_ p: NationalDossierPayload, channel: Channel, status: DossierStatus) throws(Rejection) -> [(Date, Int, String, String)] {
+        var out: [(Date, Int, String, String)] = []
+        func add(_ date: Date?, _ s: DossierStatus, _ what: String) throws(Rejection) {
+            guard let date else { throw Rejection(reason: "thiếu ngày cho bước “\(what)”") }
+            out.append((date, s.rawValue, "", what))
+        }
+        if status == .notReceived {
+            try add(p.NgayNopHoSo, .submitted, "Nộp hồ sơ")
+            try add(p.NgayTuChoi ?? p.NgayKetThucXuLy, .notReceived, "Từ chối tiếp nhận")
+            return out
+        }
+        if channel == .online || status == .submitted { try add(p.NgayNopHoSo, .submitted, "Nộp hồ sơ trực tuyến") }
+        if status == .submitted { return out }
+        try add(p.NgayTiepNhan, .received, "Tiếp nhận")
+        if status == .received { return out }
+        try add(p.NgayTiepNhan, .processing, "Chuyển xử lý")
+        for s in p.DanhSachHoSoBoSung.sorted(by: { $0.NgayBoSung < $1.NgayBoSung }) {
+            out.append((s.NgayBoSung, DossierStatus.supplementRequested.rawValue, s.NguoiYeuCauBoSung, s.NoiDungBoSung))
+            if let back = s.NgayTiepNhanBoSung { out.append((back, DossierStatus.processing.rawValue, "", "Bổ sung hồ sơ")) }
+        }
+        switch status {
+        case .paymentRequested: try add(out.last?.0, .paymentRequested, "Yêu cầu nộp phí, lệ phí")
+        case .withdrawalRequested: try add(p.NgayKetThucXuLy ?? out.last?.0, .withdrawalRequested, "Công dân yêu cầu rút hồ sơ")
+        case .stopped:
+            try add(p.NgayKetThucXuLy ?? out.last?.0, .withdrawalRequested, "Công dân yêu cầu rút hồ sơ")
+            try add(p.NgayKetThucXuLy ?? out.last?.0, .stopped, "Dừng xử lý")
+        case .resolved: try add(p.NgayKetThucXuLy, .resolved, "Có kết quả")
+        case .returned:
+            try add(p.NgayKetThucXuLy, .resolved, "Có kết quả")
+            try add(p.NgayTra, .returned, "Trả kết quả")
+        default: break
+        }
+        return out
+    }
+
+    /// Writes the dossiers of a batch that are not in the database yet, in one transaction with
+    /// what the observers derive; returns the codes that were already there.
+    func write(_ batch: [Prepared], app: Application) async throws -> Set<String> {
+        guard !batch.isEmpty else { return [] }
+        return try await app.groupCommit.transaction { db in
+            guard let sql = db as? any SQLDatabase else { throw OneStopError.internalState("SQL database required") }
+            struct Row: Decodable { var code: String }
+            var existing = Set<String>()
+            let codes = batch.map(\.dossier.code)
+            for start in stride(from: 0, to: codes.count, by: 2000) {
+                for r in try await sql.select().column("code").from(Dossier.schema)
+                    .where("code", .in, Array(codes[start..<min(codes.count, start + 2000)])).all(decoding: Row.self) { existing.insert(r.code) }
+            }
+            let fresh = batch.filter { !existing.contains($0.dossier.code) }
+            try await DossierIntake.insert(fresh.map(\.dossier.row), into: Dossier.schema, on: sql)
+            try await DossierIntake.insert(fresh.flatMap { $0.events.map(\.row) }, into: DossierEvent.schema, on: sql)
+            try await DossierIntake.insert(fresh.flatMap { $0.attachments.map(\.row) }, into: DossierAttachment.schema, on: sql)
+            try await DossierIntake.insert(fresh.compactMap { $0.payment?.row }, into: DossierPayment.schema, on: sql)
+            try await app.dossierObservers.notify(fresh.compactMap(\.dossier.id), on: db)
+            return existing
+        }
+    }
+
+    /// Imports a JSON Lines file, `batchSize` lines at a time; `progress` is called after each batch.
+    public func run(path: String, app: Application, batchSize: Int = 2000,
+                    progress: @Sendable (ImportReport) -> Void = { _ in }) async throws -> ImportReport {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw OneStopError.invalid(["Không mở được tệp “\(path)”."]) }
+        defer { try? handle.close() }
+        var report = ImportReport()
+        report.bytesTotal = Int64((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0)
+        var seen = Set<UInt64>()
+        var reader = LineReader(handle: handle)
+        while true {
+            var lines: [(Int, Data)] = []
+            while lines.count < batchSize, let line = try reader.next() {
+                report.lines += 1
+                if !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { lines.append((report.lines, line)) }
+            }
+            report.bytesRead = reader.bytesRead
+            if lines.isEmpty { break }
+            let (prepared, problems) = await prepareConcurrently(lines)
+            report.problems += problems
+            try await store(prepared, seen: &seen, report: &report, app: app)
+            progress(report)
+        }
+        report.problems.sort { $0.line < $1.line }
+        return report
+    }
+
+    /// Writes prepared dossiers, skipping those already imported and reporting duplicates.
+    /// `seen` holds the codes met in this run, as 64-bit hashes: a code seen twice is a
+    /// duplicate, one found only in the database was imported by an earlier run.
+    public func store(_ prepared: [Prepared], seen: inout Set<UInt64>, report: inout ImportReport, app: Application) async throws {
+        var unique: [Prepared] = []
+        for p in prepared {
+            if seen.insert(Self.fingerprint(p.dossier.code)).inserted { unique.append(p) } else {
+                report.problems.append(ImportProblem(line: p.line, code: p.dossier.code, reason: "mã hồ sơ trùng với một dòng trước trong tệp"))
+            }
+        }
+        do {
+            let existing = try await write(unique, app: app)
+            report.imported += unique.count - existing.count
+            report.alreadyThere += existing.count
+        } catch {
+            // One bad row fails its batch: write them one by one to name it.
+            for p in unique {
+                do {
+                    if try await write([p], app: app).isEmpty { report.imported += 1 } else { report.alreadyThere += 1 }
+                } catch {
+                    report.problems.append(ImportProblem(line: p.line, code: p.dossier.code, reason: "không ghi được: \(String(describing: error).prefix(200))"))
+                }
+            }
+        }
+    }
+
+    /// Checks records already decoded (the generator's), on every core.
+    public func prepare(_ records: [(Int, NationalDossierPayload)]) async -> ([Prepared], [ImportProblem]) {
+        await inParallel(records) { n, payload in attempt(payload, line: n) }
+    }
+
+    /// Decodes and checks lines on every core.
+    func prepareConcurrently(_ lines: [(Int, Data)]) async -> ([Prepared], [ImportProblem]) {
+        let decoder = JSONDecoder.national
+        return await inParallel(lines) { n, data in
+            do {
+                return attempt(try decoder.decode(NationalDossierPayload.self, from: data), line: n)
+            } catch {
+                return .failure(ImportProblem(line: n, code: nil, reason: Self.describe(error)))
+            }
+        }
+    }
+
+    func attempt(_ payload: NationalDossierPayload, line: Int) -> Result<Prepared, ImportProblem> {
+        do { return .success(try prepare(payload, line: line)) } catch {
+            return .failure(ImportProblem(line: line, code: payload.MaHoSo, reason: error.reason))
+        }
+    }
+
+    /// `work` over the items in one task per core, results in the items' order.
+    func inParallel<T: Sendable>(_ items: [(Int, T)], _ work: @escaping @Sendable (Int, T) -> Result<Prepared, ImportProblem>) async
+        -> ([Prepared], [ImportProblem]) {
+        let parts = max(1, min(System.coreCount, items.count / 200))
+        let size = (items.count + parts - 1) / parts
+        return await withTaskGroup(of: (Int, [Prepared], [ImportProblem]).self) { group in
+            for k in 0..<parts {
+                let slice = Array(items[min(items.count, k * size)..<min(items.count, (k + 1) * size)])
+                group.addTask {
+                    var ok: [Prepared] = [], bad: [ImportProblem] = []
+                    for (n, item) in slice {
+                        switch work(n, item) {
+                        case .success(let p): ok.append(p)
+                        case .failure(let problem): bad.append(problem)
+                        }
+                    }
+                    return (k, ok, bad)
+                }
+            }
+            var results: [(Int, [Prepared], [ImportProblem])] = []
+            for await r in group { results.append(r) }
+            results.sort { $0.0 < $1.0 }
+            return (results.flatMap(\.1), results.flatMap(\.2))
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        guard let e = error as? DecodingError else { return "không đọc được dòng JSON" }
+        func path(_ c: [any CodingKey]) -> String { c.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".") }
+        switch e {
+        case .keyNotFound(let key, let ctx): return "thiếu trường \(path(ctx.codingPath + [key]))"
+        case .typeMismatch(_, let ctx), .valueNotFound(_, let ctx): return "trường \(path(ctx.codingPath)) sai kiểu dữ liệu"
+        case .dataCorrupted(let ctx):
+            return ctx.codingPath.isEmpty ? "dòng không phải JSON hợp lệ" : "trường \(path(ctx.codingPath)): \(ctx.debugDescription)"
+        @unknown default: return "không đọc được dòng JSON"
+        }
+    }
+
+    /// FNV-1a, 64 bits.
+    static func fingerprint(_ s: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return h
+    }
+}
+
+/// Lines of a file, read in large blocks.
+struct LineReader {
+    let handle: FileHandle
+    var buffer = Data()
+    var offset = 0
+    var bytesRead: Int64 = 0
+    var finished = false
+
+    init(handle: FileHandle) { self.handle = handle }
+
+    mutating func next() throws -> Data? {
+        while true {
+            if let nl = buffer[offset...].firstIndex(of: 0x0A) {
+                let line = buffer[offset..<nl]
+                offset = nl + 1
+                return Data(line)
+            }
+            if finished {
+                guard offset < buffer.count else { return nil }
+                let rest = Data(buffer[offset...])
+                offset = buffer.count
+                return rest
+            }
+            let chunk = try handle.read(upToCount: 4 << 20) ?? Data()
+            bytesRead += Int64(chunk.count)
+            buffer = Data(buffer[offset...]) + chunk
+            offset = 0
+            if chunk.isEmpty { finished = true }
+        }
+    }
+}
+
+extension DossierPayment {
+    var row: [(String, any Encodable & Sendable)] {
+        [("id", id), ("dossier_id", dossierID), ("items", items), ("total", total), ("status", status), ("method", method),
+         ("reference", reference), ("provider", provider), ("receipt_number", receiptNumber), ("receipt_url", receiptURL),
+         ("requested_at", requestedAt), ("paid_at", paidAt), ("checked_at", checkedAt)]
+    }
+}
