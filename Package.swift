@@ -76,6 +76,7 @@ let package = Package(
         .executableTarget(name: "calendar-bench", dependencies: ["VNCalendar"], path: "bench/Sources/calendar-bench", swiftSettings: swiftSettings),
         .executableTarget(name: "catalog-bench", dependencies: ["App"], path: "bench/Sources/catalog-bench", swiftSettings: swiftSettings),
         .executableTarget(name: "onestop-bench", dependencies: ["App"], path: "bench/Sources/onestop-bench", swiftSettings: swiftSettings),
+        .executableTarget(name: "indicators-bench", dependencies: ["App", "Indicators"], path: "bench/Sources/indicators-bench", swiftSettings: swiftSettings),
         .executableTarget(name: "queue-bench", dependencies: ["App"], path: "bench/Sources/queue-bench", swiftSettings: swiftSettings),
 
         .target(

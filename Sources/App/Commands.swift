@@ -3,6 +3,7 @@ import Fluent
 import Identity
 import SQLKit
 import Vapor
+import Indicators
 import OneStop
 
 /// Brings the database up to date without asking (safe to run in scripts and on every start).
@@ -117,6 +118,7 @@ public enum Startup {
         } else if let admin = try await User.query(on: app.db).filter(\.$username == "admin").first(), let hash = admin.passwordHash {
             demoValid = try await app.password.async(on: app.threadPool, hopTo: app.eventLoopGroup.next()).verify(DemoProvince.password, created: hash)
         }
+        BackgroundWork.register("index snapshots", on: app) { app, now in try await IndexSnapshots.runOnce(app: app, now: now) }
         BackgroundWork.schedule(on: app)
         print(DemoProvince.banner(url: app.config.publicURL, demoLoginsValid: demoValid))
     }

@@ -66,6 +66,7 @@ struct GenerateCommand: AsyncCommand {
             bar.update(Int64(report.lines))
         }
         bar.finish()
+        for p in report.problems.prefix(20) { context.console.print("hồ sơ \(p.line)\(p.code.map { " (\($0))" } ?? ""): \(p.reason)") }
         ImportCommand.summary(report, seconds: Date().timeIntervalSince(started), console: context.console)
     }
 }

@@ -7,7 +7,7 @@ import Vapor
 /// its own transaction (`StatisticsMaintainer`); decision 0012 explains the design.
 public enum Indicators {
     /// After OneStop's: the first migration derives the facts of the dossiers already there.
-    public static var migrations: [any Migration] { [CreateStatistics()] }
+    public static var migrations: [any Migration] { [CreateStatistics(), CreateSnapshots()] }
 
     /// Installed by the composition root into `app.dossierObservers`.
     public static var observer: any DossierObserver { StatisticsMaintainer() }

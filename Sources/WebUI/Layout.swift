@@ -38,6 +38,7 @@ public enum Layout {
         <a href="\(SiteURL.adminUnits.path)">Đơn vị hành chính</a>
         <a href="\(SiteURL.addressConversion.path)">Chuyển đổi địa chỉ</a>
         <a href="\(SiteURL.calendar.path)">Lịch làm việc</a>
+        <a href="\(SiteURL.dashboard.path)">Chỉ số phục vụ</a>
         </nav>
         </header>
         <main id="noi-dung" class="wrap" tabindex="-1">

@@ -49,6 +49,7 @@ public enum SiteURL: Sendable, Equatable {
     case statistics
     case statisticsDossiers
     case serviceIndex
+    case dashboard
     case stylesheet
 
     public var path: String {
@@ -99,6 +100,7 @@ public enum SiteURL: Sendable, Equatable {
         case .statistics: "/thong-ke"
         case .statisticsDossiers: "/thong-ke/ho-so"
         case .serviceIndex: "/thong-ke/chi-so-766"
+        case .dashboard: "/bang-dieu-khien"
         case .stylesheet: "/assets/site.css"
         }
     }

@@ -77,7 +77,7 @@ public enum Stylesheet {
     @media print{.form-print.wide{font-size:10pt}@page wide{size:A4 landscape}.form-print.wide{page:wide}}
     @media print{.site-header,.site-footer,.no-print,.skip{display:none}main{padding:0}.form-print{font-family:"Times New Roman",serif;font-size:13pt}@page{size:A5;margin:12mm}}
     .token{font-family:ui-monospace,monospace;word-break:break-all;background:var(--bg);padding:.5rem}
-    .chart{margin:1rem 0;max-width:48rem}.chart svg{width:100%;height:auto}
+    .chart{margin:1rem 0;max-width:32rem}.chart svg{width:100%;height:auto}
     .chart-label{font-size:13px;fill:var(--ink)}.chart-value{font-size:13px;font-weight:600;fill:var(--ink)}
     .chart-track{fill:#e8ecef}.chart-bar{fill:var(--link)}.chart-axis{stroke:var(--line)}.chart-line{fill:none;stroke:var(--link);stroke-width:2.5}
     .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(10rem,1fr));gap:.75rem;margin:1rem 0}

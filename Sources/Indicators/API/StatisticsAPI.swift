@@ -12,6 +12,7 @@ struct StatisticsAPI: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get("statistics", use: statistics)
         routes.get("indicators", "766", use: serviceIndex)
+        routes.get("indicators", "tt01-2018", use: unitScores)
     }
 
     @Sendable func statistics(_ req: Request) async throws -> StatisticsDTO {
@@ -42,6 +43,14 @@ struct StatisticsAPI: RouteCollection {
         let units = try await Units.load(on: req.db)
         let r = try StatisticsRequest.parse(req, names: .api, units: units)
         let report = try await StatisticsService.serviceIndex(r, units: units, on: sql)
-        return report.dto(period: r.period, agency: r.agency)
+        let history = try await IndexSnapshots.history(agency: r.agency, since: VietnamTime.dayNumber(req.now) - 90, on: sql)
+        return report.dto(period: r.period, agency: r.agency, history: r.filter.procedureCode == nil && r.filter.fieldCode == nil ? history : [])
+    }
+
+    @Sendable func unitScores(_ req: Request) async throws -> UnitScoresDTO {
+        let sql = try StatisticsService.sql(req.db)
+        let units = try await Units.load(on: req.db)
+        let r = try StatisticsRequest.parse(req, names: .api, units: units)
+        return try await StatisticsService.serviceIndex(r, units: units, on: sql).scoresDTO(period: r.period, agency: r.agency)
     }
 }

@@ -72,4 +72,23 @@ public struct ServiceIndexDTO: Content {
     public var indicators: [ServiceIndex.Indicator]
     /// The province's units by their total, when no agency was asked for.
     public var ranking: [Ranked]?
+    public struct Day: Content {
+        public var date: String
+        public var total: Double
+    }
+    /// The daily snapshots of the year-to-date total, last 90 days.
+    public var history: [Day]
+}
+
+public struct UnitScoresDTO: Content {
+    public struct Unit: Content {
+        public var code: String
+        public var name: String
+        /// Nil when the unit ended no dossier in the period.
+        public var score: UnitScore?
+    }
+    public var period: PeriodDTO
+    public var agency: String?
+    public var score: UnitScore?
+    public var units: [Unit]?
 }

@@ -30,6 +30,10 @@ public enum Counter: String, CaseIterable, Sendable {
     case processingSeconds = "e_seconds"
     /// Granted with an electronic result (kết quả điện tử).
     case electronicResult = "e_eresult"
+    /// For the TT 01/2018 scores of the dossiers ended: asked for one supplement, for more; submitted
+    /// online (no visit to any office); early, and on time, without the applicant being unsatisfied.
+    case endedAfterOneSupplement = "e_supp1", endedAfterSupplements = "e_supp2", endedOnline = "e_online"
+    case endedEarlyContent = "e_att2", endedOnTimeContent = "e_att1"
 
     /// Results returned (trả kết quả), on the day of return.
     case returned = "t_returned"

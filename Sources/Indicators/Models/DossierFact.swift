@@ -86,6 +86,12 @@ public struct DossierFact: Codable, Sendable, Equatable {
             }
             if kind == .granted || kind == .refused { out.append((.processingSeconds, e, processingSeconds)) }
             if kind == .granted && electronicResult { out.append((.electronicResult, e, 1)) }
+            let asked = supplementEpisodes.count
+            if asked == 1 { out.append((.endedAfterOneSupplement, e, 1)) }
+            if asked > 1 { out.append((.endedAfterSupplements, e, 1)) }
+            if channel == 2 { out.append((.endedOnline, e, 1)) }
+            if rating != 1, timeliness == .early { out.append((.endedEarlyContent, e, 1)) }
+            if rating != 1, timeliness == .onTime { out.append((.endedOnTimeContent, e, 1)) }
         }
         if let t = returnedDay { out.append((.returned, t, 1)) }
         for s in supplementEpisodes {

@@ -90,11 +90,18 @@ public enum Aggregates {
 
     /// Replaces every fact and bucket with a recomputation (migration, `tinhso statistics rebuild`).
     public static func rebuild(on sql: any SQLDatabase) async throws {
-        let (facts, buckets) = try await recompute(on: sql)
+        let (facts, _) = try await recompute(on: sql)
         try await sql.delete(from: table).run()
         try await sql.delete(from: FactStore.table).run()
+        try await append(facts, on: sql)
+    }
+
+    /// Adds facts of dossiers that have none yet, with their contributions to the buckets.
+    public static func append(_ facts: [DossierFact], on sql: any SQLDatabase) async throws {
+        var deltas: [Key: Counters] = [:]
+        for f in facts { add(f, sign: 1, to: &deltas) }
         try await FactStore.insert(facts, on: sql)
-        try await apply(buckets, on: sql)
+        try await apply(deltas, on: sql)
     }
 
     /// The table as stored, without empty buckets, to compare with `recompute`.

@@ -1,12 +1,13 @@
 import Fluent
 import Foundation
 import Kernel
+import OneStop
 import SQLKit
 
 /// Derives `DossierFact`s from what OneStop wrote: the dossier row, its audit trail (when it was
 /// received, asked for supplements, ended) and its files and fees. Reads only; three queries per
 /// batch of dossiers whatever its size.
-enum FactDerivation {
+public enum FactDerivation {
     struct DossierRow: Decodable {
         var id: UUID
         var code: String
@@ -69,6 +70,18 @@ enum FactDerivation {
             }
         }
         return out
+    }
+
+    /// The fact of a dossier not written yet (an import's), from its models.
+    public static func fact(of p: DossierImporter.Prepared) -> DossierFact? {
+        let d = p.dossier
+        guard let id = d.id else { return nil }
+        let row = DossierRow(id: id, code: d.code, procedure_code: d.procedureCode, field_code: d.fieldCode, deciding_agency: d.decidingAgency,
+                             channel: d.channel, status: d.status, due_at: d.dueAt, original_due_at: d.originalDueAt, rating: d.rating,
+                             paid_online: d.paidOnline, vneid_verified: d.vneidVerified, applicant_user_id: d.applicantUserID, outcome: d.outcome)
+        return fact(row, events: p.events.map { EventRow(dossier_id: id, seq: $0.seq, action: $0.action, from_status: $0.fromStatus, to_status: $0.toStatus, at: $0.at) },
+                    files: p.attachments.map { AttachmentRow(dossier_id: id, purpose: $0.purpose, reused: $0.reused, electronic_result: $0.electronicResult) },
+                    fees: p.payment.map { [PaymentRow(dossier_id: id, total: $0.total)] } ?? [])
     }
 
     static func fact(_ d: DossierRow, events: [EventRow], files: [AttachmentRow], fees: [PaymentRow]) -> DossierFact? {

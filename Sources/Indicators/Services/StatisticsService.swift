@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import Kernel
 import SQLKit
 
 /// The queries the pages and the API share.
@@ -17,15 +18,24 @@ enum StatisticsService {
 
     struct IndexReport {
         var index: ServiceIndex
-        /// Each top-level unit's index, best first (only for the whole province).
+        /// Each ranked unit's index, best first (only for the whole province).
         var ranking: [(Units.Unit, ServiceIndex)]?
+        /// The TT 01/2018 score of the request's unit (the province when none), and of each ranked unit.
+        var score: UnitScore?
+        var unitScores: [(Units.Unit, UnitScore?)]?
 
-        func dto(period: Period, agency: String?) -> ServiceIndexDTO {
+        func dto(period: Period, agency: String?, history: [IndexSnapshots.Point]) -> ServiceIndexDTO {
             ServiceIndexDTO(
                 period: PeriodDTO(period), agency: agency, total: index.total, measuredMax: index.measuredMax,
                 groups: ServiceIndex.groups.map { .init(group: $0.0, name: $0.1, points: index.points(group: $0.0), maxPoints: $0.2) },
                 indicators: index.indicators,
-                ranking: ranking?.map { .init(code: $0.0.code, name: $0.0.name, total: $0.1.total) })
+                ranking: ranking?.map { .init(code: $0.0.code, name: $0.0.name, total: $0.1.total) },
+                history: history.map { .init(date: VietnamTime.isoDay($0.day), total: $0.total) })
+        }
+
+        func scoresDTO(period: Period, agency: String?) -> UnitScoresDTO {
+            UnitScoresDTO(period: PeriodDTO(period), agency: agency, score: score,
+                          units: unitScores?.map { .init(code: $0.0.code, name: $0.0.name, score: $0.1) })
         }
     }
 
@@ -35,17 +45,25 @@ enum StatisticsService {
         let catalog = try await CatalogProcedure.load(on: sql).filter { p in
             r.filter.procedureCode.map { $0 == p.code } ?? true && r.filter.fieldCode.map { $0 == p.fieldCode } ?? true
         }
-        let index = ServiceIndex.compute(table, procedures: procedures(of: r.filter.agencyCodes, catalog: catalog, units: units))
-        guard r.filter.agencyCodes == nil else { return IndexReport(index: index, ranking: nil) }
+        let unitCatalog = procedures(of: r.filter.agencyCodes, catalog: catalog, units: units)
+        let index = ServiceIndex.compute(table, procedures: unitCatalog)
+        func score(_ t: StatisticsTable, _ procedures: [CatalogProcedure]) -> UnitScore? {
+            UnitScore.compute(t.total, procedures: procedures, endedByProcedure: t.grouped(by: \.procedureCode).mapValues(\.ended))
+        }
+        guard r.filter.agencyCodes == nil else { return IndexReport(index: index, ranking: nil, score: score(table, unitCatalog)) }
         var ranking: [(Units.Unit, ServiceIndex)] = []
+        var scores: [(Units.Unit, UnitScore?)] = []
         let deciding = Set(catalog.compactMap(\.decidingAgency) + table.rows.keys.map(\.agencyCode))
         for unit in units.ranked(deciding: deciding) {
             let codes = Set(try units.subtree(unit.code))
             let part = StatisticsTable(period: r.period, rows: table.rows.filter { codes.contains($0.key.agencyCode) })
-            ranking.append((unit, ServiceIndex.compute(part, procedures: procedures(of: Array(codes), catalog: catalog, units: units))))
+            let own = procedures(of: Array(codes), catalog: catalog, units: units)
+            ranking.append((unit, ServiceIndex.compute(part, procedures: own)))
+            scores.append((unit, score(part, own)))
         }
         ranking.sort { ($0.1.total, $1.0.code) > ($1.1.total, $0.0.code) }
-        return IndexReport(index: index, ranking: ranking)
+        scores.sort { ($0.1?.total ?? -1, $1.0.code) > ($1.1?.total ?? -1, $0.0.code) }
+        return IndexReport(index: index, ranking: ranking, score: score(table, unitCatalog), unitScores: scores)
     }
 
     /// The procedures under the authority of some agencies: those they decide, and for commune

@@ -15,6 +15,7 @@ struct StatisticsPages: RouteCollection {
         officials.get(SiteURL.statistics.route, use: overview)
         officials.get(SiteURL.statisticsDossiers.route, use: dossiers)
         officials.get(SiteURL.serviceIndex.route, use: serviceIndex)
+        routes.get(SiteURL.dashboard.route, use: dashboard)
     }
 
     /// The request, or the page again with the problem explained.
@@ -199,6 +200,86 @@ struct StatisticsPages: RouteCollection {
         return Layout.page(req, title: title, main: main)
     }
 
+    /// Đánh giá theo TT 01/2018: the unit's nine indices, and the ranked units' totals and grades.
+    static func scores(_ report: StatisticsService.IndexReport) -> HTML {
+        let own: HTML = report.score.map { sc in
+            """
+            <p>\(sc.dossiers) hồ sơ kết thúc trong kỳ: <strong>\(String(format: "%.1f", sc.total))/18 điểm — \(sc.grade.label)</strong>.</p>
+            <div class="table-wrap"><table><thead><tr><th scope="col">Chỉ số</th><th scope="col">Nội dung</th><th scope="col" class="num">Điểm</th></tr></thead><tbody>
+            \(sc.indices.html { i in "<tr><th scope=\"row\">\(i.number)</th><td>\(i.name)\(if: i.note != nil, HTML("<br><small class=\"muted\">\(i.note ?? "")</small>"))</td><td class=\"num\">\(String(format: "%.1f", i.score))/2</td></tr>" })
+            </tbody></table></div>
+            """
+        } ?? "<p class=\"muted\">Không có hồ sơ kết thúc trong kỳ để đánh giá.</p>"
+        let units: HTML = report.unitScores.map { list in
+            """
+            <div class="table-wrap"><table><thead><tr><th scope="col">Cơ quan</th><th scope="col" class="num">Hồ sơ</th><th scope="col" class="num">Điểm</th><th scope="col">Xếp loại</th></tr></thead><tbody>
+            \(list.html { u, sc in "<tr><td>\(u.name)</td><td class=\"num\">\(sc.map { number($0.dossiers) } ?? "0")</td><td class=\"num\">\(sc.map { String(format: "%.1f", $0.total) } ?? "—")</td><td>\(sc?.grade.label ?? "Chưa có hồ sơ")</td></tr>" })
+            </tbody></table></div>
+            """
+        } ?? .empty
+        return """
+        <h2>Đánh giá theo Thông tư 01/2018/TT-VPCP</h2>
+        \(own)
+        \(units)
+        <p class="muted">Sáu chỉ số tính cho từng hồ sơ kết thúc trong kỳ rồi lấy trung bình; ba chỉ số tính cho cơ quan. Xuất sắc từ 15 điểm, tốt từ 12, khá từ 9, trung bình từ 6. Chọn kỳ là quý (2026-Q4) hoặc năm để đánh giá hằng quý, hằng năm.</p>
+        """
+    }
+
+    /// Bảng điều khiển: the overview an operations centre puts on a wall, public like the national
+    /// portal's scoreboard (counts only), refreshed every five minutes without any script.
+    @Sendable func dashboard(_ req: Request) async throws -> Response {
+        let sql = try StatisticsService.sql(req.db)
+        let units = try await Units.load(on: req.db)
+        let today = VietnamTime.dayNumber(req.now)
+        let year = VietnamTime.civil(today).year
+        let period = Period(first: VietnamTime.dayNumber(year: year, month: 1, day: 1), last: today, label: String(year))
+        let r = StatisticsRequest(period: period, filter: StatisticsFilter(), agency: nil, commune: nil, procedure: nil, field: nil)
+        let report = try await StatisticsService.serviceIndex(r, units: units, on: sql)
+        let table = try await StatisticsTable.load(period, filter: StatisticsFilter(), on: sql)
+        let total = table.total
+        let dto = FiguresDTO(total)
+        let names = try await StatisticsService.procedureNames(on: sql)
+        let delayed = table.grouped(by: \.procedureCode).map { ($0.key, $0.value.flow(.endedLate) + $0.value.lateAtEnd) }
+            .filter { $0.1 > 0 }.sorted { ($0.1, $1.0) > ($1.1, $0.0) }.prefix(10)
+        let ranking = report.ranking ?? []
+        if try req.queryString("bang") == "csv" {
+            return CSV.response(filename: "xep-hang-\(year).csv", header: ["Hạng", "Mã cơ quan", "Cơ quan", "Điểm QĐ 766"],
+                                rows: ranking.enumerated().map { [String($0 + 1), $1.0.code, $1.0.name, String(format: "%.2f", $1.1.total)] })
+        }
+        let history = try await IndexSnapshots.history(agency: nil, since: today - 90, on: sql)
+        let departments = ranking.filter { $0.0.level == .province }, communes = ranking.filter { $0.0.level == .commune }
+        func rankList(_ list: [(Units.Unit, ServiceIndex)], _ title: String) -> HTML {
+            guard !list.isEmpty else { return .empty }
+            let shown = list.count > 10 ? Array(list.prefix(5)) + Array(list.suffix(5)) : list
+            return Charts.bars(title: title + (list.count > 10 ? " (5 cao nhất, 5 thấp nhất)" : ""),
+                               shown.map { Charts.Bar(label: $0.0.name.replacingOccurrences(of: "Ủy ban nhân dân ", with: "UBND "), value: $0.1.total, scale: 100,
+                                                      text: String(format: "%.2f", $0.1.total)) })
+        }
+        let cards: [(String, String)] = [
+            ("Điểm QĐ 766", String(format: "%.2f", report.index.total)), ("Tiếp nhận từ đầu năm", Self.number(total.received)),
+            ("Đúng và trước hạn", Self.percent(dto.rates.onTime)), ("Đang giải quyết", Self.number(total.openAtEnd)),
+            ("Quá hạn", Self.number(total.lateAtEnd)), ("Trực tuyến", Self.percent(dto.rates.online)),
+            ("Số hóa", Self.percent(dto.rates.digitised)), ("Hài lòng", Self.percent(dto.rates.satisfied)),
+        ]
+        let page = Layout.document(title: "Bảng điều khiển", viewer: req.viewer, csrf: req.csrfToken, flash: nil, main: """
+        <h1>Bảng điều khiển chỉ số phục vụ — năm \(year)</h1>
+        <p>Số liệu từ đầu năm đến \(VietnamTime.display(req.now)), tự làm mới 5 phút một lần. <a href="\(SiteURL.dashboard.with(query: [("bang", "csv")]))">Tải bảng xếp hạng (CSV)</a></p>
+        <div class="cards">\(cards.html { "<div class=\"card\"><span class=\"value\">\($0.1)</span><span class=\"what\">\($0.0)</span></div>" })</div>
+        \(Charts.bars(title: "Điểm QĐ 766 theo nhóm", ServiceIndex.groups.map { g in
+            Charts.Bar(label: g.1, value: report.index.points(group: g.0), scale: g.2, text: String(format: "%.2f/%.0f", report.index.points(group: g.0), g.2)) }))
+        \(Charts.line(title: "Điểm QĐ 766 từ đầu năm, theo ngày", points: history.map { (VietnamTime.displayDay($0.day), $0.total) }, maxValue: 100))
+        \(rankList(departments, "Xếp hạng sở, ngành"))
+        \(rankList(communes, "Xếp hạng xã, phường"))
+        <h2>Thủ tục trễ hạn nhiều nhất</h2>
+        \(delayed.isEmpty ? HTML("<p>Không có hồ sơ trễ hạn từ đầu năm.</p>") : HTML("<ol>\(delayed.html { "<li>\(names[$0.0] ?? $0.0) — \(Self.number($0.1)) hồ sơ</li>" })</ol>"))
+        """)
+        var headers = HTTPHeaders()
+        headers.contentType = .html
+        headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        headers.replaceOrAdd(name: "Refresh", value: "300")
+        return Response(status: .ok, headers: headers, body: .init(string: page.rendered))
+    }
+
     static let dossierColumns = ["Mã hồ sơ", "Thủ tục", "Cơ quan giải quyết", "Kênh", "Tiếp nhận", "Hẹn trả", "Kết thúc", "Kết quả", "Tiến độ", "Lần bổ sung"]
 
     static func dossierRow(_ f: DossierFact, _ units: Units) -> [String] {
@@ -268,6 +349,10 @@ struct StatisticsPages: RouteCollection {
             </tbody></table></div>
             """
         } ?? .empty
+        let history = r.filter.procedureCode == nil && r.filter.fieldCode == nil
+            ? try await IndexSnapshots.history(agency: r.agency, since: VietnamTime.dayNumber(req.now) - 90, on: sql) : []
+        let trend = Charts.line(title: "Tổng điểm từ đầu năm, theo ngày (90 ngày gần nhất)",
+                                points: history.map { (VietnamTime.displayDay($0.day), $0.total) }, maxValue: 100)
         let main: HTML = """
         <h1>Chỉ số phục vụ người dân, doanh nghiệp (QĐ 766)</h1>
         <p>Kỳ báo cáo \(r.period.display)\(r.agency.map { " · \(units.name($0))" } ?? " · toàn tỉnh"). <a href="\(SiteURL.statistics.with(query: query))">← Thống kê</a>
@@ -276,11 +361,13 @@ struct StatisticsPages: RouteCollection {
         <div class="cards"><div class="card"><span class="value">\(String(format: "%.2f", index.total))/100</span><span class="what">Tổng điểm</span></div>
         <div class="card"><span class="value">\(String(format: "%.0f", index.measuredMax))</span><span class="what">Điểm tối đa của các chỉ số đo được</span></div></div>
         \(Charts.bars(title: "Điểm theo nhóm chỉ số", groupBars))
+        \(trend)
         <div class="table-wrap"><table><thead><tr><th scope="col">Chỉ số</th><th scope="col">Tên và công thức</th><th scope="col" class="num">Tử số/mẫu số</th>
         <th scope="col" class="num">Tỷ lệ</th><th scope="col" class="num">Chỉ tiêu</th><th scope="col" class="num">Điểm</th><th scope="col" class="num">Còn thiếu</th><th scope="col">Chi tiết</th></tr></thead>
         <tbody>\(rows)</tbody></table></div>
         <p class="muted">Điểm: đạt chỉ tiêu được đủ điểm; chưa đạt, điểm = tỷ lệ × điểm tối đa ÷ chỉ tiêu; chỉ số không có chỉ tiêu, điểm = tỷ lệ × điểm tối đa. Hồ sơ đang giải quyết được tính tại ngày cuối kỳ; thời gian chờ bổ sung không tính; bổ sung quá một lần tính là trễ hạn.</p>
         \(ranking)
+        \(Self.scores(report))
         """
         return Layout.page(req, title: "Chỉ số phục vụ (QĐ 766)", main: main)
     }

@@ -68,11 +68,11 @@ public struct DossierImporter: Sendable {
 
     /// What one line becomes.
     public struct Prepared: @unchecked Sendable {
-        var line: Int
-        var dossier: Dossier
-        var events: [DossierEvent]
-        var attachments: [DossierAttachment]
-        var payment: DossierPayment?
+        public internal(set) var line: Int
+        public internal(set) var dossier: Dossier
+        public internal(set) var events: [DossierEvent]
+        public internal(set) var attachments: [DossierAttachment]
+        public internal(set) var payment: DossierPayment?
     }
 
     struct Rejection: Error { var reason: String }

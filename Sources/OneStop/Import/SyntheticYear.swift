@@ -76,11 +76,13 @@ public struct SyntheticYear: Sendable {
         let receiving = p.receiving ?? commune
         let calc = calculators[deciding] ?? fallback
 
-        // A working day of the year, spread evenly; office hours.
-        let dayOfYear = Int(rng.next() % 365)
+        // A working day of the year (of its part before the horizon), spread evenly; office hours.
+        let days = max(1, min(365, VietnamTime.dayNumber(horizon) - VietnamTime.dayNumber(year: year, month: 1, day: 1)))
+        let dayOfYear = Int(rng.next() % UInt64(days))
         var day = try GregorianDate(year: year, month: 1, day: 1).adding(days: dayOfYear)
         if !calc.isWorkingDay(day) { day = try calc.addingWorkingDays(0, to: day) }
-        let submitted = day.startInstant.addingTimeInterval(TimeInterval(7 * 3600 + 30 * 60) + Double(rng.next() % (9 * 3600)))
+        var submitted = day.startInstant.addingTimeInterval(TimeInterval(7 * 3600 + 30 * 60) + Double(rng.next() % (9 * 3600)))
+        if submitted > horizon { submitted = horizon.addingTimeInterval(-Double(1 + rng.next() % 86_400)) }
         let channel = !p.online ? 1 : rng.chance(0.62) ? 2 : rng.chance(0.95) ? 1 : 3
 
         var steps: [NationalDossierPayload.Step] = []
@@ -133,14 +135,15 @@ public struct SyntheticYear: Sendable {
             }
             // 70 % before the due day, 27 % on it, 3 % late by 1–10 working days.
             let roll = rng.unit()
+            // Never before the hand-over to processing (ten minutes after receipt).
+            let earliest = max(start, receivedAt.addingTimeInterval(600)).addingTimeInterval(300)
             var decidedAt: Date
             if roll < 0.70 {
                 decidedAt = start.addingTimeInterval(max(900, currentDue.timeIntervalSince(start) * (0.1 + 0.8 * rng.unit())))
                 if GregorianDate(decidedAt) == GregorianDate(currentDue) { decidedAt = decidedAt.addingTimeInterval(-86_400) }
-                if decidedAt < start { decidedAt = start.addingTimeInterval(900) }
+                decidedAt = max(decidedAt, earliest)
             } else if roll < 0.97 {
-                decidedAt = currentDue.addingTimeInterval(-Double(600 + rng.next() % 14_400))
-                if decidedAt < start { decidedAt = start.addingTimeInterval(900) }
+                decidedAt = max(earliest, currentDue.addingTimeInterval(-Double(600 + rng.next() % 14_400)))
             } else {
                 let lateDay = try calc.addingWorkingDays(1 + Int(rng.next() % 10), to: GregorianDate(currentDue))
                 decidedAt = lateDay.startInstant.addingTimeInterval(Double(8 * 3600 + rng.next() % (8 * 3600)))

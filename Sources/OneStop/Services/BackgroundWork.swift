@@ -14,15 +14,23 @@ public enum BackgroundWork {
         app.lifecycle.use(Lifecycle(interval: interval))
     }
 
+    public typealias Job = @Sendable (Application, Date) async throws -> Void
+    private struct JobsKey: StorageKey { typealias Value = [(String, Job)] }
+
+    /// Adds another module's pass to every run (the composition root does this before serving).
+    public static func register(_ name: String, on app: Application, _ job: @escaping Job) {
+        app.storage[JobsKey.self] = (app.storage[JobsKey.self] ?? []) + [(name, job)]
+    }
+
     /// One pass of everything; what failed is logged and retried on the next pass.
     public static func runOnce(app: Application, now: Date) async {
-        let jobs: [(String, @Sendable (Application, Date) async throws -> Void)] = [
+        let own: [(String, Job)] = [
             ("notification outbox", { app, now in try await OutboxDispatcher.runOnce(app: app, now: now) }),
             ("national sync", { app, now in try await NationalSync.runOnce(app: app, now: now) }),
             ("payment re-check", { app, now in try await Payments.recheck(app: app, now: now) }),
             ("late warnings", { app, now in try await LateWarnings.runOnce(app: app, now: now) }),
         ]
-        for (name, job) in jobs {
+        for (name, job) in own + (app.storage[JobsKey.self] ?? []) {
             do { try await job(app, now) } catch { app.logger.warning("\(name) pass failed: \(String(reflecting: error))") }
         }
     }

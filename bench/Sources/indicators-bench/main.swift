@@ -1,0 +1,196 @@
+import App
+import Fluent
+import Foundation
+import Indicators
+import Kernel
+import OneStop
+import SQLKit
+import Vapor
+
+// Statistics and the QĐ 766 index on a database the size of 10 million dossiers (issue 5:
+// under 500 ms warm on SQLite, under 100 ms on PostgreSQL, read from the maintained aggregates),
+// against the naive full scan of the dossiers' facts in the same run; and the import rate
+// (target ≥ 20,000 dossiers a second) against decoding the same file and inserting bare rows.
+//
+// 1. Import: a synthetic year (SyntheticYear) written as JSON Lines, then `DossierImporter.run`
+//    on it: every line decoded, checked, written with its audit trail, files, fees, fact and
+//    buckets. Baseline: decode only + bare multi-row INSERT of the dossier rows.
+// 2. Load to the full size: more synthetic years through the importer's checks and the
+//    statistics' fact derivation, writing facts and buckets only (`Aggregates.append`): the
+//    statistics read nothing else, and the naive baseline scans the facts.
+// 3. Time, warm: the statistics of the province for last year and for this year so far, one
+//    agency's, and the 766 index through its API route; the naive SQL scan for the same figures
+//    (checked equal).
+//   BENCH_DOSSIERS (default 10,000,000), BENCH_IMPORT (default 200,000), BENCH_RUNS (default 20);
+//   DATABASE_URL=postgres://… for PostgreSQL (the database is emptied).
+
+let environment = ProcessInfo.processInfo.environment
+let total = Int(environment["BENCH_DOSSIERS"] ?? "") ?? 10_000_000
+let importCount = min(total, Int(environment["BENCH_IMPORT"] ?? "") ?? 200_000)
+let runs = Int(environment["BENCH_RUNS"] ?? "") ?? 20
+let dir = NSTemporaryDirectory() + "tinhso-bench-\(UUID().uuidString.prefix(8))"
+try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+var env = Environment(name: "bench", arguments: ["indicators-bench"])
+try LoggingSystem.bootstrap(from: &env)
+var config = try AppConfig.load(from: ["TINHSO_DATA_DIR": dir, "DATABASE_URL": environment["DATABASE_URL"] ?? ""])
+config.bcryptCost = 8
+let app = try await Application.make(env)
+app.logger.logLevel = .warning
+try await configure(app, config: config)
+let quiet = Logger(label: "bench")
+
+func seconds(_ body: () async throws -> Void) async throws -> Double {
+    let t0 = DispatchTime.now().uptimeNanoseconds
+    try await body()
+    return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+}
+
+struct Measured { var median: Double; var p95: Double }
+
+func measure(_ n: Int = runs, _ body: () async throws -> Void) async throws -> Measured {
+    for _ in 0..<2 { try await body() }
+    var samples: [Double] = []
+    for _ in 0..<n { samples.append(try await seconds(body) * 1000) }
+    samples.sort()
+    return Measured(median: samples[samples.count / 2], p95: samples[min(samples.count - 1, samples.count * 95 / 100)])
+}
+
+func rssMB() -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return -1 }
+    return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) / 1024
+}
+
+/// The figures the naive scan computes, by one pass over every fact.
+func naive(_ p: Period, on sql: any SQLDatabase) async throws -> [Figure: Int64] {
+    let (a, b, s1) = (p.first, p.last, p.first - 1)
+    let inRecv = "received_day BETWEEN \(a) AND \(b)", inEnd = "end_day BETWEEN \(a) AND \(b)"
+    func openAt(_ t: Int) -> String { "received_day <= \(t) AND (end_day IS NULL OR end_day > \(t))" }
+    let exprs: [(Figure, String)] = [
+        (.received, inRecv), (.receivedOnline, "\(inRecv) AND channel = 2"), (.ended, "\(inEnd) AND end_kind IS NOT NULL"),
+        (.early, "\(inEnd) AND timeliness = 'early'"), (.onTime, "\(inEnd) AND timeliness = 'on_time'"), (.late, "\(inEnd) AND timeliness = 'late'"),
+        (.granted, "\(inEnd) AND end_kind = 'granted'"), (.returned, "returned_day BETWEEN \(a) AND \(b)"),
+        (.carriedOver, openAt(s1)), (.open, openAt(b)),
+        (.openLate, "\(openAt(b)) AND late_since_day <= \(b) AND (end_day IS NULL OR end_day > late_since_day)"),
+        (.digitised, "\(inRecv) AND digitised"), (.paidOnline, "\(inRecv) AND paid_online"), (.unsatisfied, "\(inRecv) AND rating = 1"),
+    ]
+    let select = exprs.map { "CAST(SUM(CASE WHEN \($0.1) THEN 1 ELSE 0 END) AS BIGINT) AS \"\($0.0.rawValue)\"" }.joined(separator: ", ")
+    guard let row = try await sql.raw("SELECT \(unsafeRaw: select) FROM dossier_facts").first() else { return [:] }
+    var out: [Figure: Int64] = [:]
+    for (f, _) in exprs { out[f] = try row.decode(column: f.rawValue, as: Int64?.self) ?? 0 }
+    return out
+}
+
+do {
+    try await app.autoRevert().get()
+    try await Startup.migrate(app)
+    try await DemoProvince.seed(on: app)
+    try await app.asyncBoot()
+    guard let sql = app.db as? any SQLDatabase else { fatalError("SQL database required") }
+    let now = Date()
+    let thisYear = VietnamTime.civil(VietnamTime.dayNumber(now)).year
+    print("indicators: \(total) dossiers (\(importCount) through a full import), \(config.database)")
+
+    // 1. Import a JSON Lines file.
+    let lastYear = try await SyntheticYear.make(app: app, year: thisYear - 1, now: now)
+    let file = dir + "/import.jsonl"
+    FileManager.default.createFile(atPath: file, contents: nil)
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
+    let encoder = JSONEncoder.national
+    for start in stride(from: 0, to: importCount, by: 10_000) {
+        var chunk = Data()
+        for n in start..<min(importCount, start + 10_000) { chunk.append(try encoder.encode(try lastYear.record(n, seed: 1))); chunk.append(0x0A) }
+        try handle.write(contentsOf: chunk)
+    }
+    try handle.close()
+    let importer = try await DossierImporter.make(app: app, agencyMap: [:])
+    var report = ImportReport()
+    let importSeconds = try await seconds { report = try await importer.run(path: file, app: app) }
+    // Baseline: the same file decoded, and its dossier rows inserted bare into a scratch table.
+    try await sql.raw("CREATE TABLE bench_bare AS SELECT * FROM dossiers WHERE 1 = 0").run()
+    let decoder = JSONDecoder.national
+    let text = try Data(contentsOf: URL(fileURLWithPath: file))
+    let bareSeconds = try await seconds {
+        var rows: [[any Encodable & Sendable]] = []
+        for line in text.split(separator: 0x0A) {
+            let p = try decoder.decode(NationalDossierPayload.self, from: line)
+            rows.append([UUID(), p.MaHoSo, p.MaTTHC, 1, p.TenTTHC, p.MaLinhVuc, p.KenhThucHien, p.TrangThaiHoSo, p.ChuHoSo, p.SoGiayToChuHoSo,
+                         p.SoDienThoai, p.Email, p.TrichYeuHoSo, "{}", p.NoiNopHoSo, p.DonViXuLy, 24, p.NgayNopHoSo, p.NgayTiepNhan, p.NgayHenTra, 1,
+                         "import", false])
+            if rows.count == 1000 { try await bare(rows); rows = [] }
+        }
+        try await bare(rows)
+    }
+    func bare(_ rows: [[any Encodable & Sendable]]) async throws {
+        guard !rows.isEmpty else { return }
+        try await app.groupCommit.transaction { db in
+            let insert = (db as! any SQLDatabase).insert(into: "bench_bare").columns(
+                "id", "code", "procedure_code", "procedure_version", "procedure_name", "field_code", "channel", "status", "applicant_name",
+                "applicant_identity", "applicant_phone", "applicant_email", "summary", "form_data", "receiving_agency", "deciding_agency",
+                "processing_hours", "submitted_at", "received_at", "due_at", "revision", "source", "vneid_verified")
+            for r in rows { insert.values(r.map { SQLBind($0) }) }
+            try await insert.run()
+        }
+    }
+    try await sql.raw("DROP TABLE bench_bare").run()
+    let importRate = Double(report.imported) / importSeconds, bareRate = Double(importCount) / bareSeconds
+    print(String(format: "import: %d dossiers (%d bad lines) in %.1f s = %.0f/s; bare decode + insert %.0f/s → %.2f×; target ≥ 20,000/s: %@",
+                 report.imported, report.problems.count, importSeconds, importRate, bareRate, importRate / bareRate,
+                 importRate >= 20_000 ? "met" : "NOT MET"))
+
+    // 2. Load facts and buckets to the full size: five earlier years and this year so far.
+    let rest = total - importCount
+    let years = [thisYear - 6, thisYear - 5, thisYear - 4, thisYear - 3, thisYear - 2, thisYear]
+    var loaded = 0
+    let loadSeconds = try await seconds {
+        for (i, year) in years.enumerated() {
+            let synthetic = try await SyntheticYear.make(app: app, year: year, now: now)
+            let share = i == years.count - 1 ? rest - loaded : rest / years.count
+            for start in stride(from: 0, to: share, by: 100_000) {
+                let records = try (start..<min(share, start + 100_000)).map { ($0 + 1, try synthetic.record($0, seed: UInt64(year))) }
+                let (prepared, _) = await importer.prepare(records)
+                let facts = prepared.compactMap(FactDerivation.fact(of:))
+                try await app.groupCommit.transaction { db in try await Aggregates.append(facts, on: db as! any SQLDatabase) }
+                loaded += records.count
+            }
+        }
+    }
+    struct Count: Decodable { var n: Int }
+    let facts = try await sql.raw("SELECT COUNT(*) AS n FROM dossier_facts").first(decoding: Count.self)?.n ?? 0
+    let buckets = try await sql.raw("SELECT COUNT(*) AS n FROM stat_buckets").first(decoding: Count.self)?.n ?? 0
+    print(String(format: "load: %d more dossiers' facts in %.0f s; %d facts, %d buckets", loaded, loadSeconds, facts, buckets))
+    if sql.dialect.name == "postgresql" { try await sql.raw("VACUUM ANALYZE").run() } else { try await sql.raw("ANALYZE").run() }
+
+    // 3. Queries.
+    let target = sql.dialect.name == "sqlite" ? 500.0 : 100.0
+    let today = VietnamTime.dayNumber(now)
+    let periods = [try Period.parse(period: String(thisYear - 1), from: nil, to: nil, today: today),
+                   try Period.parse(period: String(thisYear), from: nil, to: nil, today: today)]
+    let finance = "H42.03"
+    for period in periods {
+        nonisolated(unsafe) var fast: StatisticsTable?
+        let stats = try await measure { fast = try await StatisticsTable.load(period, filter: StatisticsFilter(), on: sql) }
+        let agency = try await measure { _ = try await StatisticsTable.load(period, filter: StatisticsFilter(agencyCodes: [finance]), on: sql) }
+        let index = try await measure {
+            let req = Request(application: app, method: .GET, url: URI(string: "/api/v1/indicators/766?period=\(period.label)"), logger: quiet,
+                              on: app.eventLoopGroup.next())
+            let res = try await app.responder.respond(to: req).get()
+            guard res.status == .ok else { fatalError("766 route: \(res.status)") }
+        }
+        var slow: [Figure: Int64] = [:]
+        let scan = try await measure(3) { slow = try await naive(period, on: sql) }
+        let total = fast?.total ?? Statistics()
+        let mismatched = slow.filter { $0.value != $0.key.value(total) }.map(\.key.rawValue)
+        let line = "%@: statistics median %.1f ms (p95 %.1f), one agency %.1f ms, 766 index via API %.1f ms (p95 %.1f); naive scan %.0f ms → %.0f× faster; target < %.0f ms: %@; figures %@"
+        print(String(format: line, period.label, stats.median, stats.p95, agency.median, index.median, index.p95, scan.median,
+                     scan.median / max(index.median, 0.001), target, max(stats.p95, index.p95) < target ? "met" : "NOT MET",
+                     mismatched.isEmpty ? "equal to the scan's" : "DIFFER: \(mismatched.sorted())"))
+    }
+    print("peak RSS \(rssMB()) MB")
+    try await app.asyncShutdown()
+    try? FileManager.default.removeItem(atPath: dir)
+} catch {
+    print("bench failed: \(String(reflecting: error))")
+    try? await app.asyncShutdown()
+    exit(1)
+}
