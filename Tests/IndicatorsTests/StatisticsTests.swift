@@ -164,6 +164,46 @@ struct StatisticsTests {
         }
     }
 
+    @Test func theTT01ScoresOfMarch() async throws {
+        try await withApp { app async throws in
+            let w = try await World(app)
+            _ = try await Self.buildMarch(w)
+            let r = try await TestClient(app).get("/api/v1/indicators/tt01-2018?period=2027-03&procedure=\(World.procedure)")
+            #expect(r.status == .ok, "\(r.body)")
+            let score = try #require(try r.decode(UnitScoresDTO.self).score)
+            // Four dossiers ended: A and E early, B on time after one supplement, C late; B, C and E were online.
+            #expect(score.dossiers == 4)
+            #expect(score.indices.map(\.score) == [1.3, 1.3, 1.8, 1.8, 2, 2, 1.3, 2, 1])
+            #expect(score.total == 14.5 && score.grade == .good)
+        }
+    }
+
+    @Test func dailySnapshotsFillTheirHistoryOnce() async throws {
+        try await withApp { app async throws in
+            let w = try await World(app)
+            _ = try await Self.buildMarch(w)
+            let now = World.at(4, 20)
+            #expect(try await IndexSnapshots.runOnce(app: app, now: now) == IndexSnapshots.backfillDays)
+            #expect(try await IndexSnapshots.runOnce(app: app, now: now) == 0)
+            #expect(try await IndexSnapshots.runOnce(app: app, now: now.addingTimeInterval(86_400)) == 1)
+            let sql = try #require(app.db as? any SQLDatabase)
+            let history = try await IndexSnapshots.history(agency: nil, since: 0, on: sql)
+            #expect(history.count == IndexSnapshots.backfillDays + 1)
+            // The snapshot of 20 April is the index of the year to that day.
+            let api = try await TestClient(app).get("/api/v1/indicators/766?from=2027-01-01&to=2027-04-20")
+            let dto = try api.decode(ServiceIndexDTO.self)
+            #expect(history.first { $0.day == VietnamTime.dayNumber(now) }?.total == dto.total)
+            #expect(dto.history.count == history.filter { $0.day >= VietnamTime.dayNumber(now) - 90 }.count)
+            // The public dashboard shows the trend and the rankings, and refreshes itself.
+            app.clock = TestClock(now)
+            let board = try await TestClient(app).get("/bang-dieu-khien")
+            #expect(board.status == .ok && board.headers.first(name: "Refresh") == "300")
+            #expect(board.body.contains("polyline") && board.body.contains("Xếp hạng sở, ngành") && board.body.contains("Thủ tục trễ hạn nhiều nhất"))
+            let csv = try await TestClient(app).get("/bang-dieu-khien?bang=csv")
+            #expect(csv.body.contains("\"Hạng\",\"Mã cơ quan\"") && csv.body.contains("Sở Tài chính"))
+        }
+    }
+
     @Test func figuresChangeOnlyWithTheirPeriod() async throws {
         try await withApp { app async throws in
             let w = try await World(app)

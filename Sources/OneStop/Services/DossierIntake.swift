@@ -40,7 +40,11 @@ struct DossierIntake: BatchableWrite {
         try await insert(batch.map(\.syncMessage.row), into: NationalSyncMessage.schema, on: sql)
         // The rows commit only after the bytes they point at are on disk.
         for i in batch { for f in i.files { try await f.durable() } }
-        if let observers = batch.first?.observers { try await observers.notify(batch.compactMap(\.dossier.id), on: db) }
+        // A dossier submitted online and not yet received is in no statistics: only counter and
+        // postal entries (received at once) concern the observers here.
+        if let observers = batch.first?.observers {
+            try await observers.notify(batch.filter { $0.dossier.currentStatus != .submitted }.compactMap(\.dossier.id), on: db)
+        }
         for i in batch {
             i.dossier.$id.exists = true
             for a in i.attachments { a.$id.exists = true }
