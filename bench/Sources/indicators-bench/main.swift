@@ -24,6 +24,7 @@ import Vapor
 //   BENCH_DOSSIERS (default 10,000,000), BENCH_IMPORT (default 200,000), BENCH_RUNS (default 20);
 //   DATABASE_URL=postgres://… for PostgreSQL (the database is emptied).
 
+setvbuf(stdout, nil, _IOLBF, 0)  // each result line as it is measured, also into a file
 let environment = ProcessInfo.processInfo.environment
 let total = Int(environment["BENCH_DOSSIERS"] ?? "") ?? 10_000_000
 let importCount = min(total, Int(environment["BENCH_IMPORT"] ?? "") ?? 200_000)
@@ -146,8 +147,8 @@ do {
         for (i, year) in years.enumerated() {
             let synthetic = try await SyntheticYear.make(app: app, year: year, now: now)
             let share = i == years.count - 1 ? rest - loaded : rest / years.count
-            for start in stride(from: 0, to: share, by: 100_000) {
-                let records = try (start..<min(share, start + 100_000)).map { ($0 + 1, try synthetic.record($0, seed: UInt64(year))) }
+            for start in stride(from: 0, to: share, by: 20_000) {
+                let records = try (start..<min(share, start + 20_000)).map { ($0 + 1, try synthetic.record($0, seed: UInt64(year))) }
                 let (prepared, _) = await importer.prepare(records)
                 let facts = prepared.compactMap(FactDerivation.fact(of:))
                 try await app.groupCommit.transaction { db in try await Aggregates.append(facts, on: db as! any SQLDatabase) }
