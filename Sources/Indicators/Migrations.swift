@@ -1,8 +1,9 @@
 import Fluent
 import SQLKit
 
-/// `dossier_facts` (one row per received dossier) and `stat_buckets` (the aggregates: for each
-/// deciding agency and procedure, the counters of a day, of a month and of a year).
+/// `dossier_facts` (one row per received dossier) and the aggregates: the counters of a day, of a
+/// month and of a year, per deciding agency (`stat_agency_buckets`), per procedure
+/// (`stat_procedure_buckets`) and per both (`stat_buckets`).
 struct CreateStatistics: AsyncMigration {
     var name: String { "indicators.001.statistics" }
 
@@ -34,14 +35,14 @@ struct CreateStatistics: AsyncMigration {
             .field("online_full", .bool, .required)
             .field("rating", .int)
             .create()
-        var buckets = db.schema(Aggregates.table)
-            .field("grain", .int, .required)
-            .field("start_day", .int, .required)
-            .field("agency_code", .string, .required)
-            .field("procedure_code", .string, .required)
-            .field("field_code", .string, .required)
-        for c in Counter.allCases { buckets = buckets.field(.string(c.rawValue), .int64, .required, .sql(.default(0))) }
-        try await buckets.unique(on: "grain", "start_day", "agency_code", "procedure_code").create()
+        for scope in Aggregates.Scope.allCases {
+            var buckets = db.schema(scope.table)
+            for column in scope.columns {
+                buckets = buckets.field(.string(column), ["grain", "start_day"].contains(column) ? .int : .string, .required)
+            }
+            for c in Counter.allCases { buckets = buckets.field(.string(c.rawValue), .int64, .required, .sql(.default(0))) }
+            try await buckets.constraint(.constraint(.unique(fields: scope.keyColumns.map { .key(.string($0)) }), name: nil)).create()
+        }
         guard let sql = db as? any SQLDatabase else { return }
         // Drill-down lists read facts by the day of each event.
         for column in ["received_day", "end_day", "late_since_day"] {
@@ -52,7 +53,7 @@ struct CreateStatistics: AsyncMigration {
     }
 
     func revert(on db: any Database) async throws {
-        try await db.schema(Aggregates.table).delete()
+        for scope in Aggregates.Scope.allCases { try await db.schema(scope.table).delete() }
         try await db.schema(FactStore.table).delete()
     }
 }

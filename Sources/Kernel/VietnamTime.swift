@@ -78,14 +78,22 @@ public enum VietnamTime {
         return "\(f.y)\(two(f.m))\(two(f.d))\(two(f.h))\(two(f.min))\(two(f.s))"
     }
 
-    /// Parses the national portal's `yyyyMMddHHmmss` (Vietnam time).
+    /// Parses the national portal's `yyyyMMddHHmmss` (Vietnam time). Arithmetic, not a calendar:
+    /// an import reads millions of these.
     public static func parseCompact(_ text: String) -> Date? {
-        guard text.count == 14, text.allSatisfy(\.isASCII), text.allSatisfy(\.isNumber),
-              let day = startOfDay("\(text.prefix(4))-\(text.dropFirst(4).prefix(2))-\(text.dropFirst(6).prefix(2))"),
-              let h = Int(text.dropFirst(8).prefix(2)), let m = Int(text.dropFirst(10).prefix(2)), let s = Int(text.suffix(2)),
-              h < 24, m < 60, s < 60
-        else { return nil }
-        return day.addingTimeInterval(TimeInterval(h * 3600 + m * 60 + s))
+        var digits: [Int] = []
+        digits.reserveCapacity(14)
+        for b in text.utf8 {
+            guard b >= 0x30, b <= 0x39, digits.count < 14 else { return nil }
+            digits.append(Int(b - 0x30))
+        }
+        guard digits.count == 14 else { return nil }
+        func n(_ from: Int, _ count: Int) -> Int { digits[from..<(from + count)].reduce(0) { $0 * 10 + $1 } }
+        let (y, m, d, h, min, s) = (n(0, 4), n(4, 2), n(6, 2), n(8, 2), n(10, 2), n(12, 2))
+        guard (1...12).contains(m), d >= 1, h < 24, min < 60, s < 60 else { return nil }
+        let day = dayNumber(year: y, month: m, day: d)
+        guard civil(day).day == d else { return nil }  // no 31/02
+        return Date(timeIntervalSince1970: TimeInterval(day * 86_400 - offset + h * 3600 + min * 60 + s))
     }
 
     /// Parses an instant that states its offset (`2026-02-10T16:00:00+07:00` or `…Z`).

@@ -57,6 +57,24 @@ struct AggregatePropertyTests {
         }
     }
 
+    /// An import derives facts from the dossiers in memory, without reading them back; they
+    /// must be the facts the dossiers' rows give.
+    @Test func importedFactsEqualARecomputation() async throws {
+        try await withApp { app async throws in
+            let year = try await SyntheticYear.make(app: app, year: 2026, now: app.clock.now())
+            let importer = try await DossierImporter.make(app: app, agencyMap: [:])
+            let (prepared, problems) = await importer.prepare(try (0..<400).map { ($0 + 1, try year.record($0, seed: 3)) })
+            #expect(problems.isEmpty)
+            var report = ImportReport()
+            var seen = Set<UInt64>()
+            try await importer.store(prepared, seen: &seen, report: &report, app: app)
+            #expect(report.imported == 400)
+            let sql = try #require(app.db as? any SQLDatabase)
+            var rng = SeededRandom(seed: 5)
+            try await Self.expectConsistent(sql, seed: 0, step: 0, rng: &rng)
+        }
+    }
+
     static func expectConsistent(_ sql: any SQLDatabase, seed: UInt64, step: Int, rng: inout SeededRandom) async throws {
         let (facts, buckets) = try await Aggregates.recompute(on: sql)
         let stored = try await Aggregates.stored(on: sql)

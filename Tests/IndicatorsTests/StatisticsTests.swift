@@ -221,7 +221,13 @@ struct StatisticsTests {
                 let fast = try await StatisticsTable.load(period, filter: filter, on: sql)
                 let slow = try await StatisticsTable.scan(period, filter: filter, on: sql)
                 #expect(fast.total == slow.total, "\(period.label)")
-                #expect(Set(fast.rows.keys) == Set(slow.rows.keys.filter { !(slow.rows[$0]!.through.isZero) }))
+                #expect(fast.byAgency.filter { !$0.value.through.isZero } == slow.byAgency.filter { !$0.value.through.isZero }, "\(period.label)")
+                #expect(fast.byProcedure.filter { !$0.value.through.isZero } == slow.byProcedure.filter { !$0.value.through.isZero }, "\(period.label)")
+                // The whole province, from the per-agency and per-procedure tables and from the pairs.
+                let small = try await StatisticsTable.load(period, filter: StatisticsFilter(), on: sql)
+                let pairs = try await StatisticsTable.load(period, filter: StatisticsFilter(), pairs: true, on: sql)
+                #expect(small.byAgency.filter { !$0.value.through.isZero } == pairs.byAgency.filter { !$0.value.through.isZero })
+                #expect(small.byProcedure.filter { !$0.value.through.isZero } == pairs.byProcedure.filter { !$0.value.through.isZero })
             }
         }
     }

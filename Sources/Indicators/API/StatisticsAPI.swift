@@ -24,12 +24,10 @@ struct StatisticsAPI: RouteCollection {
         var groups: [StatisticsDTO.Group]?
         if let groupBy {
             let names = groupBy == .procedure ? try await StatisticsService.procedureNames(on: sql) : [:]
-            let grouped = table.grouped { k -> String in
-                switch groupBy {
-                case .agency: k.agencyCode
-                case .procedure: k.procedureCode
-                case .field: k.fieldCode
-                }
+            let grouped = switch groupBy {
+            case .agency: table.byAgency
+            case .procedure: table.byProcedure
+            case .field: table.byField
             }
             groups = grouped.sorted { $0.key < $1.key }.map { code, s in
                 StatisticsDTO.Group(code: code, name: groupBy == .agency ? units.name(code) : names[code] ?? code, figures: FiguresDTO(s))
@@ -42,7 +40,7 @@ struct StatisticsAPI: RouteCollection {
         let sql = try StatisticsService.sql(req.db)
         let units = try await Units.load(on: req.db)
         let r = try StatisticsRequest.parse(req, names: .api, units: units)
-        let report = try await StatisticsService.serviceIndex(r, units: units, on: sql)
+        let report = try await StatisticsService.serviceIndex(r, units: units, ranking: try req.queryString("ranking") == "true", on: sql)
         let history = try await IndexSnapshots.history(agency: r.agency, since: VietnamTime.dayNumber(req.now) - 90, on: sql)
         return report.dto(period: r.period, agency: r.agency, history: r.filter.procedureCode == nil && r.filter.fieldCode == nil ? history : [])
     }
@@ -51,6 +49,6 @@ struct StatisticsAPI: RouteCollection {
         let sql = try StatisticsService.sql(req.db)
         let units = try await Units.load(on: req.db)
         let r = try StatisticsRequest.parse(req, names: .api, units: units)
-        return try await StatisticsService.serviceIndex(r, units: units, on: sql).scoresDTO(period: r.period, agency: r.agency)
+        return try await StatisticsService.serviceIndex(r, units: units, ranking: true, on: sql).scoresDTO(period: r.period, agency: r.agency)
     }
 }

@@ -44,7 +44,7 @@ public struct ServiceIndex: Sendable, Codable {
     /// The index of the dossiers in `table` (already filtered to the unit) and the unit's procedures.
     public static func compute(_ table: StatisticsTable, procedures: [CatalogProcedure]) -> ServiceIndex {
         let s = table.total
-        let byProcedure = table.grouped { $0.procedureCode }
+        let byProcedure = table.byProcedure
         let catalog = Dictionary(procedures.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
         func sum(_ where: (CatalogProcedure) -> Bool, _ value: (Statistics) -> Int64) -> Int64 {
             byProcedure.reduce(0) { acc, e in catalog[e.key].map(`where`) == true ? acc + value(e.value) : acc }

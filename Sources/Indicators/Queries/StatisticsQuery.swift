@@ -57,42 +57,94 @@ public struct StatisticsFilter: Sendable, Equatable {
     }
 }
 
-/// The statistics of a period for every (agency, procedure) pair with dossiers, from the aggregates.
+/// The statistics of a period by deciding agency and by procedure, from the aggregates.
 public struct StatisticsTable: Sendable {
-    public struct Key: Hashable, Sendable {
+    public struct Pair: Hashable, Sendable {
         public var agencyCode: String
         public var procedureCode: String
-        public var fieldCode: String
     }
 
     public var period: Period
-    public var rows: [Key: Statistics]
+    public var byAgency: [String: Statistics]
+    public var byProcedure: [String: Statistics]
+    /// Each procedure's field.
+    public var fields: [String: String]
+    /// By agency and procedure, when asked for (`pairs: true`): the ranking of units needs it.
+    public var pairs: [Pair: Statistics]?
 
-    public var total: Statistics { rows.values.reduce(Statistics(), +) }
+    public var total: Statistics { byAgency.values.reduce(Statistics(), +) }
 
-    public func grouped<G: Hashable>(by group: (Key) -> G) -> [G: Statistics] {
-        var out: [G: Statistics] = [:]
-        for (k, s) in rows { out[group(k), default: Statistics()] = out[group(k), default: Statistics()] + s }
+    public var byField: [String: Statistics] {
+        var out: [String: Statistics] = [:]
+        for (p, s) in byProcedure { out[fields[p] ?? "", default: Statistics()] = out[fields[p] ?? "", default: Statistics()] + s }
         return out
     }
 
-    /// Two queries: the cumulative counts through the day before the period and through its end.
-    public static func load(_ period: Period, filter: StatisticsFilter, on sql: any SQLDatabase) async throws -> StatisticsTable {
-        async let before = cumulative(through: period.first - 1, filter: filter, on: sql)
-        async let through = cumulative(through: period.last, filter: filter, on: sql)
-        let (b, t) = try await (before, through)
-        var rows: [Key: Statistics] = [:]
-        for (k, c) in b { rows[k, default: Statistics()].before = c }
-        for (k, c) in t { rows[k, default: Statistics()].through = c }
-        return StatisticsTable(period: period, rows: rows)
+    /// The part of a table with pairs that concerns some agencies.
+    public func restricted(to agencies: Set<String>) -> StatisticsTable {
+        StatisticsTable(pairs: (pairs ?? [:]).filter { agencies.contains($0.key.agencyCode) }, fields: fields, period: period)
     }
 
-    /// Counters summed over every event up to the end of `day`, by agency and procedure.
-    static func cumulative(through day: Int, filter: StatisticsFilter, on sql: any SQLDatabase) async throws -> [Key: Counters] {
+    init(pairs: [Pair: Statistics], fields: [String: String], period: Period) {
+        self.period = period
+        self.fields = fields
+        self.pairs = pairs
+        var byAgency: [String: Statistics] = [:], byProcedure: [String: Statistics] = [:]
+        for (k, v) in pairs {
+            byAgency[k.agencyCode, default: Statistics()] = byAgency[k.agencyCode, default: Statistics()] + v
+            byProcedure[k.procedureCode, default: Statistics()] = byProcedure[k.procedureCode, default: Statistics()] + v
+        }
+        self.byAgency = byAgency
+        self.byProcedure = byProcedure
+    }
+
+    /// Reads the smallest tables that answer: per agency and per procedure for the province or
+    /// an agency; per agency and procedure when a procedure or field is asked for, or `pairs`.
+    public static func load(_ period: Period, filter: StatisticsFilter, pairs: Bool = false, on sql: any SQLDatabase) async throws -> StatisticsTable {
+        if pairs || filter.procedureCode != nil || filter.fieldCode != nil {
+            let rows = try await both(period, scope: .agencyProcedure, filter: filter, on: sql)
+            var pairs: [Pair: Statistics] = [:], fields: [String: String] = [:]
+            for (k, s) in rows {
+                pairs[Pair(agencyCode: k.agency, procedureCode: k.procedure)] = s
+                fields[k.procedure] = k.field
+            }
+            return StatisticsTable(pairs: pairs, fields: fields, period: period)
+        }
+        let agencies = try await both(period, scope: .agency, filter: filter, on: sql)
+        // Procedures of the whole province from their own table; of some agencies from the pairs'.
+        let procedures = try await both(period, scope: filter.agencyCodes == nil ? .procedure : .agencyProcedure, filter: filter, on: sql)
+        var t = StatisticsTable(pairs: [:], fields: [:], period: period)
+        t.pairs = nil
+        for (k, s) in agencies { t.byAgency[k.agency] = s }
+        for (k, s) in procedures {
+            t.byProcedure[k.procedure, default: Statistics()] = t.byProcedure[k.procedure, default: Statistics()] + s
+            t.fields[k.procedure] = k.field
+        }
+        return t
+    }
+
+    struct Row: Hashable { var agency: String; var procedure: String; var field: String }
+
+    /// Cumulative counts through the day before the period and through its end, side by side.
+    static func both(_ period: Period, scope: Aggregates.Scope, filter: StatisticsFilter, on sql: any SQLDatabase) async throws -> [Row: Statistics] {
+        async let before = cumulative(through: period.first - 1, scope: scope, filter: filter, on: sql)
+        async let through = cumulative(through: period.last, scope: scope, filter: filter, on: sql)
+        let (b, t) = try await (before, through)
+        var out: [Row: Statistics] = [:]
+        for (k, c) in b { out[k, default: Statistics()].before = c }
+        for (k, c) in t { out[k, default: Statistics()].through = c }
+        return out
+    }
+
+    /// Counters summed over every event up to the end of `day`, grouped by the scope's columns.
+    static func cumulative(through day: Int, scope: Aggregates.Scope, filter: StatisticsFilter,
+                           on sql: any SQLDatabase) async throws -> [Row: Counters] {
         if filter.agencyCodes?.isEmpty == true || day < 0 { return [:] }
-        let query = sql.select().column("agency_code").column("procedure_code").column("field_code")
+        let groups = scope.columns.filter { !["grain", "start_day"].contains($0) }
+        let query = sql.select()
+        for g in groups { query.column(g) }
         for c in Counter.allCases { query.column(SQLRaw("CAST(SUM(\(c.rawValue)) AS BIGINT) AS \(c.rawValue)")) }
-        query.from(Aggregates.table).where(group: { group in
+        query.from(scope.table).where(group: { group in
             for run in BucketCover.covering(from: 0, through: day) {
                 group.orWhere(group: { g in
                     g.where("grain", .equal, run.grain.rawValue).where("start_day", .greaterThanOrEqual, run.from)
@@ -101,15 +153,15 @@ public struct StatisticsTable: Sendable {
             }
             return group
         })
-        if let agencies = filter.agencyCodes { query.where("agency_code", .in, agencies) }
+        if let agencies = filter.agencyCodes, groups.contains("agency_code") { query.where("agency_code", .in, agencies) }
         if let p = filter.procedureCode { query.where("procedure_code", .equal, p) }
         if let f = filter.fieldCode { query.where("field_code", .equal, f) }
-        query.groupBy("agency_code").groupBy("procedure_code").groupBy("field_code")
-        var out: [Key: Counters] = [:]
+        for g in groups { query.groupBy(g) }
+        var out: [Row: Counters] = [:]
         for row in try await query.all() {
-            let key = Key(agencyCode: try row.decode(column: "agency_code", as: String.self),
-                          procedureCode: try row.decode(column: "procedure_code", as: String.self),
-                          fieldCode: try row.decode(column: "field_code", as: String.self))
+            let key = Row(agency: groups.contains("agency_code") ? try row.decode(column: "agency_code", as: String.self) : "",
+                          procedure: groups.contains("procedure_code") ? try row.decode(column: "procedure_code", as: String.self) : "",
+                          field: groups.contains("field_code") ? try row.decode(column: "field_code", as: String.self) : "")
             out[key] = try Aggregates.decodeCounters(row, prefix: "")
         }
         return out
@@ -122,16 +174,17 @@ public struct StatisticsTable: Sendable {
         if let agencies = filter.agencyCodes { query.where("agency_code", .in, agencies) }
         if let p = filter.procedureCode { query.where("procedure_code", .equal, p) }
         if let f = filter.fieldCode { query.where("field_code", .equal, f) }
-        var rows: [Key: Statistics] = [:]
+        var pairs: [Pair: Statistics] = [:], fields: [String: String] = [:]
         for fact in try await query.all(decoding: DossierFact.self) {
-            let key = Key(agencyCode: fact.agencyCode, procedureCode: fact.procedureCode, fieldCode: fact.fieldCode)
-            var s = rows[key] ?? Statistics()
+            let key = Pair(agencyCode: fact.agencyCode, procedureCode: fact.procedureCode)
+            fields[fact.procedureCode] = fact.fieldCode
+            var s = pairs[key] ?? Statistics()
             for (counter, day, amount) in fact.contributions where day <= period.last {
                 s.through[counter] += amount
                 if day < period.first { s.before[counter] += amount }
             }
-            rows[key] = s
+            pairs[key] = s
         }
-        return StatisticsTable(period: period, rows: rows)
+        return StatisticsTable(pairs: pairs, fields: fields, period: period)
     }
 }

@@ -4,57 +4,98 @@ import Kernel
 import OneStop
 import SQLKit
 
-/// The aggregates behind the statistics (`stat_buckets`): for each deciding agency and procedure,
-/// the counters of every day, month and year in which something happened. A period or a
-/// cumulative count is read from whole years, whole months and the remaining days, so a query
-/// touches a few dozen rows per agency and procedure whatever the number of dossiers.
+/// The aggregates behind the statistics: the counters of every day, month and year in which
+/// something happened, kept three ways (`Scope`): per deciding agency, per procedure, and per
+/// agency and procedure. A period or a cumulative count is read from whole years, whole months
+/// and the remaining days, so a query touches a few dozen rows per agency (or procedure)
+/// whatever the number of dossiers; the province-wide figures read the two small tables.
 public enum Aggregates {
-    static let table = "stat_buckets"
-
     /// Bucket sizes.
     public enum Grain: Int, Sendable, CaseIterable { case day = 0, month = 1, year = 2 }
 
+    /// How buckets are keyed besides their grain and start.
+    public enum Scope: CaseIterable, Sendable {
+        case agency, procedure, agencyProcedure
+
+        var table: String {
+            switch self {
+            case .agency: "stat_agency_buckets"
+            case .procedure: "stat_procedure_buckets"
+            case .agencyProcedure: "stat_buckets"
+            }
+        }
+
+        /// The columns that identify a bucket (its unique key).
+        var keyColumns: [String] {
+            switch self {
+            case .agency: ["grain", "start_day", "agency_code"]
+            case .procedure: ["grain", "start_day", "procedure_code"]
+            case .agencyProcedure: ["grain", "start_day", "agency_code", "procedure_code"]
+            }
+        }
+
+        /// Every column besides the counters.
+        var columns: [String] {
+            switch self {
+            case .agency: keyColumns
+            case .procedure, .agencyProcedure: keyColumns + ["field_code"]
+            }
+        }
+    }
+
     public struct Key: Hashable, Sendable {
+        public var scope: Scope
         public var grain: Grain
         public var startDay: Int
+        /// Empty where the scope does not key by it.
         public var agencyCode: String
         public var procedureCode: String
         public var fieldCode: String
+
+        func values() -> [any SQLExpression] {
+            switch scope {
+            case .agency: [SQLBind(grain.rawValue), SQLBind(startDay), SQLBind(agencyCode)]
+            case .procedure: [SQLBind(grain.rawValue), SQLBind(startDay), SQLBind(procedureCode), SQLBind(fieldCode)]
+            case .agencyProcedure: [SQLBind(grain.rawValue), SQLBind(startDay), SQLBind(agencyCode), SQLBind(procedureCode), SQLBind(fieldCode)]
+            }
+        }
     }
 
-    /// Adds `sign` × a fact's contributions to `deltas`, in its day's, month's and year's bucket.
+    /// Adds `sign` × a fact's contributions to `deltas`, in its day's, month's and year's bucket of every scope.
     static func add(_ fact: DossierFact, sign: Int64, to deltas: inout [Key: Counters]) {
         for (counter, day, amount) in fact.contributions {
             let c = VietnamTime.civil(day)
             let starts: [(Grain, Int)] = [(.day, day), (.month, VietnamTime.dayNumber(year: c.year, month: c.month, day: 1)),
                                           (.year, VietnamTime.dayNumber(year: c.year, month: 1, day: 1))]
             for (grain, start) in starts {
-                let key = Key(grain: grain, startDay: start, agencyCode: fact.agencyCode, procedureCode: fact.procedureCode, fieldCode: fact.fieldCode)
-                deltas[key, default: Counters()][counter] += sign * amount
+                for key in [Key(scope: .agency, grain: grain, startDay: start, agencyCode: fact.agencyCode, procedureCode: "", fieldCode: ""),
+                            Key(scope: .procedure, grain: grain, startDay: start, agencyCode: "", procedureCode: fact.procedureCode, fieldCode: fact.fieldCode),
+                            Key(scope: .agencyProcedure, grain: grain, startDay: start, agencyCode: fact.agencyCode,
+                                procedureCode: fact.procedureCode, fieldCode: fact.fieldCode)] {
+                    deltas[key, default: Counters()][counter] += sign * amount
+                }
             }
         }
     }
 
-    /// Adds the deltas to the table (one upsert per 500 buckets).
+    /// Adds the deltas to the tables (one upsert per 500 buckets).
     static func apply(_ deltas: [Key: Counters], on sql: any SQLDatabase) async throws {
-        let rows = deltas.filter { !$0.value.isZero }
-        guard !rows.isEmpty else { return }
-        let columns = ["grain", "start_day", "agency_code", "procedure_code", "field_code"] + Counter.allCases.map(\.rawValue)
-        let entries = Array(rows)
-        for start in stride(from: 0, to: entries.count, by: 500) {
-            let insert = sql.insert(into: table).columns(columns)
-            for (key, counters) in entries[start..<min(entries.count, start + 500)] {
-                let head: [any SQLExpression] = [SQLBind(key.grain.rawValue), SQLBind(key.startDay), SQLBind(key.agencyCode),
-                                                 SQLBind(key.procedureCode), SQLBind(key.fieldCode)]
-                insert.values(head + counters.values.map { SQLBind($0) })
-            }
-            try await insert.onConflict(with: ["grain", "start_day", "agency_code", "procedure_code"]) { update in
-                var u = update
-                for c in Counter.allCases {
-                    u = u.set(c.rawValue, to: SQLBinaryExpression(SQLColumn(c.rawValue, table: table), .add, SQLExcludedColumn(c.rawValue)))
+        for scope in Scope.allCases {
+            let entries = deltas.filter { $0.key.scope == scope && !$0.value.isZero }.map { ($0.key, $0.value) }
+            let columns = scope.columns + Counter.allCases.map(\.rawValue)
+            for start in stride(from: 0, to: entries.count, by: 500) {
+                let insert = sql.insert(into: scope.table).columns(columns)
+                for (key, counters) in entries[start..<min(entries.count, start + 500)] {
+                    insert.values(key.values() + counters.values.map { SQLBind($0) })
                 }
-                return u
-            }.run()
+                try await insert.onConflict(with: scope.keyColumns) { update in
+                    var u = update
+                    for c in Counter.allCases {
+                        u = u.set(c.rawValue, to: SQLBinaryExpression(SQLColumn(c.rawValue, table: scope.table), .add, SQLExcludedColumn(c.rawValue)))
+                    }
+                    return u
+                }.run()
+            }
         }
     }
 
@@ -91,7 +132,7 @@ public enum Aggregates {
     /// Replaces every fact and bucket with a recomputation (migration, `tinhso statistics rebuild`).
     public static func rebuild(on sql: any SQLDatabase) async throws {
         let (facts, _) = try await recompute(on: sql)
-        try await sql.delete(from: table).run()
+        for scope in Scope.allCases { try await sql.delete(from: scope.table).run() }
         try await sql.delete(from: FactStore.table).run()
         try await append(facts, on: sql)
     }
@@ -104,17 +145,20 @@ public enum Aggregates {
         try await apply(deltas, on: sql)
     }
 
-    /// The table as stored, without empty buckets, to compare with `recompute`.
+    /// The tables as stored, without empty buckets, to compare with `recompute`.
     static func stored(on sql: any SQLDatabase) async throws -> [Key: Counters] {
         var out: [Key: Counters] = [:]
-        for row in try await sql.select().column("*").from(table).all() {
-            guard let grain = Grain(rawValue: try row.decode(column: "grain", as: Int.self)) else { continue }
-            let key = Key(grain: grain, startDay: try row.decode(column: "start_day", as: Int.self),
-                          agencyCode: try row.decode(column: "agency_code", as: String.self),
-                          procedureCode: try row.decode(column: "procedure_code", as: String.self),
-                          fieldCode: try row.decode(column: "field_code", as: String.self))
-            let counters = try decodeCounters(row, prefix: "")
-            if !counters.isZero { out[key] = counters }
+        for scope in Scope.allCases {
+            for row in try await sql.select().column("*").from(scope.table).all() {
+                guard let grain = Grain(rawValue: try row.decode(column: "grain", as: Int.self)) else { continue }
+                let has = Set(scope.columns)
+                let key = Key(scope: scope, grain: grain, startDay: try row.decode(column: "start_day", as: Int.self),
+                              agencyCode: has.contains("agency_code") ? try row.decode(column: "agency_code", as: String.self) : "",
+                              procedureCode: has.contains("procedure_code") ? try row.decode(column: "procedure_code", as: String.self) : "",
+                              fieldCode: has.contains("field_code") ? try row.decode(column: "field_code", as: String.self) : "")
+                let counters = try decodeCounters(row, prefix: "")
+                if !counters.isZero { out[key] = counters }
+            }
         }
         return out
     }
@@ -132,5 +176,10 @@ public struct StatisticsMaintainer: DossierObserver {
     public func dossiersChanged(_ ids: [UUID], on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase else { return }
         try await Aggregates.refresh(ids, on: sql)
+    }
+
+    public func dossiersImported(_ dossiers: [DossierImporter.Prepared], on db: any Database) async throws {
+        guard let sql = db as? any SQLDatabase else { return }
+        try await Aggregates.append(dossiers.compactMap(FactDerivation.fact(of:)), on: sql)
     }
 }

@@ -39,24 +39,26 @@ enum StatisticsService {
         }
     }
 
-    /// The index for the request's unit (the province when none), and the ranking of the units.
-    static func serviceIndex(_ r: StatisticsRequest, units: Units, on sql: any SQLDatabase) async throws -> IndexReport {
-        let table = try await StatisticsTable.load(r.period, filter: r.filter, on: sql)
+    /// The index for the request's unit (the province when none), and with `ranking` (for the
+    /// province only) the index of every unit, which reads the larger per-agency-and-procedure table.
+    static func serviceIndex(_ r: StatisticsRequest, units: Units, ranking wanted: Bool, on sql: any SQLDatabase) async throws -> IndexReport {
+        let ranked = wanted && r.filter.agencyCodes == nil
+        let table = try await StatisticsTable.load(r.period, filter: r.filter, pairs: ranked, on: sql)
         let catalog = try await CatalogProcedure.load(on: sql).filter { p in
             r.filter.procedureCode.map { $0 == p.code } ?? true && r.filter.fieldCode.map { $0 == p.fieldCode } ?? true
         }
         let unitCatalog = procedures(of: r.filter.agencyCodes, catalog: catalog, units: units)
         let index = ServiceIndex.compute(table, procedures: unitCatalog)
         func score(_ t: StatisticsTable, _ procedures: [CatalogProcedure]) -> UnitScore? {
-            UnitScore.compute(t.total, procedures: procedures, endedByProcedure: t.grouped(by: \.procedureCode).mapValues(\.ended))
+            UnitScore.compute(t.total, procedures: procedures, endedByProcedure: t.byProcedure.mapValues(\.ended))
         }
-        guard r.filter.agencyCodes == nil else { return IndexReport(index: index, ranking: nil, score: score(table, unitCatalog)) }
+        guard ranked else { return IndexReport(index: index, ranking: nil, score: score(table, unitCatalog)) }
         var ranking: [(Units.Unit, ServiceIndex)] = []
         var scores: [(Units.Unit, UnitScore?)] = []
-        let deciding = Set(catalog.compactMap(\.decidingAgency) + table.rows.keys.map(\.agencyCode))
+        let deciding = Set(catalog.compactMap(\.decidingAgency) + table.byAgency.keys)
         for unit in units.ranked(deciding: deciding) {
             let codes = Set(try units.subtree(unit.code))
-            let part = StatisticsTable(period: r.period, rows: table.rows.filter { codes.contains($0.key.agencyCode) })
+            let part = table.restricted(to: codes)
             let own = procedures(of: Array(codes), catalog: catalog, units: units)
             ranking.append((unit, ServiceIndex.compute(part, procedures: own)))
             scores.append((unit, score(part, own)))

@@ -76,10 +76,10 @@ struct StatisticsPages: RouteCollection {
         }
         let table = try await StatisticsTable.load(r.period, filter: r.filter, on: sql)
         let total = table.total
-        let byAgency = table.grouped(by: \.agencyCode).sorted { ($0.value.received, $1.key) > ($1.value.received, $0.key) }
+        let byAgency = table.byAgency.sorted { ($0.value.received, $1.key) > ($1.value.received, $0.key) }
         let names = try await StatisticsService.procedureNames(on: sql)
         // The most delayed procedures first.
-        let byProcedure = table.grouped(by: \.procedureCode)
+        let byProcedure = table.byProcedure
             .sorted { ($0.value.flow(.endedLate) + $0.value.lateAtEnd, $0.value.received, $1.key) > ($1.value.flow(.endedLate) + $1.value.lateAtEnd, $1.value.received, $0.key) }
 
         if let csv = try req.queryString("bang") {
@@ -234,12 +234,12 @@ struct StatisticsPages: RouteCollection {
         let year = VietnamTime.civil(today).year
         let period = Period(first: VietnamTime.dayNumber(year: year, month: 1, day: 1), last: today, label: String(year))
         let r = StatisticsRequest(period: period, filter: StatisticsFilter(), agency: nil, commune: nil, procedure: nil, field: nil)
-        let report = try await StatisticsService.serviceIndex(r, units: units, on: sql)
+        let report = try await StatisticsService.serviceIndex(r, units: units, ranking: true, on: sql)
         let table = try await StatisticsTable.load(period, filter: StatisticsFilter(), on: sql)
         let total = table.total
         let dto = FiguresDTO(total)
         let names = try await StatisticsService.procedureNames(on: sql)
-        let delayed = table.grouped(by: \.procedureCode).map { ($0.key, $0.value.flow(.endedLate) + $0.value.lateAtEnd) }
+        let delayed = table.byProcedure.map { ($0.key, $0.value.flow(.endedLate) + $0.value.lateAtEnd) }
             .filter { $0.1 > 0 }.sorted { ($0.1, $1.0) > ($1.1, $0.0) }.prefix(10)
         let ranking = report.ranking ?? []
         if try req.queryString("bang") == "csv" {
@@ -312,7 +312,7 @@ struct StatisticsPages: RouteCollection {
             return Layout.page(req, title: "Chỉ số phục vụ", status: e.status,
                                main: "<h1>Chỉ số phục vụ người dân, doanh nghiệp (QĐ 766)</h1>\(Self.form(.serviceIndex, nil, units: units, fields: fields, error: e.message))")
         }
-        let report = try await StatisticsService.serviceIndex(r, units: units, on: sql)
+        let report = try await StatisticsService.serviceIndex(r, units: units, ranking: true, on: sql)
         let index = report.index
         if try req.queryString("bang") == "csv" {
             return CSV.response(filename: "chi-so-766-\(r.period.label.replacingOccurrences(of: "..", with: "_")).csv",

@@ -302,7 +302,7 @@ public struct DossierImporter: Sendable {
             try await DossierIntake.insert(fresh.flatMap { $0.events.map(\.row) }, into: DossierEvent.schema, on: sql)
             try await DossierIntake.insert(fresh.flatMap { $0.attachments.map(\.row) }, into: DossierAttachment.schema, on: sql)
             try await DossierIntake.insert(fresh.compactMap { $0.payment?.row }, into: DossierPayment.schema, on: sql)
-            try await app.dossierObservers.notify(fresh.compactMap(\.dossier.id), on: db)
+            for o in app.dossierObservers where !fresh.isEmpty { try await o.dossiersImported(fresh, on: db) }
             return existing
         }
     }
@@ -316,18 +316,29 @@ public struct DossierImporter: Sendable {
         report.bytesTotal = Int64((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0)
         var seen = Set<UInt64>()
         var reader = LineReader(handle: handle)
-        while true {
+        /// The next lines with content, and whether the file had any line left.
+        func nextBatch() throws -> ([(Int, Data)], Bool) {
             var lines: [(Int, Data)] = []
+            let before = report.lines
             while lines.count < batchSize, let line = try reader.next() {
                 report.lines += 1
                 if !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { lines.append((report.lines, line)) }
             }
             report.bytesRead = reader.bytesRead
-            if lines.isEmpty { break }
-            let (prepared, problems) = await prepareConcurrently(lines)
-            report.problems += problems
-            try await store(prepared, seen: &seen, report: &report, app: app)
+            return (lines, report.lines > before)
+        }
+        // While one batch is written, the next is decoded and checked.
+        let (first, any) = try nextBatch()
+        var more = any
+        var current = await prepareConcurrently(first)
+        while more || !current.0.isEmpty || !current.1.isEmpty {
+            let (lines, left) = try nextBatch()
+            more = left
+            async let following = prepareConcurrently(lines)
+            report.problems += current.1
+            try await store(current.0, seen: &seen, report: &report, app: app)
             progress(report)
+            current = await following
         }
         report.problems.sort { $0.line < $1.line }
         return report

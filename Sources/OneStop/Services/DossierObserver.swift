@@ -7,6 +7,14 @@ import Vapor
 /// change itself. OneStop knows no observer; the composition root installs them.
 public protocol DossierObserver: Sendable {
     func dossiersChanged(_ ids: [UUID], on db: any Database) async throws
+    /// New dossiers written by an import, with everything they hold (so nothing need be read back).
+    func dossiersImported(_ dossiers: [DossierImporter.Prepared], on db: any Database) async throws
+}
+
+extension DossierObserver {
+    public func dossiersImported(_ dossiers: [DossierImporter.Prepared], on db: any Database) async throws {
+        try await dossiersChanged(dossiers.compactMap(\.dossier.id), on: db)
+    }
 }
 
 extension Application {
