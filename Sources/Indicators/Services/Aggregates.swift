@@ -178,7 +178,7 @@ public struct StatisticsMaintainer: DossierObserver {
         try await Aggregates.refresh(ids, on: sql)
     }
 
-    public func dossiersImported(_ dossiers: [DossierImporter.Prepared], on db: any Database) async throws {
+    public func dossiersCreated(_ dossiers: [NewDossier], on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase else { return }
         try await Aggregates.append(dossiers.compactMap(FactDerivation.fact(of:)), on: sql)
     }

@@ -73,7 +73,7 @@ public enum FactDerivation {
     }
 
     /// The fact of a dossier not written yet (an import's), from its models.
-    public static func fact(of p: DossierImporter.Prepared) -> DossierFact? {
+    public static func fact(of p: NewDossier) -> DossierFact? {
         let d = p.dossier
         guard let id = d.id else { return nil }
         let row = DossierRow(id: id, code: d.code, procedure_code: d.procedureCode, field_code: d.fieldCode, deciding_agency: d.decidingAgency,

@@ -18,9 +18,30 @@ struct StatisticsPages: RouteCollection {
         routes.get(SiteURL.dashboard.route, use: dashboard)
     }
 
-    /// The request, or the page again with the problem explained.
     static func parse(_ req: Request, units: Units) throws -> StatisticsRequest {
         try StatisticsRequest.parse(req, names: .page, units: units)
+    }
+
+    /// What a statistics page starts from: the agencies, the fields, and the request, or the
+    /// page's empty form with the problem explained.
+    struct Start {
+        var units: Units
+        var fields: [(String, String)]
+        var request: StatisticsRequest
+    }
+
+    enum Parsed {
+        case ready(Start)
+        case invalid(Response)
+    }
+
+    static func start(_ req: Request, page: SiteURL, title: String, heading: String) async throws -> Parsed {
+        let units = try await Units.load(on: req.db)
+        let fields = try await fieldOptions(req.db)
+        do { return .ready(Start(units: units, fields: fields, request: try parse(req, units: units))) } catch let e as any DomainError {
+            return .invalid(Layout.page(req, title: title, status: e.status,
+                                        main: "<h1>\(heading)</h1>\(form(page, nil, units: units, fields: fields, error: e.message))"))
+        }
     }
 
     static func percent(_ n: Int64, _ d: Int64) -> String {
@@ -67,13 +88,12 @@ struct StatisticsPages: RouteCollection {
 
     @Sendable func overview(_ req: Request) async throws -> Response {
         let sql = try StatisticsService.sql(req.db)
-        let units = try await Units.load(on: req.db)
-        let fields = try await Self.fieldOptions(req.db)
-        let r: StatisticsRequest
-        do { r = try Self.parse(req, units: units) } catch let e as any DomainError {
-            return Layout.page(req, title: "Thống kê", status: e.status,
-                               main: "<h1>Thống kê giải quyết thủ tục hành chính</h1>\(Self.form(.statistics, nil, units: units, fields: fields, error: e.message))")
+        let start: Start
+        switch try await Self.start(req, page: .statistics, title: "Thống kê", heading: "Thống kê giải quyết thủ tục hành chính") {
+        case .ready(let s): start = s
+        case .invalid(let page): return page
         }
+        let (units, fields, r) = (start.units, start.fields, start.request)
         let table = try await StatisticsTable.load(r.period, filter: r.filter, on: sql)
         let total = table.total
         let byAgency = table.byAgency.sorted { ($0.value.received, $1.key) > ($1.value.received, $0.key) }
@@ -305,13 +325,12 @@ struct StatisticsPages: RouteCollection {
     /// Chỉ số 766: every indicator with its formula, rate, target, points and the gap to the target.
     @Sendable func serviceIndex(_ req: Request) async throws -> Response {
         let sql = try StatisticsService.sql(req.db)
-        let units = try await Units.load(on: req.db)
-        let fields = try await Self.fieldOptions(req.db)
-        let r: StatisticsRequest
-        do { r = try Self.parse(req, units: units) } catch let e as any DomainError {
-            return Layout.page(req, title: "Chỉ số phục vụ", status: e.status,
-                               main: "<h1>Chỉ số phục vụ người dân, doanh nghiệp (QĐ 766)</h1>\(Self.form(.serviceIndex, nil, units: units, fields: fields, error: e.message))")
+        let start: Start
+        switch try await Self.start(req, page: .serviceIndex, title: "Chỉ số phục vụ", heading: "Chỉ số phục vụ người dân, doanh nghiệp (QĐ 766)") {
+        case .ready(let s): start = s
+        case .invalid(let page): return page
         }
+        let (units, fields, r) = (start.units, start.fields, start.request)
         let report = try await StatisticsService.serviceIndex(r, units: units, ranking: true, on: sql)
         let index = report.index
         if try req.queryString("bang") == "csv" {

@@ -66,15 +66,6 @@ public struct DossierImporter: Sendable {
                                procedures: procedures, now: app.clock.now())
     }
 
-    /// What one line becomes.
-    public struct Prepared: @unchecked Sendable {
-        public internal(set) var line: Int
-        public internal(set) var dossier: Dossier
-        public internal(set) var events: [DossierEvent]
-        public internal(set) var attachments: [DossierAttachment]
-        public internal(set) var payment: DossierPayment?
-    }
-
     struct Rejection: Error { var reason: String }
 
     /// Today's agency for a code of the record, or the People's Committee of its commune.
@@ -88,7 +79,7 @@ public struct DossierImporter: Sendable {
     }
 
     /// The rows of one record, or why it cannot be imported.
-    func prepare(_ p: NationalDossierPayload, line: Int) throws(Rejection) -> Prepared {
+    func prepare(_ p: NationalDossierPayload, line: Int) throws(Rejection) -> NewDossier {
         let code = p.MaHoSo.trimmingCharacters(in: .whitespaces)
         guard !code.isEmpty, code.count <= 60 else { throw Rejection(reason: "mã hồ sơ trống hoặc dài quá 60 ký tự") }
         guard let procedure = procedures[p.MaTTHC] else { throw Rejection(reason: "thủ tục “\(p.MaTTHC.prefix(30))” không có trong danh mục") }
@@ -179,7 +170,7 @@ public struct DossierImporter: Sendable {
             pay.paidAt = paid ? (p.NgayKetThucXuLy ?? p.NgayTiepNhan) : nil
             payment = pay
         }
-        return Prepared(line: line, dossier: d, events: events, attachments: attachments, payment: payment)
+        return NewDossier(line: line, dossier: d, events: events, attachments: attachments, payment: payment)
     }
 
     func checkDates(_ p: NationalDossierPayload) throws(Rejection) {
@@ -286,7 +277,7 @@ public struct DossierImporter: Sendable {
 
     /// Writes the dossiers of a batch that are not in the database yet, in one transaction with
     /// what the observers derive; returns the codes that were already there.
-    func write(_ batch: [Prepared], app: Application) async throws -> Set<String> {
+    func write(_ batch: [NewDossier], app: Application) async throws -> Set<String> {
         guard !batch.isEmpty else { return [] }
         return try await app.groupCommit.transaction { db in
             guard let sql = db as? any SQLDatabase else { throw OneStopError.internalState("SQL database required") }
@@ -302,7 +293,7 @@ public struct DossierImporter: Sendable {
             try await DossierIntake.insert(fresh.flatMap { $0.events.map(\.row) }, into: DossierEvent.schema, on: sql)
             try await DossierIntake.insert(fresh.flatMap { $0.attachments.map(\.row) }, into: DossierAttachment.schema, on: sql)
             try await DossierIntake.insert(fresh.compactMap { $0.payment?.row }, into: DossierPayment.schema, on: sql)
-            for o in app.dossierObservers where !fresh.isEmpty { try await o.dossiersImported(fresh, on: db) }
+            for o in app.dossierObservers where !fresh.isEmpty { try await o.dossiersCreated(fresh, on: db) }
             return existing
         }
     }
@@ -347,8 +338,8 @@ public struct DossierImporter: Sendable {
     /// Writes prepared dossiers, skipping those already imported and reporting duplicates.
     /// `seen` holds the codes met in this run, as 64-bit hashes: a code seen twice is a
     /// duplicate, one found only in the database was imported by an earlier run.
-    public func store(_ prepared: [Prepared], seen: inout Set<UInt64>, report: inout ImportReport, app: Application) async throws {
-        var unique: [Prepared] = []
+    public func store(_ prepared: [NewDossier], seen: inout Set<UInt64>, report: inout ImportReport, app: Application) async throws {
+        var unique: [NewDossier] = []
         for p in prepared {
             if seen.insert(Self.fingerprint(p.dossier.code)).inserted { unique.append(p) } else {
                 report.problems.append(ImportProblem(line: p.line, code: p.dossier.code, reason: "mã hồ sơ trùng với một dòng trước trong tệp"))
@@ -371,12 +362,12 @@ public struct DossierImporter: Sendable {
     }
 
     /// Checks records already decoded (the generator's), on every core.
-    public func prepare(_ records: [(Int, NationalDossierPayload)]) async -> ([Prepared], [ImportProblem]) {
+    public func prepare(_ records: [(Int, NationalDossierPayload)]) async -> ([NewDossier], [ImportProblem]) {
         await inParallel(records) { n, payload in attempt(payload, line: n) }
     }
 
     /// Decodes and checks lines on every core.
-    func prepareConcurrently(_ lines: [(Int, Data)]) async -> ([Prepared], [ImportProblem]) {
+    func prepareConcurrently(_ lines: [(Int, Data)]) async -> ([NewDossier], [ImportProblem]) {
         let decoder = JSONDecoder.national
         return await inParallel(lines) { n, data in
             do {
@@ -387,22 +378,22 @@ public struct DossierImporter: Sendable {
         }
     }
 
-    func attempt(_ payload: NationalDossierPayload, line: Int) -> Result<Prepared, ImportProblem> {
+    func attempt(_ payload: NationalDossierPayload, line: Int) -> Result<NewDossier, ImportProblem> {
         do { return .success(try prepare(payload, line: line)) } catch {
             return .failure(ImportProblem(line: line, code: payload.MaHoSo, reason: error.reason))
         }
     }
 
     /// `work` over the items in one task per core, results in the items' order.
-    func inParallel<T: Sendable>(_ items: [(Int, T)], _ work: @escaping @Sendable (Int, T) -> Result<Prepared, ImportProblem>) async
-        -> ([Prepared], [ImportProblem]) {
+    func inParallel<T: Sendable>(_ items: [(Int, T)], _ work: @escaping @Sendable (Int, T) -> Result<NewDossier, ImportProblem>) async
+        -> ([NewDossier], [ImportProblem]) {
         let parts = max(1, min(System.coreCount, items.count / 200))
         let size = (items.count + parts - 1) / parts
-        return await withTaskGroup(of: (Int, [Prepared], [ImportProblem]).self) { group in
+        return await withTaskGroup(of: (Int, [NewDossier], [ImportProblem]).self) { group in
             for k in 0..<parts {
                 let slice = Array(items[min(items.count, k * size)..<min(items.count, (k + 1) * size)])
                 group.addTask {
-                    var ok: [Prepared] = [], bad: [ImportProblem] = []
+                    var ok: [NewDossier] = [], bad: [ImportProblem] = []
                     for (n, item) in slice {
                         switch work(n, item) {
                         case .success(let p): ok.append(p)
@@ -412,7 +403,7 @@ public struct DossierImporter: Sendable {
                     return (k, ok, bad)
                 }
             }
-            var results: [(Int, [Prepared], [ImportProblem])] = []
+            var results: [(Int, [NewDossier], [ImportProblem])] = []
             for await r in group { results.append(r) }
             results.sort { $0.0 < $1.0 }
             return (results.flatMap(\.1), results.flatMap(\.2))

@@ -42,9 +42,9 @@ struct DossierIntake: BatchableWrite {
         for i in batch { for f in i.files { try await f.durable() } }
         // A dossier submitted online and not yet received is in no statistics: only counter and
         // postal entries (received at once) concern the observers here.
-        if let observers = batch.first?.observers {
-            try await observers.notify(batch.filter { $0.dossier.currentStatus != .submitted }.compactMap(\.dossier.id), on: db)
-        }
+        let received = batch.filter { $0.dossier.currentStatus != .submitted }
+            .map { NewDossier(line: 0, dossier: $0.dossier, events: [$0.event], attachments: $0.attachments, payment: nil) }
+        for o in batch.first?.observers ?? [] where !received.isEmpty { try await o.dossiersCreated(received, on: db) }
         for i in batch {
             i.dossier.$id.exists = true
             for a in i.attachments { a.$id.exists = true }

@@ -7,12 +7,23 @@ import Vapor
 /// change itself. OneStop knows no observer; the composition root installs them.
 public protocol DossierObserver: Sendable {
     func dossiersChanged(_ ids: [UUID], on db: any Database) async throws
-    /// New dossiers written by an import, with everything they hold (so nothing need be read back).
-    func dossiersImported(_ dossiers: [DossierImporter.Prepared], on db: any Database) async throws
+    /// Dossiers just created (at the counter, or by an import), with everything they hold, so
+    /// nothing need be read back.
+    func dossiersCreated(_ dossiers: [NewDossier], on db: any Database) async throws
+}
+
+/// A dossier being created, with its audit trail, files and fees.
+public struct NewDossier: @unchecked Sendable {
+    /// The line of the import file it came from; 0 for one submitted here.
+    public internal(set) var line: Int
+    public internal(set) var dossier: Dossier
+    public internal(set) var events: [DossierEvent]
+    public internal(set) var attachments: [DossierAttachment]
+    public internal(set) var payment: DossierPayment?
 }
 
 extension DossierObserver {
-    public func dossiersImported(_ dossiers: [DossierImporter.Prepared], on db: any Database) async throws {
+    public func dossiersCreated(_ dossiers: [NewDossier], on db: any Database) async throws {
         try await dossiersChanged(dossiers.compactMap(\.dossier.id), on: db)
     }
 }
