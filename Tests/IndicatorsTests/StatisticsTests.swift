@@ -114,7 +114,15 @@ struct StatisticsTests {
             for figure in Figure.allCases {
                 let listed = try await Figure.dossiers(figure, period: Self.march, filter: filter, page: 1, perPage: 100, on: sql)
                 #expect(Int64(listed.total) == figure.value(s), "drill-down of \(figure.rawValue)")
+                #expect(listed.facts.count == listed.total)
             }
+            // The dossiers that cost 766 points: the rest of each indicator's denominator.
+            let notDigitised = try await Figure.dossiers(.digitised, negated: true, period: Self.march, filter: filter, page: 1, perPage: 100, on: sql)
+            #expect(notDigitised.total == 3 && notDigitised.facts.allSatisfy { !$0.digitised })
+            let noResult = try await Figure.dossiers(.electronicResult, negated: true, period: Self.march, filter: filter, page: 1, perPage: 100, on: sql)
+            #expect(noResult.total == 2)
+            let page2 = try await Figure.dossiers(.received, period: Self.march, filter: filter, page: 2, perPage: 4, on: sql)
+            #expect(page2.total == 6 && page2.facts.count == 2)
         }
     }
 

@@ -79,47 +79,49 @@ public enum Figure: String, CaseIterable, Sendable, Codable {
         }
     }
 
-    /// Whether a fact is counted by this figure in `period`: the same rules as the aggregates,
-    /// applied to one dossier.
-    public func counts(_ f: DossierFact, in period: Period) -> Bool {
+    /// The SQL condition on `dossier_facts` for the dossiers this figure counts in `period`: the
+    /// same rules as the contributions, applied to one row. Built only from day numbers and
+    /// constants. For `.waiting` it narrows the rows; `waitingAt` then decides.
+    func condition(in period: Period) -> String {
         let (a, b) = (period.first, period.last)
-        func within(_ day: Int?) -> Bool { day.map { $0 >= a && $0 <= b } ?? false }
-        func openAt(_ t: Int) -> Bool { (f.receivedDay.map { $0 <= t } ?? false) && (f.endDay.map { $0 > t } ?? true) }
-        func lateAt(_ t: Int) -> Bool {
-            guard let l = f.lateSinceDay, l <= t else { return false }
-            return f.endDay.map { $0 > t && $0 > l } ?? true
-        }
-        let received = within(f.receivedDay)
+        let received = "received_day BETWEEN \(a) AND \(b)", ended = "end_day BETWEEN \(a) AND \(b)"
+        func open(_ t: Int) -> String { "(received_day <= \(t) AND (end_day IS NULL OR end_day > \(t)))" }
+        let late = "(late_since_day <= \(b) AND (end_day IS NULL OR end_day > late_since_day))"
         switch self {
-        case .carriedOver: return openAt(a - 1)
+        case .carriedOver: return open(a - 1)
         case .received: return received
-        case .receivedDirect: return received && f.channel != 2 && f.channel != 3
-        case .receivedOnline: return received && f.channel == 2
-        case .receivedPostal: return received && f.channel == 3
-        case .notReceived: return f.receivedDay == nil && within(f.notReceivedDay)
-        case .ended: return within(f.endDay)
-        case .early: return within(f.endDay) && f.timeliness == .early
-        case .onTime: return within(f.endDay) && f.timeliness == .onTime
-        case .late: return within(f.endDay) && f.timeliness == .late
-        case .granted: return within(f.endDay) && f.endKind == .granted
-        case .refused: return within(f.endDay) && f.endKind == .refused
-        case .stopped: return within(f.endDay) && f.endKind == .stopped
-        case .withdrawn: return within(f.endDay) && f.endKind == .withdrawn
-        case .returned: return within(f.returnedDay)
-        case .open: return openAt(b)
-        case .openLate: return openAt(b) && lateAt(b)
-        case .openOnTime: return openAt(b) && !lateAt(b)
-        case .waiting: return f.supplementEpisodes.contains { $0.requested <= b && ($0.ended.map { $0 > b } ?? true) }
-        case .onlineFull: return received && f.onlineFull
-        case .withFees: return received && f.withFees
-        case .paidOnline: return received && f.paidOnline
-        case .electronicResult: return within(f.endDay) && f.endKind == .granted && f.electronicResult
-        case .digitised: return received && f.digitised
-        case .reused: return received && f.reused
-        case .personalStore: return received && f.personalStore
-        case .vneid: return received && f.vneid
-        case .unsatisfied: return received && f.rating == 1
+        case .receivedDirect: return "\(received) AND channel NOT IN (2, 3)"
+        case .receivedOnline: return "\(received) AND channel = 2"
+        case .receivedPostal: return "\(received) AND channel = 3"
+        case .notReceived: return "received_day IS NULL AND not_received_day BETWEEN \(a) AND \(b)"
+        case .ended: return "\(ended) AND end_kind IS NOT NULL"
+        case .early: return "\(ended) AND timeliness = 'early'"
+        case .onTime: return "\(ended) AND timeliness = 'on_time'"
+        case .late: return "\(ended) AND timeliness = 'late'"
+        case .granted: return "\(ended) AND end_kind = 'granted'"
+        case .refused: return "\(ended) AND end_kind = 'refused'"
+        case .stopped: return "\(ended) AND end_kind = 'stopped'"
+        case .withdrawn: return "\(ended) AND end_kind = 'withdrawn'"
+        case .returned: return "returned_day BETWEEN \(a) AND \(b)"
+        case .open: return open(b)
+        case .openLate: return "\(open(b)) AND \(late)"
+        case .openOnTime: return "\(open(b)) AND NOT \(late.replacingOccurrences(of: "late_since_day <=", with: "COALESCE(late_since_day, \(b + 1)) <="))"
+        case .waiting: return "supplements <> '' AND \(open(b))"
+        case .onlineFull: return "\(received) AND online_full"
+        case .withFees: return "\(received) AND with_fees"
+        case .paidOnline: return "\(received) AND paid_online"
+        case .electronicResult: return "\(ended) AND end_kind = 'granted' AND electronic_result"
+        case .digitised: return "\(received) AND digitised"
+        case .reused: return "\(received) AND reused"
+        case .personalStore: return "\(received) AND personal_store"
+        case .vneid: return "\(received) AND vneid"
+        case .unsatisfied: return "\(received) AND rating = 1"
         }
+    }
+
+    /// Whether a dossier waits for a supplement at the end of `day`.
+    static func waitingAt(_ f: DossierFact, _ day: Int) -> Bool {
+        f.supplementEpisodes.contains { $0.requested <= day && ($0.ended.map { $0 > day } ?? true) }
     }
 
     /// The dossiers a QĐ 766 indicator loses points on: a figure, or its complement (`negated`).
@@ -136,35 +138,32 @@ public enum Figure: String, CaseIterable, Sendable, Codable {
         }
     }
 
-    /// The facts this figure counts in `period`, newest first, one page. Candidates are narrowed
-    /// by the day columns (indexed), then the figure's rule decides.
+    /// The facts this figure counts in `period` (with `negated`, the rest of the indicator's
+    /// denominator), newest first, one page, and how many there are.
     public static func dossiers(_ figure: Figure, negated: Bool = false, period: Period, filter: StatisticsFilter,
                                 page: Int, perPage: Int, on sql: any SQLDatabase) async throws -> (facts: [DossierFact], total: Int) {
-        let query = sql.select().column("*").from(FactStore.table)
-        if let agencies = filter.agencyCodes { query.where("agency_code", .in, agencies) }
-        if let p = filter.procedureCode { query.where("procedure_code", .equal, p) }
-        if let f = filter.fieldCode { query.where("field_code", .equal, f) }
-        // Every figure concerns dossiers received by the end of the period (or refused at receipt in it).
-        query.where(group: { g in
-            g.where("received_day", .lessThanOrEqual, period.last).orWhere("not_received_day", .lessThanOrEqual, period.last)
-        })
-        // A complement is taken within the indicator's denominator: granted, or received, in the period.
+        // A complement is taken within the indicator's denominator: granted, paying, or received in the period.
         let base: Figure = figure == .electronicResult ? .granted : figure == .paidOnline ? .withFees : .received
-        switch negated ? base : figure {
-        case .ended, .early, .onTime, .late, .granted, .refused, .stopped, .withdrawn, .electronicResult:
-            query.where("end_day", .greaterThanOrEqual, period.first).where("end_day", .lessThanOrEqual, period.last)
-        case .open, .openLate, .openOnTime, .carriedOver, .waiting:
-            query.where(group: { g in g.where("end_day", .is, SQLLiteral.null).orWhere("end_day", .greaterThanOrEqual, period.first - 1) })
-        case .notReceived, .returned:
-            break
-        default:
-            query.where("received_day", .greaterThanOrEqual, period.first)
+        let condition = negated ? "\(base.condition(in: period)) AND NOT (\(figure.condition(in: period)))" : figure.condition(in: period)
+        func filtered(_ q: SQLSelectBuilder) -> SQLSelectBuilder {
+            q.from(FactStore.table).where(SQLRaw(condition))
+            if let agencies = filter.agencyCodes { q.where("agency_code", .in, agencies) }
+            if let p = filter.procedureCode { q.where("procedure_code", .equal, p) }
+            if let f = filter.fieldCode { q.where("field_code", .equal, f) }
+            return q
         }
-        var matching = try await query.all(decoding: DossierFact.self).filter { f in
-            negated ? base.counts(f, in: period) && !figure.counts(f, in: period) : figure.counts(f, in: period)
+        let newestFirst = { (q: SQLSelectBuilder) in
+            q.orderBy(SQLRaw("COALESCE(end_day, received_day, not_received_day)"), SQLDirection.descending).orderBy("code", .descending)
         }
-        matching.sort { ($0.endDay ?? $0.receivedDay ?? 0, $0.code) > ($1.endDay ?? $1.receivedDay ?? 0, $1.code) }
-        let start = (page - 1) * perPage
-        return (start < matching.count ? Array(matching[start..<min(matching.count, start + perPage)]) : [], matching.count)
+        if figure == .waiting && !negated {
+            // Few dossiers ever wait; their episodes decide.
+            let all = try await newestFirst(filtered(sql.select().column("*"))).all(decoding: DossierFact.self).filter { waitingAt($0, period.last) }
+            let start = (page - 1) * perPage
+            return (start < all.count ? Array(all[start..<min(all.count, start + perPage)]) : [], all.count)
+        }
+        struct Count: Decodable { var n: Int }
+        let total = try await filtered(sql.select().column(SQLRaw("COUNT(*) AS n"))).first(decoding: Count.self)?.n ?? 0
+        let facts = try await newestFirst(filtered(sql.select().column("*"))).limit(perPage).offset((page - 1) * perPage).all(decoding: DossierFact.self)
+        return (facts, total)
     }
 }

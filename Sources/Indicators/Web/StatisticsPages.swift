@@ -199,7 +199,8 @@ struct StatisticsPages: RouteCollection {
         let perPage = 50
         let (facts, total) = try await Figure.dossiers(figure, negated: negated, period: r.period, filter: r.filter, page: page, perPage: perPage, on: sql)
         if try req.queryString("bang") == "csv" {
-            let (all, _) = try await Figure.dossiers(figure, negated: negated, period: r.period, filter: r.filter, page: 1, perPage: 1_000_000, on: sql)
+            // A spreadsheet's worth; a larger list is a query for the API or the database.
+            let (all, _) = try await Figure.dossiers(figure, negated: negated, period: r.period, filter: r.filter, page: 1, perPage: 200_000, on: sql)
             return CSV.response(filename: "ho-so-\(figure.rawValue).csv", header: Self.dossierColumns, rows: all.map { Self.dossierRow($0, units) })
         }
         let names = try await StatisticsService.procedureNames(on: sql)
@@ -208,7 +209,7 @@ struct StatisticsPages: RouteCollection {
         let main: HTML = """
         <h1>\(title)</h1>
         <p>Kỳ báo cáo \(r.period.display)\(r.agency.map { " · \(units.name($0))" } ?? " · toàn tỉnh")\(r.procedure.map { " · thủ tục \($0)" } ?? "").
-        <a href="\(SiteURL.statistics.with(query: r.query(.page)))">← Về thống kê</a> · <a href="\(SiteURL.statisticsDossiers.with(query: query + [("bang", "csv")]))">Tải về CSV</a></p>
+        <a href="\(SiteURL.statistics.with(query: r.query(.page)))">← Về thống kê</a> · <a href="\(SiteURL.statisticsDossiers.with(query: query + [("bang", "csv")]))">Tải về CSV</a>\(if: total > 200_000, HTML(" (200.000 hồ sơ mới nhất)"))</p>
         <div class="table-wrap"><table><thead><tr>\(Self.dossierColumns.html { "<th scope=\"col\">\($0)</th>" })</tr></thead><tbody>
         \(facts.html { f in
             let row = Self.dossierRow(f, units)
