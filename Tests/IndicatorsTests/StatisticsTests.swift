@@ -274,6 +274,13 @@ struct StatisticsTests {
                 #expect(try r.decode(Envelope.self).error.code == "indicators.bad-period", "\(query)")
             }
             #expect(try await api.get("/api/v1/statistics?agency=H99.99").status == .notFound)
+            #expect(try await api.get("/api/v1/statistics?commune=99999").status == .badRequest)
+            // A commune's People's Committee and what is under it.
+            let sql = try #require(app.db as? any SQLDatabase)
+            struct Row: Decodable { var admin_unit_code: String }
+            let commune = try #require(try await sql.select().column("admin_unit_code").from("agencies").where("level", .equal, "commune")
+                .limit(1).first(decoding: Row.self)).admin_unit_code
+            #expect(try await api.get("/api/v1/statistics?commune=\(commune)&period=2026").status == .ok)
             #expect(try await api.get("/api/v1/statistics?groupBy=month").status == .badRequest)
             let ok = try await api.get("/api/v1/statistics?period=2026&groupBy=agency")
             #expect(ok.status == .ok)
