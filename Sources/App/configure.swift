@@ -31,7 +31,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
 
     app.migrations.add(Directory.migrations + Identity.migrations + Procedures.migrations + WorkCalendar.migrations + OneStop.migrations
                        + Indicators.migrations)
-    app.dossierObservers = [Indicators.observer]
+    Indicators.configure(app)
 
     app.middleware = .init()
     app.middleware.use(RouteLoggingMiddleware(logLevel: .info))

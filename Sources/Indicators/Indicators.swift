@@ -1,4 +1,5 @@
 import Fluent
+import Kernel
 import OneStop
 import Vapor
 
@@ -9,8 +10,11 @@ public enum Indicators {
     /// After OneStop's: the first migration derives the facts of the dossiers already there.
     public static var migrations: [any Migration] { [CreateStatistics(), CreateSnapshots()] }
 
-    /// Installed by the composition root into `app.dossierObservers`.
-    public static var observer: any DossierObserver { StatisticsMaintainer() }
+    /// Keeps the statistics in step with the dossiers, and sets up what the pages share.
+    public static func configure(_ app: Application) {
+        app.dossierObservers.append(StatisticsMaintainer())
+        app.storage[CatalogProcedure.CacheKey.self] = ShortLivedCache(seconds: 2)
+    }
 
     public static func routes(pages: any RoutesBuilder, api: any RoutesBuilder) throws {
         try pages.register(collection: StatisticsPages())

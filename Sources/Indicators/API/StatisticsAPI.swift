@@ -40,7 +40,7 @@ struct StatisticsAPI: RouteCollection {
         let sql = try StatisticsService.sql(req.db)
         let units = try await Units.load(on: req.db)
         let r = try StatisticsRequest.parse(req, names: .api, units: units)
-        let report = try await StatisticsService.serviceIndex(r, units: units, ranking: try req.queryString("ranking") == "true", on: sql)
+        let report = try await StatisticsService.serviceIndex(r, units: units, ranking: try req.queryString("ranking") == "true", app: req.application, on: sql)
         let history = try await IndexSnapshots.history(agency: r.agency, since: VietnamTime.dayNumber(req.now) - 90, on: sql)
         return report.dto(period: r.period, agency: r.agency, history: r.filter.procedureCode == nil && r.filter.fieldCode == nil ? history : [])
     }
@@ -49,6 +49,6 @@ struct StatisticsAPI: RouteCollection {
         let sql = try StatisticsService.sql(req.db)
         let units = try await Units.load(on: req.db)
         let r = try StatisticsRequest.parse(req, names: .api, units: units)
-        return try await StatisticsService.serviceIndex(r, units: units, ranking: true, on: sql).scoresDTO(period: r.period, agency: r.agency)
+        return try await StatisticsService.serviceIndex(r, units: units, ranking: true, app: req.application, on: sql).scoresDTO(period: r.period, agency: r.agency)
     }
 }

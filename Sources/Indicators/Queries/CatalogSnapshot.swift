@@ -1,6 +1,8 @@
 import Foundation
 import Procedures
+import Kernel
 import SQLKit
+import Vapor
 
 /// What the QĐ 766 index needs of the procedure catalog: each procedure's current version.
 public struct CatalogProcedure: Sendable {
@@ -14,6 +16,15 @@ public struct CatalogProcedure: Sendable {
     public var hasFees: Bool
     /// Every component NĐ 63/2010 art. 8.2 requires is published (indicator 1.3).
     public var complete: Bool
+
+    struct CacheKey: StorageKey { typealias Value = ShortLivedCache<String, [CatalogProcedure]> }
+
+    /// The catalog as it stands, kept two seconds (it changes only by an administrator, and every
+    /// index page and snapshot needs it whole).
+    static func current(_ app: Application, on sql: any SQLDatabase) async throws -> [CatalogProcedure] {
+        guard let cache = app.storage[CacheKey.self] else { return try await load(on: sql) }
+        return try await cache.value("") { try await load(on: sql) } ?? []
+    }
 
     static func load(on sql: any SQLDatabase) async throws -> [CatalogProcedure] {
         struct Row: Decodable { var definition: String }

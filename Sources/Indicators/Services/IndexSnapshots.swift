@@ -33,7 +33,7 @@ public enum IndexSnapshots {
             let year = VietnamTime.civil(day).year
             let period = Period(first: VietnamTime.dayNumber(year: year, month: 1, day: 1), last: day, label: "\(year)")
             let report = try await StatisticsService.serviceIndex(
-                StatisticsRequest(period: period, filter: StatisticsFilter(), agency: nil, commune: nil, procedure: nil, field: nil), units: units, ranking: true, on: sql)
+                StatisticsRequest(period: period, filter: StatisticsFilter(), agency: nil, commune: nil, procedure: nil, field: nil), units: units, ranking: true, app: app, on: sql)
             let rows = [("", report.index.total)] + (report.ranking ?? []).map { ($0.0.code, $0.1.total) }
             try await app.groupCommit.transaction { db in
                 guard let sql = db as? any SQLDatabase else { return }

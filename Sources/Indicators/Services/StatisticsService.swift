@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import Kernel
 import SQLKit
+import Vapor
 
 /// The queries the pages and the API share.
 enum StatisticsService {
@@ -41,10 +42,11 @@ enum StatisticsService {
 
     /// The index for the request's unit (the province when none), and with `ranking` (for the
     /// province only) the index of every unit, which reads the larger per-agency-and-procedure table.
-    static func serviceIndex(_ r: StatisticsRequest, units: Units, ranking wanted: Bool, on sql: any SQLDatabase) async throws -> IndexReport {
+    static func serviceIndex(_ r: StatisticsRequest, units: Units, ranking wanted: Bool, app: Application,
+                             on sql: any SQLDatabase) async throws -> IndexReport {
         let ranked = wanted && r.filter.agencyCodes == nil
         let table = try await StatisticsTable.load(r.period, filter: r.filter, pairs: ranked, on: sql)
-        let catalog = try await CatalogProcedure.load(on: sql).filter { p in
+        let catalog = try await CatalogProcedure.current(app, on: sql).filter { p in
             r.filter.procedureCode.map { $0 == p.code } ?? true && r.filter.fieldCode.map { $0 == p.fieldCode } ?? true
         }
         let unitCatalog = procedures(of: r.filter.agencyCodes, catalog: catalog, units: units)

@@ -255,7 +255,7 @@ struct StatisticsPages: RouteCollection {
         let year = VietnamTime.civil(today).year
         let period = Period(first: VietnamTime.dayNumber(year: year, month: 1, day: 1), last: today, label: String(year))
         let r = StatisticsRequest(period: period, filter: StatisticsFilter(), agency: nil, commune: nil, procedure: nil, field: nil)
-        let report = try await StatisticsService.serviceIndex(r, units: units, ranking: true, on: sql)
+        let report = try await StatisticsService.serviceIndex(r, units: units, ranking: true, app: req.application, on: sql)
         let table = try await StatisticsTable.load(period, filter: StatisticsFilter(), on: sql)
         let total = table.total
         let dto = FiguresDTO(total)
@@ -332,7 +332,7 @@ struct StatisticsPages: RouteCollection {
         case .invalid(let page): return page
         }
         let (units, fields, r) = (start.units, start.fields, start.request)
-        let report = try await StatisticsService.serviceIndex(r, units: units, ranking: true, on: sql)
+        let report = try await StatisticsService.serviceIndex(r, units: units, ranking: true, app: req.application, on: sql)
         let index = report.index
         if try req.queryString("bang") == "csv" {
             return CSV.response(filename: "chi-so-766-\(r.period.label.replacingOccurrences(of: "..", with: "_")).csv",
