@@ -98,7 +98,8 @@ do {
     guard let sql = app.db as? any SQLDatabase else { fatalError("SQL database required") }
     let now = Date()
     let thisYear = VietnamTime.civil(VietnamTime.dayNumber(now)).year
-    say("indicators: \(total) dossiers (\(importCount) through a full import), \(config.database)")
+    say(reuse ? "indicators: the database a previous run loaded, \(config.database)"
+        : "indicators: \(total) dossiers (\(importCount) through a full import), \(config.database)")
 
     if !reuse {
     // 1. Import a JSON Lines file.
