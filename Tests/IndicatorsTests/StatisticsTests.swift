@@ -287,6 +287,10 @@ struct StatisticsTests {
             let dto = try ok.decode(StatisticsDTO.self)
             #expect(Set(dto.total.counts.keys) == Set(Figure.allCases.map(\.rawValue)))
             #expect((dto.groups ?? []).contains { $0.name.contains("Sở Tài chính") })
+            // The units are ranked only when asked: it reads the larger table.
+            #expect(try await api.get("/api/v1/indicators/766?period=2026").decode(ServiceIndexDTO.self).ranking == nil)
+            let ranked = try await api.get("/api/v1/indicators/766?period=2026&ranking=true").decode(ServiceIndexDTO.self)
+            #expect(ranked.ranking?.contains { $0.name.contains("Sở Tài chính") } == true)
         }
     }
 }
