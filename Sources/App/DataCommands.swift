@@ -29,9 +29,10 @@ struct GenerateCommand: AsyncCommand {
         if try await !DemoProvince.isSeeded(on: app.db) { try await DemoProvince.seed(on: app) }
         let now = app.clock.now()
         let count = s.dossiers ?? 10_000, seed = UInt64(max(0, s.seed ?? 1))
-        let year = s.year ?? GregorianDateYear.of(now)
+        let thisYear = VietnamTime.civil(VietnamTime.dayNumber(now)).year
+        let year = s.year ?? thisYear
         guard (1...100_000_000).contains(count) else { throw CommandFailure("--dossiers phải từ 1 đến 100.000.000") }
-        guard (2000...GregorianDateYear.of(now)).contains(year) else { throw CommandFailure("--year phải từ 2000 đến năm nay") }
+        guard (2000...thisYear).contains(year) else { throw CommandFailure("--year phải từ 2000 đến năm nay") }
         let synthetic = try await SyntheticYear.make(app: app, year: year, now: now)
         let bar = ProgressBar(total: Int64(count), unit: "hồ sơ")
         let started = Date()
@@ -149,10 +150,6 @@ struct RebuildStatisticsCommand: AsyncCommand {
 struct CommandFailure: Error, CustomStringConvertible {
     var description: String
     init(_ d: String) { description = d }
-}
-
-enum GregorianDateYear {
-    static func of(_ date: Date) -> Int { VietnamTime.civil(VietnamTime.dayNumber(date)).year }
 }
 
 /// A one-line progress bar on standard error, redrawn at most five times a second.

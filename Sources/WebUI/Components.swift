@@ -91,7 +91,10 @@ public enum Components {
     }
 
     /// Formats an amount of Vietnamese đồng: 1.000.000 đ.
-    public static func money(_ amount: Int) -> String {
+    public static func money(_ amount: Int) -> String { count(amount) + " đ" }
+
+    /// A number the Vietnamese way, thousands grouped by dots: 1.000.000.
+    public static func count(_ amount: Int) -> String {
         var digits = Array(String(abs(amount)))
         var groups: [String] = []
         while digits.count > 3 {
@@ -99,6 +102,6 @@ public enum Components {
             digits.removeLast(3)
         }
         groups.insert(String(digits), at: 0)
-        return (amount < 0 ? "-" : "") + groups.joined(separator: ".") + " đ"
+        return (amount < 0 ? "-" : "") + groups.joined(separator: ".")
     }
 }

@@ -23,7 +23,7 @@ struct StatisticsAPI: RouteCollection {
         let table = try await StatisticsTable.load(r.period, filter: r.filter, on: sql)
         var groups: [StatisticsDTO.Group]?
         if let groupBy {
-            let names = groupBy == .procedure ? try await StatisticsService.procedureNames(on: sql) : [:]
+            let names = groupBy == .procedure ? try await StatisticsService.procedureNames(req.application, on: sql) : [:]
             let grouped = switch groupBy {
             case .agency: table.byAgency
             case .procedure: table.byProcedure

@@ -44,6 +44,8 @@ public struct Statistics: Sendable, Equatable {
     public static func + (a: Statistics, b: Statistics) -> Statistics {
         Statistics(before: a.before + b.before, through: a.through + b.through)
     }
+
+    public static func += (a: inout Statistics, b: Statistics) { a = a + b }
 }
 
 /// What to count: some agencies (nil for all), one procedure, one field.
@@ -76,7 +78,7 @@ public struct StatisticsTable: Sendable {
 
     public var byField: [String: Statistics] {
         var out: [String: Statistics] = [:]
-        for (p, s) in byProcedure { out[fields[p] ?? "", default: Statistics()] = out[fields[p] ?? "", default: Statistics()] + s }
+        for (p, s) in byProcedure { out[fields[p] ?? "", default: Statistics()] += s }
         return out
     }
 
@@ -85,17 +87,19 @@ public struct StatisticsTable: Sendable {
         StatisticsTable(pairs: (pairs ?? [:]).filter { agencies.contains($0.key.agencyCode) }, fields: fields, period: period)
     }
 
+    init(period: Period, byAgency: [String: Statistics], byProcedure: [String: Statistics], fields: [String: String]) {
+        self.period = period; self.byAgency = byAgency; self.byProcedure = byProcedure; self.fields = fields
+    }
+
+    /// A table with pairs; its agencies' and procedures' figures are their sums.
     init(pairs: [Pair: Statistics], fields: [String: String], period: Period) {
-        self.period = period
-        self.fields = fields
-        self.pairs = pairs
         var byAgency: [String: Statistics] = [:], byProcedure: [String: Statistics] = [:]
         for (k, v) in pairs {
-            byAgency[k.agencyCode, default: Statistics()] = byAgency[k.agencyCode, default: Statistics()] + v
-            byProcedure[k.procedureCode, default: Statistics()] = byProcedure[k.procedureCode, default: Statistics()] + v
+            byAgency[k.agencyCode, default: Statistics()] += v
+            byProcedure[k.procedureCode, default: Statistics()] += v
         }
-        self.byAgency = byAgency
-        self.byProcedure = byProcedure
+        self.init(period: period, byAgency: byAgency, byProcedure: byProcedure, fields: fields)
+        self.pairs = pairs
     }
 
     /// Reads the smallest tables that answer: per agency and per procedure for the province or
@@ -113,14 +117,13 @@ public struct StatisticsTable: Sendable {
         let agencies = try await both(period, scope: .agency, filter: filter, on: sql)
         // Procedures of the whole province from their own table; of some agencies from the pairs'.
         let procedures = try await both(period, scope: filter.agencyCodes == nil ? .procedure : .agencyProcedure, filter: filter, on: sql)
-        var t = StatisticsTable(pairs: [:], fields: [:], period: period)
-        t.pairs = nil
-        for (k, s) in agencies { t.byAgency[k.agency] = s }
+        var byProcedure: [String: Statistics] = [:], fields: [String: String] = [:]
         for (k, s) in procedures {
-            t.byProcedure[k.procedure, default: Statistics()] = t.byProcedure[k.procedure, default: Statistics()] + s
-            t.fields[k.procedure] = k.field
+            byProcedure[k.procedure, default: Statistics()] += s
+            fields[k.procedure] = k.field
         }
-        return t
+        return StatisticsTable(period: period, byAgency: Dictionary(uniqueKeysWithValues: agencies.map { ($0.key.agency, $0.value) }),
+                               byProcedure: byProcedure, fields: fields)
     }
 
     struct Row: Hashable { var agency: String; var procedure: String; var field: String }
@@ -162,7 +165,7 @@ public struct StatisticsTable: Sendable {
             let key = Row(agency: groups.contains("agency_code") ? try row.decode(column: "agency_code", as: String.self) : "",
                           procedure: groups.contains("procedure_code") ? try row.decode(column: "procedure_code", as: String.self) : "",
                           field: groups.contains("field_code") ? try row.decode(column: "field_code", as: String.self) : "")
-            out[key] = try Aggregates.decodeCounters(row, prefix: "")
+            out[key] = try Aggregates.decodeCounters(row)
         }
         return out
     }

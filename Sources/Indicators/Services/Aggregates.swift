@@ -131,10 +131,11 @@ public enum Aggregates {
 
     /// Replaces every fact and bucket with a recomputation (migration, `tinhso statistics rebuild`).
     public static func rebuild(on sql: any SQLDatabase) async throws {
-        let (facts, _) = try await recompute(on: sql)
+        let (facts, buckets) = try await recompute(on: sql)
         for scope in Scope.allCases { try await sql.delete(from: scope.table).run() }
         try await sql.delete(from: FactStore.table).run()
-        try await append(facts, on: sql)
+        try await FactStore.insert(facts, on: sql)
+        try await apply(buckets, on: sql)
     }
 
     /// Adds facts of dossiers that have none yet, with their contributions to the buckets.
@@ -156,16 +157,16 @@ public enum Aggregates {
                               agencyCode: has.contains("agency_code") ? try row.decode(column: "agency_code", as: String.self) : "",
                               procedureCode: has.contains("procedure_code") ? try row.decode(column: "procedure_code", as: String.self) : "",
                               fieldCode: has.contains("field_code") ? try row.decode(column: "field_code", as: String.self) : "")
-                let counters = try decodeCounters(row, prefix: "")
+                let counters = try decodeCounters(row)
                 if !counters.isZero { out[key] = counters }
             }
         }
         return out
     }
 
-    static func decodeCounters(_ row: any SQLRow, prefix: String) throws -> Counters {
+    static func decodeCounters(_ row: any SQLRow) throws -> Counters {
         var c = Counters()
-        for counter in Counter.allCases { c[counter] = try row.decode(column: prefix + counter.rawValue, as: Int64?.self) ?? 0 }
+        for counter in Counter.allCases { c[counter] = try row.decode(column: counter.rawValue, as: Int64?.self) ?? 0 }
         return c
     }
 }

@@ -86,28 +86,31 @@ public enum FactDerivation {
 
     static func fact(_ d: DossierRow, events: [EventRow], files: [AttachmentRow], fees: [PaymentRow]) -> DossierFact? {
         let day: (Date) -> Int = { VietnamTime.dayNumber($0) }
-        let receivedAt = events.first { $0.action == "enter" || $0.action == "receive" }?.at
-        let notReceivedAt = events.first { $0.to_status == 3 }?.at
+        let (supplementRequested, notReceived) = (DossierStatus.supplementRequested.rawValue, DossierStatus.notReceived.rawValue)
+        let receivedAt = events.first { $0.action == "enter" || $0.action == DossierAction.receive.rawValue }?.at
+        let notReceivedAt = events.first { $0.to_status == notReceived }?.at
         guard receivedAt != nil || notReceivedAt != nil else { return nil }
 
-        // The first of: a decision (9), the applicant's withdrawal request (7), a stop (8).
-        let end = events.first { [7, 8, 9].contains($0.to_status) && $0.from_status != $0.to_status }
-        let endedAt = receivedAt == nil ? nil : end?.at
-        let endKind: DossierFact.EndKind? = end.flatMap { e in
-            guard receivedAt != nil else { return nil }
-            switch e.to_status {
-            case 9: return d.outcome == "refuse" ? .refused : .granted
-            case 7: return .withdrawn
-            default: return .stopped
+        // The first of: a decision, the applicant's withdrawal request, a stop (only a received dossier ends).
+        let endStatuses = [DossierStatus.withdrawalRequested, .stopped, .resolved].map(\.rawValue)
+        let end = receivedAt == nil ? nil : events.first { endStatuses.contains($0.to_status) && $0.from_status != $0.to_status }
+        let endedAt = end?.at
+        let endKind: DossierFact.EndKind? = end.map { e in
+            switch DossierStatus(rawValue: e.to_status) {
+            case .resolved: d.outcome == Proposal.refuse.rawValue ? .refused : .granted
+            case .withdrawalRequested: .withdrawn
+            default: .stopped
             }
         }
 
-        // Supplement episodes after receipt: from the request to the next event leaving status 5.
+        // Supplement episodes after receipt: from the request to the next event leaving that status.
         var episodes: [(Date, Date?)] = []
         if let receivedAt {
             for e in events where e.at >= receivedAt {
-                if e.to_status == 5 && e.from_status != 5 { episodes.append((e.at, nil)) }
-                else if e.from_status == 5 && e.to_status != 5, let last = episodes.last, last.1 == nil { episodes[episodes.count - 1].1 = e.at }
+                if e.to_status == supplementRequested && e.from_status != supplementRequested { episodes.append((e.at, nil)) }
+                else if e.from_status == supplementRequested && e.to_status != supplementRequested, let last = episodes.last, last.1 == nil {
+                    episodes[episodes.count - 1].1 = e.at
+                }
             }
         }
         if let endedAt, let last = episodes.last, last.1 == nil { episodes[episodes.count - 1].1 = endedAt }
@@ -139,14 +142,15 @@ public enum FactDerivation {
         }
         let eresult = files.contains { $0.electronic_result }
         let granted = endKind == .granted
-        let hasComponents = files.contains { $0.purpose != "result" }
+        let hasComponents = files.contains { $0.purpose != AttachmentPurpose.result.rawValue }
         let reused = files.contains { $0.reused }
         let dayOf: (Date?) -> Int? = { $0.map { day($0) } }
         return DossierFact(
             dossierID: d.id, code: d.code, procedureCode: d.procedure_code, fieldCode: d.field_code, agencyCode: d.deciding_agency,
             channel: d.channel, receivedDay: dayOf(receivedAt), notReceivedDay: receivedAt == nil ? dayOf(notReceivedAt) : nil,
             dueDay: receivedAt == nil ? nil : dayOf(due), endDay: dayOf(endedAt), endKind: endKind, timeliness: timeliness,
-            returnedDay: receivedAt == nil ? nil : dayOf(events.first { $0.to_status == 10 }?.at), lateSinceDay: lateSince,
+            returnedDay: receivedAt == nil ? nil : dayOf(events.first { $0.to_status == DossierStatus.returned.rawValue }?.at),
+            lateSinceDay: lateSince,
             supplements: episodes.map { "\(day($0.0))-\($0.1.map { String(day($0)) } ?? "")" }.joined(separator: ","),
             processingSeconds: seconds, withFees: fees.contains { $0.total > 0 }, paidOnline: d.paid_online != nil,
             electronicResult: eresult, digitised: hasComponents && (!granted || eresult), reused: reused,

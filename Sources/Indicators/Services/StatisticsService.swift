@@ -7,17 +7,18 @@ import Vapor
 /// The queries the pages and the API share.
 enum StatisticsService {
     static func sql(_ db: any Database) throws -> any SQLDatabase {
-        guard let sql = db as? any SQLDatabase else { throw IndicatorsError.badPeriod("cơ sở dữ liệu không hỗ trợ SQL") }
+        guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError, reason: "statistics need an SQL database") }
         return sql
     }
 
-    static func procedureNames(on sql: any SQLDatabase) async throws -> [String: String] {
-        struct Row: Decodable { var code: String; var name: String }
-        return Dictionary(try await sql.select().columns("code", "name").from("procedures").all(decoding: Row.self).map { ($0.code, $0.name) },
-                          uniquingKeysWith: { a, _ in a })
+    /// Procedure names by code, from the cached catalog.
+    static func procedureNames(_ app: Application, on sql: any SQLDatabase) async throws -> [String: String] {
+        Dictionary(try await CatalogProcedure.current(app, on: sql).map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
     }
 
     struct IndexReport {
+        /// The statistics the index was computed from.
+        var table: StatisticsTable
         var index: ServiceIndex
         /// Each ranked unit's index, best first (only for the whole province).
         var ranking: [(Units.Unit, ServiceIndex)]?
@@ -54,7 +55,7 @@ enum StatisticsService {
         func score(_ t: StatisticsTable, _ procedures: [CatalogProcedure]) -> UnitScore? {
             UnitScore.compute(t.total, procedures: procedures, endedByProcedure: t.byProcedure.mapValues(\.ended))
         }
-        guard ranked else { return IndexReport(index: index, ranking: nil, score: score(table, unitCatalog)) }
+        guard ranked else { return IndexReport(table: table, index: index, ranking: nil, score: score(table, unitCatalog)) }
         var ranking: [(Units.Unit, ServiceIndex)] = []
         var scores: [(Units.Unit, UnitScore?)] = []
         let deciding = Set(catalog.compactMap(\.decidingAgency) + table.byAgency.keys)
@@ -67,7 +68,7 @@ enum StatisticsService {
         }
         ranking.sort { ($0.1.total, $1.0.code) > ($1.1.total, $0.0.code) }
         scores.sort { ($0.1?.total ?? -1, $1.0.code) > ($1.1?.total ?? -1, $0.0.code) }
-        return IndexReport(index: index, ranking: ranking, score: score(table, unitCatalog), unitScores: scores)
+        return IndexReport(table: table, index: index, ranking: ranking, score: score(table, unitCatalog), unitScores: scores)
     }
 
     /// The procedures under the authority of some agencies: those they decide, and for commune

@@ -52,9 +52,7 @@ struct StatisticsPages: RouteCollection {
         r.map { String(format: "%.2f%%", $0 * 100).replacingOccurrences(of: ".", with: ",") } ?? "—"
     }
 
-    static func number(_ n: Int64) -> String {
-        Components.money(Int(n)).replacingOccurrences(of: " đ", with: "")
-    }
+    static func number(_ n: Int64) -> String { Components.count(Int(n)) }
 
     static func drill(_ r: StatisticsRequest, _ figure: Figure, negated: Bool = false, agency: String? = nil, procedure: String? = nil) -> String {
         var q = r.query(.page).filter { $0.0 != "co-quan" && $0.0 != "thu-tuc" }
@@ -97,7 +95,7 @@ struct StatisticsPages: RouteCollection {
         let table = try await StatisticsTable.load(r.period, filter: r.filter, on: sql)
         let total = table.total
         let byAgency = table.byAgency.sorted { ($0.value.received, $1.key) > ($1.value.received, $0.key) }
-        let names = try await StatisticsService.procedureNames(on: sql)
+        let names = try await StatisticsService.procedureNames(req.application, on: sql)
         // The most delayed procedures first.
         let byProcedure = table.byProcedure
             .sorted { ($0.value.flow(.endedLate) + $0.value.lateAtEnd, $0.value.received, $1.key) > ($1.value.flow(.endedLate) + $1.value.lateAtEnd, $1.value.received, $0.key) }
@@ -106,16 +104,10 @@ struct StatisticsPages: RouteCollection {
             return try Self.csv(csv, r, total: total, byAgency: byAgency, byProcedure: byProcedure, units: units, names: names)
         }
         let dto = FiguresDTO(total)
-        let cards: [(String, String)] = [
-            ("Tiếp nhận", Self.number(total.received)), ("Đúng và trước hạn", Self.percent(dto.rates.onTime)),
-            ("Trực tuyến", Self.percent(dto.rates.online)), ("Toàn trình", Self.percent(dto.rates.fullOnline)),
-            ("Thanh toán trực tuyến", Self.percent(dto.rates.paidOnline)), ("Kết quả điện tử", Self.percent(dto.rates.electronicResult)),
-            ("Số hóa", Self.percent(dto.rates.digitised)), ("Tái sử dụng", Self.percent(dto.rates.reused)),
-            ("Hài lòng", Self.percent(dto.rates.satisfied)),
-        ]
         let rates: [(String, Double?)] = [("Đúng và trước hạn", dto.rates.onTime), ("Trực tuyến", dto.rates.online), ("Toàn trình", dto.rates.fullOnline),
                                           ("Thanh toán trực tuyến", dto.rates.paidOnline), ("Kết quả điện tử", dto.rates.electronicResult),
                                           ("Số hóa", dto.rates.digitised), ("Tái sử dụng", dto.rates.reused)]
+        let cards = [("Tiếp nhận", Self.number(total.received))] + (rates + [("Hài lòng", dto.rates.satisfied)]).map { ($0.0, Self.percent($0.1)) }
         let csvBase = r.query(.page)
         let main: HTML = """
         <h1>Thống kê giải quyết thủ tục hành chính</h1>
@@ -203,7 +195,7 @@ struct StatisticsPages: RouteCollection {
             let (all, _) = try await Figure.dossiers(figure, negated: negated, period: r.period, filter: r.filter, page: 1, perPage: 200_000, on: sql)
             return CSV.response(filename: "ho-so-\(figure.rawValue).csv", header: Self.dossierColumns, rows: all.map { Self.dossierRow($0, units) })
         }
-        let names = try await StatisticsService.procedureNames(on: sql)
+        let names = try await StatisticsService.procedureNames(req.application, on: sql)
         let query = r.query(.page) + [("chi-tieu", figure.rawValue), ("ngoai-tru", negated ? "1" : nil)]
         let title = (negated ? "Không thuộc: " : "") + figure.label.replacingOccurrences(of: "— ", with: "")
         let main: HTML = """
@@ -256,10 +248,10 @@ struct StatisticsPages: RouteCollection {
         let period = Period(first: VietnamTime.dayNumber(year: year, month: 1, day: 1), last: today, label: String(year))
         let r = StatisticsRequest(period: period, filter: StatisticsFilter(), agency: nil, commune: nil, procedure: nil, field: nil)
         let report = try await StatisticsService.serviceIndex(r, units: units, ranking: true, app: req.application, on: sql)
-        let table = try await StatisticsTable.load(period, filter: StatisticsFilter(), on: sql)
+        let table = report.table
         let total = table.total
         let dto = FiguresDTO(total)
-        let names = try await StatisticsService.procedureNames(on: sql)
+        let names = try await StatisticsService.procedureNames(req.application, on: sql)
         let delayed = table.byProcedure.map { ($0.key, $0.value.flow(.endedLate) + $0.value.lateAtEnd) }
             .filter { $0.1 > 0 }.sorted { ($0.1, $1.0) > ($1.1, $0.0) }.prefix(10)
         let ranking = report.ranking ?? []

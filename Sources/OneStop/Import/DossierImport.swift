@@ -293,7 +293,7 @@ public struct DossierImporter: Sendable {
             try await DossierIntake.insert(fresh.flatMap { $0.events.map(\.row) }, into: DossierEvent.schema, on: sql)
             try await DossierIntake.insert(fresh.flatMap { $0.attachments.map(\.row) }, into: DossierAttachment.schema, on: sql)
             try await DossierIntake.insert(fresh.compactMap { $0.payment?.row }, into: DossierPayment.schema, on: sql)
-            for o in app.dossierObservers where !fresh.isEmpty { try await o.dossiersCreated(fresh, on: db) }
+            try await app.dossierObservers.notify(created: fresh, on: db)
             return existing
         }
     }

@@ -44,7 +44,7 @@ struct DossierIntake: BatchableWrite {
         // postal entries (received at once) concern the observers here.
         let received = batch.filter { $0.dossier.currentStatus != .submitted }
             .map { NewDossier(line: 0, dossier: $0.dossier, events: [$0.event], attachments: $0.attachments, payment: nil) }
-        for o in batch.first?.observers ?? [] where !received.isEmpty { try await o.dossiersCreated(received, on: db) }
+        try await (batch.first?.observers ?? []).notify(created: received, on: db)
         for i in batch {
             i.dossier.$id.exists = true
             for a in i.attachments { a.$id.exists = true }

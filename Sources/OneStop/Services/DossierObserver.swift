@@ -42,4 +42,9 @@ extension Array where Element == any DossierObserver {
         guard !ids.isEmpty else { return }
         for o in self { try await o.dossiersChanged(ids, on: db) }
     }
+
+    func notify(created dossiers: [NewDossier], on db: any Database) async throws {
+        guard !dossiers.isEmpty else { return }
+        for o in self { try await o.dossiersCreated(dossiers, on: db) }
+    }
 }
