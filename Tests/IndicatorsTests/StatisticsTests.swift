@@ -31,9 +31,7 @@ struct StatisticsTests {
         codes["A"] = a
 
         // B: one supplement (the period restarts), an electronic result, decided on its due day: on time; returned, rated.
-        let b = try await w.submit(channel: .online, at: World.at(3, 1))
-        try await w.act(.receive, b, at: World.at(3, 1, 9, 10))
-        try await w.act(.startProcessing, b, at: World.at(3, 1, 9, 20))
+        let b = try await w.inProcessing(submittedAt: World.at(3, 1))
         try await w.act(.requestSupplement, b, at: World.at(3, 2))
         try await w.act(.supplement, b, at: World.at(3, 3))
         let bDue = try await w.due(b)
@@ -45,9 +43,7 @@ struct StatisticsTests {
         codes["B"] = b
 
         // C: an apology with a new date, decided after the first date: late all the same.
-        let c = try await w.submit(channel: .online, at: World.at(3, 1))
-        try await w.act(.receive, c, at: World.at(3, 1, 9, 10))
-        try await w.act(.startProcessing, c, at: World.at(3, 1, 9, 20))
+        let c = try await w.inProcessing(submittedAt: World.at(3, 1))
         let cDue = try await w.due(c)
         try await w.act(.apologize, c, at: cDue.addingTimeInterval(-7200), ActionInput(comment: "Chờ xác minh", newDue: cDue.addingTimeInterval(5 * 86_400)))
         try await w.act(.propose, c, at: cDue.addingTimeInterval(2 * 86_400))
@@ -55,9 +51,7 @@ struct StatisticsTests {
         codes["C"] = c
 
         // D: a second supplement request: late, and still waiting at the end of March.
-        let d = try await w.submit(channel: .online, at: World.at(3, 1))
-        try await w.act(.receive, d, at: World.at(3, 1, 9, 10))
-        try await w.act(.startProcessing, d, at: World.at(3, 1, 9, 20))
+        let d = try await w.inProcessing(submittedAt: World.at(3, 1))
         try await w.act(.requestSupplement, d, at: World.at(3, 2))
         try await w.act(.supplement, d, at: World.at(3, 3))
         try await w.act(.requestSupplement, d, at: World.at(3, 4))
@@ -69,9 +63,7 @@ struct StatisticsTests {
         codes["F"] = f
 
         // H: received early in March and left alone: overdue at the end of the month.
-        let h = try await w.submit(channel: .online, at: World.at(3, 2))
-        try await w.act(.receive, h, at: World.at(3, 2, 9, 10))
-        try await w.act(.startProcessing, h, at: World.at(3, 2, 9, 20))
+        let h = try await w.inProcessing(submittedAt: World.at(3, 2))
         codes["H"] = h
 
         // G: received on 30 March: open and not yet due at the end of the month.

@@ -59,6 +59,14 @@ struct World {
         return try await DossierService.submit(s, channel: channel, by: channel == .online ? citizen : desk, idempotencyKey: nil, on: req).code
     }
 
+    /// Submitted online at `date`, received ten minutes later and handed over ten minutes after that.
+    func inProcessing(submittedAt date: Date) async throws -> String {
+        let code = try await submit(channel: .online, at: date)
+        try await act(.receive, code, at: date.addingTimeInterval(600))
+        try await act(.startProcessing, code, at: date.addingTimeInterval(1200))
+        return code
+    }
+
     @discardableResult
     func act(_ action: DossierAction, _ code: String, at date: Date, _ input: ActionInput = ActionInput()) async throws -> Dossier {
         set(date)
