@@ -81,15 +81,24 @@ public enum VietnamTime {
     /// Parses the national portal's `yyyyMMddHHmmss` (Vietnam time). Arithmetic, not a calendar:
     /// an import reads millions of these.
     public static func parseCompact(_ text: String) -> Date? {
-        var digits: [Int] = []
-        digits.reserveCapacity(14)
+        // Without allocating: the import reads six of these per dossier, millions of dossiers.
+        var fields = (0, 0, 0, 0, 0, 0), value = 0, count = 0
         for b in text.utf8 {
-            guard b >= 0x30, b <= 0x39, digits.count < 14 else { return nil }
-            digits.append(Int(b - 0x30))
+            guard b >= 0x30, b <= 0x39, count < 14 else { return nil }
+            value = value * 10 + Int(b - 0x30)
+            count += 1
+            switch count {
+            case 4: fields.0 = value; value = 0
+            case 6: fields.1 = value; value = 0
+            case 8: fields.2 = value; value = 0
+            case 10: fields.3 = value; value = 0
+            case 12: fields.4 = value; value = 0
+            case 14: fields.5 = value
+            default: break
+            }
         }
-        guard digits.count == 14 else { return nil }
-        func n(_ from: Int, _ count: Int) -> Int { digits[from..<(from + count)].reduce(0) { $0 * 10 + $1 } }
-        let (y, m, d, h, min, s) = (n(0, 4), n(4, 2), n(6, 2), n(8, 2), n(10, 2), n(12, 2))
+        guard count == 14 else { return nil }
+        let (y, m, d, h, min, s) = fields
         guard (1...12).contains(m), d >= 1, h < 24, min < 60, s < 60 else { return nil }
         let day = dayNumber(year: y, month: m, day: d)
         guard civil(day).day == d else { return nil }  // no 31/02

@@ -119,4 +119,48 @@ struct ImportTests {
             #expect(received.count > 550 && all.contains { !$0.DanhSachHoSoBoSung.isEmpty } && all.contains { $0.MucDoHaiLong != nil })
         }
     }
+
+    static func scan(_ text: String) throws -> NationalDossierPayload {
+        try Array(text.utf8).withUnsafeBufferPointer { bytes throws(JSONScanner.Failure) in try NationalDossierPayload(jsonLine: bytes) }
+    }
+
+    /// The import's reader and `JSONDecoder` read every record of a synthetic year alike.
+    @Test func theScannerReadsWhatTheDecoderReads() async throws {
+        try await withApp { app async throws in
+            let year = try await SyntheticYear.make(app: app, year: 2025, now: app.clock.now())
+            let encoder = JSONEncoder.national
+            for n in 0..<400 {
+                let text = String(decoding: try encoder.encode(try year.record(n, seed: 11)), as: UTF8.self)
+                let decoded = try JSONDecoder.national.decode(NationalDossierPayload.self, from: Data(text.utf8))
+                #expect(try encoder.encode(Self.scan(text)) == encoder.encode(decoded), "record \(n)")
+            }
+            // Escapes, nulls for what may be absent, members the shape does not know, white space.
+            let odd = #"""
+                { "MaHoSo" : "CU-\u0031\"x\"", "MaTTHC": "2.001610", "KenhThucHien": 2, "TrangThaiHoSo": 2,
+                  "NgayNopHoSo": "20250310083000", "NgayTiepNhan": null, "ChuHoSo": "Nguy\u1ec5n V\u0103n \ud83d\ude00\n",
+                  "Email": null, "MucDoHaiLong": null, "Khac": {"a": [1, -2.5e3, true, false, null, {"b": "c"}]},
+                  "TaiLieuNop": [{"TenTepDinhKem": "a.pdf", "DuocSoHoa": 1}], "DanhSachLePhi": null }
+                """#
+            let p = try Self.scan(odd)
+            let q = try JSONDecoder.national.decode(NationalDossierPayload.self, from: Data(odd.utf8))
+            #expect(p.MaHoSo == "CU-1\"x\"" && p.ChuHoSo == "Nguyễn Văn 😀\n" && p.NgayTiepNhan == nil && p.Email == "")
+            #expect(try encoder.encode(p) == encoder.encode(q))
+        }
+    }
+
+    @Test func theScannerNamesWhatIsWrong() throws {
+        let valid = Self.line("CU-1")
+        #expect(throws: JSONScanner.Failure.syntax) { try Self.scan(valid + " x") }
+        #expect(throws: JSONScanner.Failure.syntax) { try Self.scan(String(valid.dropLast())) }
+        #expect(throws: JSONScanner.Failure.syntax) { try Self.scan("[1, 2]") }
+        #expect(throws: JSONScanner.Failure.type(path: "MaHoSo")) { try Self.scan(Self.line("") { $0["MaHoSo"] = 5 }) }
+        #expect(throws: JSONScanner.Failure.type(path: "KenhThucHien")) { try Self.scan(Self.line("CU-1") { $0["KenhThucHien"] = 1.5 }) }
+        #expect(throws: JSONScanner.Failure.missing(path: "TrangThaiHoSo")) { try Self.scan(Self.line("CU-1") { $0["TrangThaiHoSo"] = nil }) }
+        #expect(throws: JSONScanner.Failure.missing(path: "TaiLieuNop[1].TenTepDinhKem")) {
+            try Self.scan(Self.line("CU-1") { $0["TaiLieuNop"] = [["TenTepDinhKem": "a"], ["DuocSoHoa": 1]] })
+        }
+        #expect(throws: JSONScanner.Failure.invalid(path: "QuaTrinhXuLy[0].ThoiDiemXuLy", message: "“20250230083000” không phải ngày giờ dạng yyyyMMddHHmmss")) {
+            try Self.scan(Self.line("CU-1") { $0["QuaTrinhXuLy"] = [["ThoiDiemXuLy": "20250230083000", "TrangThai": 2]] })
+        }
+    }
 }

@@ -366,14 +366,18 @@ public struct DossierImporter: Sendable {
         await inParallel(records) { n, payload in attempt(payload, line: n) }
     }
 
-    /// Decodes and checks lines on every core.
+    /// Reads and checks lines on every core.
     func prepareConcurrently(_ lines: [(Int, Data)]) async -> ([NewDossier], [ImportProblem]) {
-        let decoder = JSONDecoder.national
-        return await inParallel(lines) { n, data in
+        await inParallel(lines) { n, data in
             do {
-                return attempt(try decoder.decode(NationalDossierPayload.self, from: data), line: n)
+                let payload = try data.withUnsafeBytes { raw throws(JSONScanner.Failure) in
+                    try NationalDossierPayload(jsonLine: raw.bindMemory(to: UInt8.self))
+                }
+                return attempt(payload, line: n)
+            } catch let failure as JSONScanner.Failure {
+                return .failure(ImportProblem(line: n, code: nil, reason: Self.describe(failure)))
             } catch {
-                return .failure(ImportProblem(line: n, code: nil, reason: Self.describe(error)))
+                return .failure(ImportProblem(line: n, code: nil, reason: "không đọc được dòng"))
             }
         }
     }
@@ -410,15 +414,12 @@ public struct DossierImporter: Sendable {
         }
     }
 
-    static func describe(_ error: any Error) -> String {
-        guard let e = error as? DecodingError else { return "không đọc được dòng JSON" }
-        func path(_ c: [any CodingKey]) -> String { c.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".") }
-        switch e {
-        case .keyNotFound(let key, let ctx): return "thiếu trường \(path(ctx.codingPath + [key]))"
-        case .typeMismatch(_, let ctx), .valueNotFound(_, let ctx): return "trường \(path(ctx.codingPath)) sai kiểu dữ liệu"
-        case .dataCorrupted(let ctx):
-            return ctx.codingPath.isEmpty ? "dòng không phải JSON hợp lệ" : "trường \(path(ctx.codingPath)): \(ctx.debugDescription)"
-        @unknown default: return "không đọc được dòng JSON"
+    static func describe(_ failure: JSONScanner.Failure) -> String {
+        switch failure {
+        case .syntax: return "dòng không phải JSON hợp lệ"
+        case .missing(let path): return "thiếu trường \(path)"
+        case .type(let path): return "trường \(path) sai kiểu dữ liệu"
+        case .invalid(let path, let message): return "trường \(path): \(message)"
         }
     }
 
