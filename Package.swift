@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.10.0"),
         // Already resolved through the SQLite driver; the attachment store keeps its index with it.
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.9.0"),
+        // Already resolved through the PostgreSQL driver; bulk inserts bind values through it directly.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.21.0"),
         // Already resolved through Vapor; named here for the SMTP client (sockets, STARTTLS).
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.65.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.27.0"),
@@ -42,7 +44,12 @@ let package = Package(
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
-        .target(name: "Kernel", dependencies: [vapor, fluent], swiftSettings: swiftSettings),
+        .target(
+            name: "Kernel",
+            dependencies: [
+                vapor, fluent, .product(name: "SQLiteNIO", package: "sqlite-nio"), .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: swiftSettings),
         .target(name: "WebUI", dependencies: ["Kernel", vapor], swiftSettings: swiftSettings),
         .target(name: "VNCalendar", resources: [.copy("Resources")], swiftSettings: swiftSettings),
         .target(

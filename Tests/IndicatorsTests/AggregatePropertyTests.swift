@@ -70,6 +70,10 @@ struct AggregatePropertyTests {
             try await importer.store(prepared, seen: &seen, report: &report, app: app)
             #expect(report.imported == 400)
             let sql = try #require(app.db as? any SQLDatabase)
+            // The bulk row names every column of the table.
+            let fact = try #require(prepared.lazy.compactMap(FactDerivation.fact(of:)).first)
+            let stored = try #require(try await sql.select().column("*").from(FactStore.table).limit(1).first())
+            #expect(Set(fact.row.map(\.0)) == Set(stored.allColumns))
             var rng = SeededRandom(seed: 5)
             try await Self.expectConsistent(sql, seed: 0, step: 0, rng: &rng)
         }

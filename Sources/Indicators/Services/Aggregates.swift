@@ -52,11 +52,14 @@ public enum Aggregates {
         public var procedureCode: String
         public var fieldCode: String
 
-        func values() -> [any SQLExpression] {
+        /// The key's columns (`Scope.columns`) with their values.
+        var row: SQLCells {
             switch scope {
-            case .agency: [SQLBind(grain.rawValue), SQLBind(startDay), SQLBind(agencyCode)]
-            case .procedure: [SQLBind(grain.rawValue), SQLBind(startDay), SQLBind(procedureCode), SQLBind(fieldCode)]
-            case .agencyProcedure: [SQLBind(grain.rawValue), SQLBind(startDay), SQLBind(agencyCode), SQLBind(procedureCode), SQLBind(fieldCode)]
+            case .agency: [("grain", grain.rawValue), ("start_day", startDay), ("agency_code", agencyCode)]
+            case .procedure: [("grain", grain.rawValue), ("start_day", startDay), ("procedure_code", procedureCode), ("field_code", fieldCode)]
+            case .agencyProcedure:
+                [("grain", grain.rawValue), ("start_day", startDay), ("agency_code", agencyCode), ("procedure_code", procedureCode),
+                 ("field_code", fieldCode)]
             }
         }
     }
@@ -78,24 +81,14 @@ public enum Aggregates {
         }
     }
 
-    /// Adds the deltas to the tables (one upsert per 500 buckets).
+    /// Adds the deltas to the tables (upserts that add to the counters already there).
     static func apply(_ deltas: [Key: Counters], on sql: any SQLDatabase) async throws {
+        let counters = Counter.allCases.map(\.rawValue)
         for scope in Scope.allCases {
-            let entries = deltas.filter { $0.key.scope == scope && !$0.value.isZero }.map { ($0.key, $0.value) }
-            let columns = scope.columns + Counter.allCases.map(\.rawValue)
-            for start in stride(from: 0, to: entries.count, by: 500) {
-                let insert = sql.insert(into: scope.table).columns(columns)
-                for (key, counters) in entries[start..<min(entries.count, start + 500)] {
-                    insert.values(key.values() + counters.values.map { SQLBind($0) })
-                }
-                try await insert.onConflict(with: scope.keyColumns) { update in
-                    var u = update
-                    for c in Counter.allCases {
-                        u = u.set(c.rawValue, to: SQLBinaryExpression(SQLColumn(c.rawValue, table: scope.table), .add, SQLExcludedColumn(c.rawValue)))
-                    }
-                    return u
-                }.run()
+            let rows = deltas.filter { $0.key.scope == scope && !$0.value.isZero }.map { key, value in
+                key.row + zip(counters, value.values).map { ($0, $1 as any SQLCellValue) }
             }
+            try await BulkInsert.rows(rows, into: scope.table, addingOnConflict: (scope.keyColumns, counters), on: sql)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Kernel
 import SQLKit
 
 /// The `dossier_facts` table.
@@ -25,9 +26,18 @@ enum FactStore {
     }
 
     static func insert(_ facts: [DossierFact], on sql: any SQLDatabase) async throws {
-        let perStatement = 30_000 / 26
-        for start in stride(from: 0, to: facts.count, by: perStatement) {
-            try await sql.insert(into: table).models(Array(facts[start..<min(facts.count, start + perStatement)]), nilEncodingStrategy: .asNil).run()
-        }
+        try await BulkInsert.rows(facts.map(\.row), into: table, on: sql)
+    }
+}
+
+extension DossierFact {
+    /// Every column (`CodingKeys`), for `BulkInsert`.
+    var row: SQLCells {
+        [("dossier_id", dossierID), ("code", code), ("procedure_code", procedureCode), ("field_code", fieldCode), ("agency_code", agencyCode),
+         ("channel", channel), ("received_day", receivedDay), ("not_received_day", notReceivedDay), ("due_day", dueDay), ("end_day", endDay),
+         ("end_kind", endKind?.rawValue), ("timeliness", timeliness?.rawValue), ("returned_day", returnedDay), ("late_since_day", lateSinceDay),
+         ("supplements", supplements), ("processing_seconds", processingSeconds), ("with_fees", withFees), ("paid_online", paidOnline),
+         ("electronic_result", electronicResult), ("digitised", digitised), ("reused", reused), ("personal_store", personalStore),
+         ("vneid", vneid), ("online_full", onlineFull), ("rating", rating)]
     }
 }

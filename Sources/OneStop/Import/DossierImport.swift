@@ -289,10 +289,10 @@ public struct DossierImporter: Sendable {
                     .where("code", .in, Array(codes[start..<min(codes.count, start + 2000)])).all(decoding: Row.self) { existing.insert(r.code) }
             }
             let fresh = batch.filter { !existing.contains($0.dossier.code) }
-            try await DossierIntake.insert(fresh.map(\.dossier.row), into: Dossier.schema, on: sql)
-            try await DossierIntake.insert(fresh.flatMap { $0.events.map(\.row) }, into: DossierEvent.schema, on: sql)
-            try await DossierIntake.insert(fresh.flatMap { $0.attachments.map(\.row) }, into: DossierAttachment.schema, on: sql)
-            try await DossierIntake.insert(fresh.compactMap { $0.payment?.row }, into: DossierPayment.schema, on: sql)
+            try await BulkInsert.rows(fresh.map(\.dossier.row), into: Dossier.schema, on: sql)
+            try await BulkInsert.rows(fresh.flatMap { $0.events.map(\.row) }, into: DossierEvent.schema, on: sql)
+            try await BulkInsert.rows(fresh.flatMap { $0.attachments.map(\.row) }, into: DossierAttachment.schema, on: sql)
+            try await BulkInsert.rows(fresh.compactMap { $0.payment?.row }, into: DossierPayment.schema, on: sql)
             try await app.dossierObservers.notify(created: fresh, on: db)
             return existing
         }
@@ -464,7 +464,7 @@ struct LineReader {
 }
 
 extension DossierPayment {
-    var row: [(String, any Encodable & Sendable)] {
+    var row: SQLCells {
         [("id", id), ("dossier_id", dossierID), ("items", items), ("total", total), ("status", status), ("method", method),
          ("reference", reference), ("provider", provider), ("receipt_number", receiptNumber), ("receipt_url", receiptURL),
          ("requested_at", requestedAt), ("paid_at", paidAt), ("checked_at", checkedAt)]

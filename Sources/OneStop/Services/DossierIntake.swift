@@ -34,10 +34,10 @@ struct DossierIntake: BatchableWrite {
             let codes = try await DossierCode.reserve(dossiers.count, agency: dossiers[0].receivingAgency, at: dossiers[0].submittedAt, on: sql)
             for (d, code) in zip(dossiers, codes) { d.code = code }
         }
-        try await insert(batch.map(\.dossier.row), into: Dossier.schema, on: sql)
-        try await insert(batch.flatMap { $0.attachments.map(\.row) }, into: DossierAttachment.schema, on: sql)
-        try await insert(batch.map(\.event.row), into: DossierEvent.schema, on: sql)
-        try await insert(batch.map(\.syncMessage.row), into: NationalSyncMessage.schema, on: sql)
+        try await BulkInsert.rows(batch.map(\.dossier.row), into: Dossier.schema, on: sql)
+        try await BulkInsert.rows(batch.flatMap { $0.attachments.map(\.row) }, into: DossierAttachment.schema, on: sql)
+        try await BulkInsert.rows(batch.map(\.event.row), into: DossierEvent.schema, on: sql)
+        try await BulkInsert.rows(batch.map(\.syncMessage.row), into: NationalSyncMessage.schema, on: sql)
         // The rows commit only after the bytes they point at are on disk.
         for i in batch { for f in i.files { try await f.durable() } }
         // A dossier submitted online and not yet received is in no statistics: only counter and
@@ -51,25 +51,15 @@ struct DossierIntake: BatchableWrite {
         }
         return batch.map(\.dossier)
     }
-
-    /// One multi-row INSERT. Written with SQLKit rather than Fluent's `create`, which reflects over
-    /// every model's properties several times per row: on the intake path that cost more than
-    /// the database did. `IntakeRowTests` keeps the columns in step with the models.
-    static func insert(_ rows: [[(String, any Encodable & Sendable)]], into table: String, on sql: any SQLDatabase) async throws {
-        guard let first = rows.first else { return }
-        // Under SQLite's 32,766 bound parameters per statement (PostgreSQL allows 65,535).
-        let perStatement = max(1, 30_000 / first.count)
-        for start in stride(from: 0, to: rows.count, by: perStatement) {
-            let insert = sql.insert(into: table).columns(first.map(\.0))
-            for row in rows[start..<min(rows.count, start + perStatement)] { insert.values(row.map { SQLBind($0.1) }) }
-            try await insert.run()
-        }
-    }
 }
 
+// The rows are written by `BulkInsert` rather than Fluent's `create`, which reflects over every
+// model's property several times per row: on the intake path that cost more than the database
+// did. `IntakeRowTests` keeps the columns in step with the models.
+
 extension Dossier {
-    /// Every column, for `DossierIntake.insert`.
-    var row: [(String, any Encodable & Sendable)] {
+    /// Every column, for `BulkInsert`.
+    var row: SQLCells {
         [("id", id), ("code", code), ("procedure_code", procedureCode), ("procedure_version", procedureVersion),
          ("procedure_name", procedureName), ("field_code", fieldCode), ("channel", channel), ("status", status),
          ("resume_status", resumeStatus), ("applicant_user_id", applicantUserID), ("applicant_name", applicantName),
@@ -84,7 +74,7 @@ extension Dossier {
 }
 
 extension DossierAttachment {
-    var row: [(String, any Encodable & Sendable)] {
+    var row: SQLCells {
         [("id", id), ("dossier_id", dossierID), ("sha256", sha256), ("file_name", fileName), ("kind", kind), ("size", size),
          ("document", document), ("uploaded_at", uploadedAt), ("uploaded_by", uploadedBy), ("purpose", purpose),
          ("digitised", digitised), ("reused", reused), ("electronic_result", electronicResult)]
@@ -92,7 +82,7 @@ extension DossierAttachment {
 }
 
 extension DossierEvent {
-    var row: [(String, any Encodable & Sendable)] {
+    var row: SQLCells {
         [("id", id), ("dossier_id", dossierID), ("seq", seq), ("action", action), ("from_status", fromStatus),
          ("to_status", toStatus), ("actor_id", actorID), ("actor_name", actorName), ("at", at), ("comment", comment),
          ("prev_hash", prevHash), ("hash", hash)]
@@ -100,7 +90,7 @@ extension DossierEvent {
 }
 
 extension NationalSyncMessage {
-    var row: [(String, any Encodable & Sendable)] {
+    var row: SQLCells {
         [("id", id), ("dossier_id", dossierID), ("created_at", createdAt), ("attempts", attempts),
          ("next_attempt_at", nextAttemptAt), ("sent_at", sentAt), ("failed_at", failedAt), ("last_error", lastError), ("payload", payload)]
     }

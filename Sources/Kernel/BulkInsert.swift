@@ -1,0 +1,107 @@
+import Foundation
+import PostgresNIO
+import SQLKit
+import SQLiteNIO
+import Vapor
+
+/// A value in one of the few kinds tinhso stores, stored as Fluent stores it (a UUID as its text
+/// in SQLite and as `uuid` in PostgreSQL, a date as seconds since 1970 in SQLite).
+public enum SQLCell: Sendable, Equatable {
+    case null, int(Int), real(Double), text(String), bool(Bool), uuid(UUID), date(Date)
+}
+
+public protocol SQLCellValue: Sendable { var cell: SQLCell { get } }
+extension Int: SQLCellValue { public var cell: SQLCell { .int(self) } }
+extension Int64: SQLCellValue { public var cell: SQLCell { .int(Int(self)) } }
+extension Double: SQLCellValue { public var cell: SQLCell { .real(self) } }
+extension String: SQLCellValue { public var cell: SQLCell { .text(self) } }
+extension Bool: SQLCellValue { public var cell: SQLCell { .bool(self) } }
+extension UUID: SQLCellValue { public var cell: SQLCell { .uuid(self) } }
+extension Date: SQLCellValue { public var cell: SQLCell { .date(self) } }
+extension Optional: SQLCellValue where Wrapped: SQLCellValue { public var cell: SQLCell { self?.cell ?? .null } }
+
+/// A row: each column's name with its value.
+public typealias SQLCells = [(String, any SQLCellValue)]
+
+/// Multi-row INSERTs whose values go to the driver as they are. On the paths that write rows by
+/// the thousand (the intake's batches, the import of a province's history) SQLKit's serializer
+/// and its `Encodable` binds cost more than the database did; here a row is one switch per value.
+public enum BulkInsert {
+    /// Writes `rows` (all with the columns of the first, in its order) into `table`. With
+    /// `addingOnConflict`, a row whose `keys` are already there adds its `counters` to that row's.
+    public static func rows(_ rows: [SQLCells], into table: String, addingOnConflict: (keys: [String], counters: [String])? = nil,
+                            on db: any SQLDatabase) async throws {
+        guard let first = rows.first else { return }
+        let columns = first.map(\.0)
+        // Under SQLite's 32,766 bound parameters per statement (PostgreSQL allows 65,535).
+        let perStatement = max(1, 30_000 / columns.count)
+        for start in stride(from: 0, to: rows.count, by: perStatement) {
+            let chunk = rows[start..<min(rows.count, start + perStatement)]
+            if let sqlite = db as? any SQLiteDatabase {
+                var binds: [SQLiteData] = []
+                binds.reserveCapacity(chunk.count * columns.count)
+                for row in chunk { for (_, value) in row { binds.append(sqlite: value.cell) } }
+                _ = try await sqlite.query(statement(table, columns, rows: chunk.count, addingOnConflict, placeholder: { _ in "?" }), binds)
+            } else if let postgres = db as? any PostgresDatabase {
+                var binds = PostgresBindings(capacity: chunk.count * columns.count)
+                for row in chunk { for (_, value) in row { try binds.append(postgres: value.cell) } }
+                let query = PostgresQuery(unsafeSQL: statement(table, columns, rows: chunk.count, addingOnConflict, placeholder: { "$\($0)" }), binds: binds)
+                let logger = db.logger
+                try await postgres.withConnection { connection in
+                    connection.eventLoop.makeFutureWithTask { _ = try await connection.query(query, logger: logger) }
+                }.get()
+            } else {
+                throw Abort(.internalServerError, reason: "BulkInsert supports SQLite and PostgreSQL, not \(db.dialect.name)")
+            }
+        }
+    }
+
+    static func statement(_ table: String, _ columns: [String], rows: Int, _ conflict: (keys: [String], counters: [String])?,
+                          placeholder: (Int) -> String) -> String {
+        var sql = "INSERT INTO \"\(table)\" (" + columns.map { "\"\($0)\"" }.joined(separator: ", ") + ") VALUES "
+        sql.reserveCapacity(sql.utf8.count + rows * columns.count * 7)
+        var n = 0
+        for r in 0..<rows {
+            sql += r == 0 ? "(" : ", ("
+            for c in 0..<columns.count {
+                n += 1
+                if c > 0 { sql += ", " }
+                sql += placeholder(n)
+            }
+            sql += ")"
+        }
+        if let conflict {
+            sql += " ON CONFLICT (" + conflict.keys.map { "\"\($0)\"" }.joined(separator: ", ") + ") DO UPDATE SET "
+            sql += conflict.counters.map { "\"\($0)\" = \"\(table)\".\"\($0)\" + excluded.\"\($0)\"" }.joined(separator: ", ")
+        }
+        return sql
+    }
+}
+
+extension Array where Element == SQLiteData {
+    mutating func append(sqlite cell: SQLCell) {
+        switch cell {
+        case .null: append(.null)
+        case .int(let v): append(.integer(v))
+        case .real(let v): append(.float(v))
+        case .text(let v): append(.text(v))
+        case .bool(let v): append(.integer(v ? 1 : 0))
+        case .uuid(let v): append(.text(v.uuidString))
+        case .date(let v): append(.float(v.timeIntervalSince1970))
+        }
+    }
+}
+
+extension PostgresBindings {
+    mutating func append(postgres cell: SQLCell) throws {
+        switch cell {
+        case .null: appendNull()
+        case .int(let v): append(v)
+        case .real(let v): append(v)
+        case .text(let v): append(v)
+        case .bool(let v): append(v)
+        case .uuid(let v): append(v)
+        case .date(let v): append(v)
+        }
+    }
+}
