@@ -30,13 +30,15 @@ let package = Package(
         // Already resolved through Vapor; named here for the SMTP client (sockets, STARTTLS).
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.65.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.27.0"),
+        // Already resolved through Vapor; the gateway forwards with it (pooled connections, timeouts).
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.19.0"),
     ],
     targets: [
         .executableTarget(name: "tinhso", dependencies: ["App"], swiftSettings: swiftSettings),
         .target(
             name: "App",
             dependencies: [
-                "Kernel", "WebUI", "Directory", "Identity", "Procedures", "WorkCalendar", "OneStop", "Indicators",
+                "Kernel", "WebUI", "Directory", "Identity", "Procedures", "WorkCalendar", "OneStop", "Indicators", "Exchange",
                 vapor, fluent,
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
                 .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
@@ -79,6 +81,13 @@ let package = Package(
             dependencies: ["Kernel", "WebUI", "Directory", "Identity", "Procedures", "OneStop", vapor, fluent],
             swiftSettings: swiftSettings),
 
+        .target(
+            name: "Exchange",
+            dependencies: [
+                "Kernel", "WebUI", "Directory", "Identity", vapor, fluent, .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings),
+
         // Benchmarks (bench/run): release builds that print rates and ratios against a baseline.
         .executableTarget(name: "calendar-bench", dependencies: ["VNCalendar"], path: "bench/Sources/calendar-bench", swiftSettings: swiftSettings),
         .executableTarget(name: "catalog-bench", dependencies: ["App"], path: "bench/Sources/catalog-bench", swiftSettings: swiftSettings),
@@ -96,6 +105,7 @@ let package = Package(
         .testTarget(name: "ProceduresTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "OneStopTests", dependencies: ["TestSupport", nioPosix, nioSSL], swiftSettings: swiftSettings),
         .testTarget(name: "IndicatorsTests", dependencies: ["TestSupport", "Indicators"], swiftSettings: swiftSettings),
+        .testTarget(name: "ExchangeTests", dependencies: ["TestSupport", "Exchange"], swiftSettings: swiftSettings),
         .testTarget(name: "WorkCalendarTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "VNCalendarTests", dependencies: ["VNCalendar"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
     ],

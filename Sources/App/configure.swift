@@ -8,6 +8,7 @@ import SQLKit
 import Vapor
 import WebUI
 import WorkCalendar
+import Exchange
 import Indicators
 import OneStop
 
@@ -30,7 +31,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     try MessagingSetup.use(config, on: app)
 
     app.migrations.add(Directory.migrations + Identity.migrations + Procedures.migrations + WorkCalendar.migrations + OneStop.migrations
-                       + Indicators.migrations)
+                       + Indicators.migrations + Exchange.migrations)
     Indicators.configure(app)
 
     app.middleware = .init()
@@ -86,6 +87,7 @@ func routes(_ app: Application) throws {
     try WorkCalendar.routes(pages: pages, api: api)
     try OneStop.routes(pages: pages, api: api)
     try Indicators.routes(pages: pages, api: api)
+    try Exchange.routes(root: app)
 }
 
 /// The published OpenAPI 3.1 description of `/api/v1`.

@@ -1,0 +1,15 @@
+import Fluent
+import Vapor
+
+/// Exchange (LGSP, nền tảng tích hợp, chia sẻ dữ liệu cấp tỉnh): the registry of information
+/// systems and their services, the X-Road-style gateway and its hash-chained message log.
+/// Decision 0014 explains the design.
+public enum Exchange {
+    public static var migrations: [any Migration] { [CreateRegistry(), CreateMessageLog()] }
+
+    /// The gateway sits at the root (`/r1/…`, as X-Road's), outside the session and API middleware:
+    /// its callers are systems, authenticated by their keys.
+    public static func routes(root: any RoutesBuilder) throws {
+        try root.register(collection: Gateway())
+    }
+}

@@ -1,0 +1,69 @@
+import Fluent
+import Foundation
+import Kernel
+import Vapor
+
+/// What the gateway reads on every call — credentials, services, access rights — kept for two
+/// seconds (`ShortLivedCache`): a revoked key or a withdrawn right stops working within that.
+public final class ExchangeDirectory: Sendable {
+    struct Caller: Sendable { var systemID: UUID; var subsystem: String }
+    struct Right: Sendable {
+        var method: String?
+        var path: String?
+        func allows(method m: String, path p: String) -> Bool {
+            if let method, method.uppercased() != m.uppercased() { return false }
+            guard let path else { return true }
+            return path.hasSuffix("*") ? p.hasPrefix(String(path.dropLast())) : p == path
+        }
+    }
+    struct Service: Sendable {
+        var baseURL: String
+        var timeoutMilliseconds: Int
+        /// Consumer system → its rights on this service.
+        var rights: [UUID: [Right]]
+    }
+
+    private let credentials = ShortLivedCache<String, Caller>(seconds: 2)
+    private let services = ShortLivedCache<String, Service>(seconds: 2)
+
+    init() {}
+
+    func credential(hash: String, on db: any Database) async throws -> Caller? {
+        try await credentials.value(hash) {
+            guard let c = try await ExchangeCredential.query(on: db).filter(\.$keyHash == hash).filter(\.$revokedAt == nil)
+                .with(\.$system).first(), c.system.status != .suspended else { return nil }
+            return Caller(systemID: c.$system.id, subsystem: c.system.subsystem)
+        }
+    }
+
+    func service(provider: String, code: String, on db: any Database) async throws -> Service? {
+        try await services.value("\(provider)/\(code)") {
+            guard let system = try await InformationSystem.query(on: db).filter(\.$subsystem == provider).first(),
+                  system.status != .suspended,
+                  let s = try await ExchangeService.query(on: db).filter(\.$system.$id == system.requireID()).filter(\.$code == code).first()
+            else { return nil }
+            var rights: [UUID: [Right]] = [:]
+            for r in try await AccessRight.query(on: db).filter(\.$service.$id == s.requireID()).all() {
+                rights[r.$consumer.id, default: []].append(Right(method: r.method, path: r.path))
+            }
+            return Service(baseURL: s.baseURL.hasSuffix("/") ? String(s.baseURL.dropLast()) : s.baseURL, timeoutMilliseconds: s.timeoutMilliseconds,
+                           rights: rights)
+        }
+    }
+
+    /// After an administrator's change in this process.
+    public func forgetAll(provider: String, code: String, keyHash: String?) {
+        services.forget("\(provider)/\(code)")
+        if let keyHash { credentials.forget(keyHash) }
+    }
+}
+
+extension Application {
+    private struct DirectoryKey: StorageKey { typealias Value = ExchangeDirectory }
+    public var exchangeDirectory: ExchangeDirectory {
+        if let d = storage[DirectoryKey.self] { return d }
+        let d = ExchangeDirectory()
+        storage[DirectoryKey.self] = d
+        return d
+    }
+}

@@ -1,0 +1,155 @@
+import Fluent
+import Foundation
+import Kernel
+import SQLKit
+import Vapor
+
+/// Nhật ký trao đổi: one record for every exchange through the gateway — who called what, when,
+/// with which message id, how it ended, and SHA-256 hashes of both bodies — hash-chained in the
+/// order written, so that an edited, removed or inserted record breaks the chain at that point.
+public final class MessageRecord: Model, @unchecked Sendable {
+    public static let schema = "exchange_messages"
+
+    @ID(key: .id) public var id: UUID?
+    /// Position in the chain, from 1, without gaps.
+    @Field(key: "seq") public var seq: Int
+    @Field(key: "at") public var at: Date
+    /// `X-Road-Client` as authenticated.
+    @Field(key: "client") public var client: String
+    /// The provider subsystem and service code, `VN/GOV/…/MOTCUA/tra-cuu-cong-dan`.
+    @Field(key: "service") public var service: String
+    @Field(key: "message_id") public var messageID: String
+    @Field(key: "user_id") public var userID: String
+    @Field(key: "issue") public var issue: String
+    @Field(key: "method") public var method: String
+    @Field(key: "path") public var path: String
+    @Field(key: "status") public var status: Int
+    /// The gateway's own error type (`Server.ServerProxy.ServiceFailed`…); empty when it passed the call on.
+    @Field(key: "error_type") public var errorType: String
+    @Field(key: "request_bytes") public var requestBytes: Int
+    @Field(key: "response_bytes") public var responseBytes: Int
+    @Field(key: "duration_us") public var durationMicroseconds: Int
+    @Field(key: "request_hash") public var requestHash: String
+    @Field(key: "response_hash") public var responseHash: String
+    @Field(key: "prev_hash") public var prevHash: String
+    @Field(key: "hash") public var hash: String
+
+    public init() {}
+
+    /// The record's hash over every field and the previous record's hash.
+    func computedHash() -> String {
+        let millis = Int64((at.timeIntervalSince1970 * 1000).rounded())
+        let line: [String] = [prevHash, String(seq), String(millis), client, service, messageID, userID, issue, method, path, String(status),
+                              errorType, String(requestBytes), String(responseBytes), String(durationMicroseconds), requestHash, responseHash]
+        return SecureToken.hash(line.joined(separator: "\u{1F}"))
+    }
+
+    var row: SQLCells {
+        [("id", id), ("seq", seq), ("at", at), ("client", client), ("service", service), ("message_id", messageID), ("user_id", userID),
+         ("issue", issue), ("method", method), ("path", path), ("status", status), ("error_type", errorType), ("request_bytes", requestBytes),
+         ("response_bytes", responseBytes), ("duration_us", durationMicroseconds), ("request_hash", requestHash),
+         ("response_hash", responseHash), ("prev_hash", prevHash), ("hash", hash)]
+    }
+}
+
+struct CreateMessageLog: AsyncMigration {
+    var name: String { "exchange.002.message-log" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema(MessageRecord.schema)
+            .id()
+            .field("seq", .int, .required)
+            .field("at", .datetime, .required)
+            .field("client", .string, .required)
+            .field("service", .string, .required)
+            .field("message_id", .string, .required)
+            .field("user_id", .string, .required)
+            .field("issue", .string, .required)
+            .field("method", .string, .required)
+            .field("path", .string, .required)
+            .field("status", .int, .required)
+            .field("error_type", .string, .required)
+            .field("request_bytes", .int, .required)
+            .field("response_bytes", .int, .required)
+            .field("duration_us", .int, .required)
+            .field("request_hash", .string, .required)
+            .field("response_hash", .string, .required)
+            .field("prev_hash", .string, .required)
+            .field("hash", .string, .required)
+            .unique(on: "seq")
+            .create()
+    }
+
+    func revert(on db: any Database) async throws { try await db.schema(MessageRecord.schema).delete() }
+}
+
+/// Appends to the message log through the group commit: the records of concurrent exchanges
+/// share one transaction and one fsync, are chained in the order they are written, and are
+/// durable when `append` returns.
+public struct LogAppend: BatchableWrite {
+    let record: MessageRecord
+
+    public static func write(_ batch: [LogAppend], on db: any Database) async throws -> [Int] {
+        guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError, reason: "the message log needs an SQL database") }
+        struct Head: Decodable { var seq: Int; var hash: String }
+        let head = try await sql.select().columns("seq", "hash").from(MessageRecord.schema).orderBy("seq", .descending).limit(1)
+            .first(decoding: Head.self)
+        var (seq, prev) = (head?.seq ?? 0, head?.hash ?? MessageLog.genesis)
+        for item in batch {
+            seq += 1
+            item.record.seq = seq
+            item.record.prevHash = prev
+            item.record.hash = item.record.computedHash()
+            prev = item.record.hash
+        }
+        try await BulkInsert.rows(batch.map(\.record.row), into: MessageRecord.schema, on: sql)
+        return batch.map(\.record.seq)
+    }
+}
+
+public enum MessageLog {
+    static let genesis = String(repeating: "0", count: 64)
+
+    /// Writes `record` (its `seq` and hashes are set here); throws if it could not be made durable.
+    @discardableResult
+    public static func append(_ record: MessageRecord, app: Application) async throws -> Int {
+        if record.id == nil { record.id = UUID() }
+        return try await app.groupCommit.write(LogAppend(record: record))
+    }
+
+    public struct Verification: Sendable, Content {
+        /// Records checked.
+        public var checked: Int
+        /// The first record whose contents, position or link does not match; nil when the range is intact.
+        public var firstBroken: Int?
+        public var reason: String?
+    }
+
+    /// Checks the records `from`…`through` (all when nil) in chain order, a page at a time.
+    public static func verify(from: Int = 1, through: Int? = nil, on db: any Database) async throws -> Verification {
+        var checked = 0
+        var expected = max(1, from)
+        var prev: String? = nil
+        if expected > 1 {
+            prev = try await MessageRecord.query(on: db).filter(\.$seq == expected - 1).first()?.hash
+            guard prev != nil else { return Verification(checked: 0, firstBroken: expected - 1, reason: "bản ghi \(expected - 1) không còn") }
+        } else {
+            prev = genesis
+        }
+        while true {
+            var q = MessageRecord.query(on: db).filter(\.$seq >= expected).sort(\.$seq).limit(5000)
+            if let through { q = q.filter(\.$seq <= through) }
+            let page = try await q.all()
+            for r in page {
+                if r.seq != expected { return Verification(checked: checked, firstBroken: expected, reason: "bản ghi \(expected) bị xoá") }
+                if r.prevHash != prev { return Verification(checked: checked, firstBroken: r.seq, reason: "liên kết với bản ghi trước không khớp") }
+                if r.computedHash() != r.hash { return Verification(checked: checked, firstBroken: r.seq, reason: "nội dung bản ghi đã bị sửa") }
+                prev = r.hash
+                expected += 1
+                checked += 1
+            }
+            if page.count < 5000 { break }
+        }
+        return Verification(checked: checked, firstBroken: nil, reason: nil)
+    }
+}

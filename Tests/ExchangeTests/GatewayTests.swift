@@ -1,0 +1,161 @@
+import Exchange
+import Fluent
+import Foundation
+import Kernel
+import SQLKit
+import Testing
+import TestSupport
+import Vapor
+
+@Suite("Exchange gateway: X-Road conventions, access rights and the message log")
+struct GatewayTests {
+    /// A separate server playing the real upstream systems.
+    static func withUpstream(_ body: (String) async throws -> Void) async throws {
+        let upstream = try await Application.make(.testing)
+        upstream.logger.logLevel = .warning
+        upstream.get("citizens", ":id") { req -> Response in
+            var headers = HTTPHeaders()
+            headers.contentType = .json
+            headers.add(name: "X-Seen-Client", value: req.headers.first(name: "X-Road-Client") ?? "")
+            headers.add(name: "X-Seen-Authorization", value: req.headers.first(name: .authorization) ?? "none")
+            return Response(status: .ok, headers: headers, body: .init(string: #"{"SoDinhDanh":"\#(req.parameters.get("id") ?? "")","HoVaTen":"Nguyễn Văn An"}"#))
+        }
+        upstream.post("echo") { req in req.body.string ?? "" }
+        upstream.get("slow") { _ async throws -> String in try await Task.sleep(for: .seconds(2)); return "late" }
+        do {
+            try await upstream.server.start(address: .hostname("127.0.0.1", port: 0))
+            let port = try #require(upstream.http.server.shared.localAddress?.port)
+            try await body("http://127.0.0.1:\(port)")
+        } catch {
+            await upstream.server.shutdown()
+            try? await upstream.asyncShutdown()
+            throw error
+        }
+        await upstream.server.shutdown()
+        try await upstream.asyncShutdown()
+    }
+
+    static func system(_ code: String, _ subsystem: String, on db: any Database) async throws -> InformationSystem {
+        let s = InformationSystem()
+        s.code = code
+        s.name = code
+        s.ownerAgency = "H42.01"
+        s.purpose = "Kiểm thử"
+        s.securityLevel = 3
+        s.levelApproval = .approved
+        s.operatorContact = "0210 3840 000"
+        s.status = .official
+        s.subsystem = subsystem
+        try await s.create(on: db)
+        return s
+    }
+
+    static func service(_ code: String, of system: InformationSystem, baseURL: String, timeout: Int = 5000, on db: any Database) async throws -> ExchangeService {
+        let s = ExchangeService()
+        s.$system.id = try system.requireID()
+        s.code = code
+        s.version = "v1"
+        s.baseURL = baseURL
+        s.classification = .restricted
+        s.timeoutMilliseconds = timeout
+        try await s.create(on: db)
+        return s
+    }
+
+    static func grant(_ consumer: InformationSystem, _ service: ExchangeService, method: String? = nil, path: String? = nil, on db: any Database) async throws {
+        let r = AccessRight()
+        r.$consumer.id = try consumer.requireID()
+        r.$service.id = try service.requireID()
+        r.method = method
+        r.path = path
+        try await r.create(on: db)
+    }
+
+    struct ErrorBody: Decodable { var type: String; var message: String; var detail: String }
+
+    @Test func callsPassWithTheirHeadersAndFailuresAreTypedAndEverythingIsLogged() async throws {
+        try await Self.withUpstream { upstream in
+            try await withApp { app async throws in
+                let db = app.db
+                let population = try await Self.system("CSDLDC", "VN/GOV/000.00.00.H42/DANCU", on: db)
+                let oneStop = try await Self.system("MOTCUA", "VN/GOV/000.00.00.H42/MOTCUA", on: db)
+                let other = try await Self.system("QLVB", "VN/GOV/000.00.00.H42/QLVB", on: db)
+                let citizens = try await Self.service("cong-dan", of: population, baseURL: upstream, on: db)
+                let dead = try await Self.service("chet", of: population, baseURL: "http://127.0.0.1:9", on: db)
+                let slow = try await Self.service("cham", of: population, baseURL: upstream, timeout: 200, on: db)
+                try await Self.grant(oneStop, citizens, method: "GET", path: "/citizens/*", on: db)
+                try await Self.grant(oneStop, dead, on: db)
+                try await Self.grant(oneStop, slow, on: db)
+                let key = try await Registry.issueKey(for: oneStop, at: app.clock.now(), on: db)
+                let otherKey = try await Registry.issueKey(for: other, at: app.clock.now(), on: db)
+                let client = TestClient(app)
+                func call(_ path: String, method: HTTPMethod = .GET, key k: String? = key, as caller: String? = "VN/GOV/000.00.00.H42/MOTCUA",
+                          id: String? = nil, body: String = "") async throws -> TestClient.Result {
+                    var h = HTTPHeaders()
+                    if let k { h.bearerAuthorization = BearerAuthorization(token: k) }
+                    if let caller { h.add(name: "X-Road-Client", value: caller) }
+                    if let id { h.add(name: "X-Road-Id", value: id) }
+                    h.add(name: "X-Road-UserId", value: "VN025090000001")
+                    h.add(name: "Connection", value: "keep-alive, X-Secret")
+                    return try await client.request(method, "/r1/VN/GOV/000.00.00.H42/DANCU/\(path)", headers: h, body: ByteBuffer(string: body))
+                }
+
+                let ok = try await call("cong-dan/citizens/025090000001", id: "msg-1")
+                #expect(ok.status == .ok && ok.body.contains("025090000001") && ok.body.contains("Nguyễn Văn An"))
+                #expect(ok.headers.first(name: "X-Road-Id") == "msg-1" && ok.headers.first(name: "X-Road-Error") == nil)
+                #expect(ok.headers.first(name: "X-Road-Request-Hash") == Data(SHA512.hash(data: Data())).base64EncodedString())
+                #expect(ok.headers.first(name: "X-Seen-Client") == "VN/GOV/000.00.00.H42/MOTCUA")
+                #expect(ok.headers.first(name: "X-Seen-Authorization") == "none", "the caller's key must not reach the upstream")
+                let generated = try await call("cong-dan/citizens/025090000002")
+                #expect(UUID(uuidString: generated.headers.first(name: "X-Road-Id") ?? "") != nil)
+
+                let failures: [(TestClient.Result, HTTPStatus, String)] = [
+                    (try await call("cong-dan/citizens/1", as: nil), .badRequest, "Client.BadRequest.MissingClientHeader"),
+                    (try await call("cong-dan/citizens/1", as: "VN/GOV/H42"), .badRequest, "Client.BadRequest.InvalidClientId"),
+                    (try await call("cong-dan/citizens/1", key: "lgsp_sai"), .unauthorized, "Client.Unauthorized"),
+                    (try await call("cong-dan/citizens/1", key: nil), .unauthorized, "Client.Unauthorized"),
+                    (try await call("cong-dan/citizens/1", key: otherKey), .forbidden, "Client.IdentityMismatch"),
+                    (try await call("khong-co/x"), .notFound, "Client.UnknownService"),
+                    (try await call("cong-dan/echo", method: .POST, body: "{}"), .forbidden, "Client.AccessDenied"),
+                    (try await call("cong-dan/other"), .forbidden, "Client.AccessDenied"),
+                    (try await client.request(.GET, "/r1/VN/GOV/bad%20code/DANCU/cong-dan", headers: ["X-Road-Client": "VN/GOV/000.00.00.H42/MOTCUA"]),
+                     .badRequest, "Client.BadRequest.InvalidServiceId"),
+                    (try await call("chet/x"), .badGateway, "Server.ServerProxy.ServiceFailed"),
+                    (try await call("cham/slow"), .gatewayTimeout, "Server.ServerProxy.Timeout"),
+                ]
+                for (result, status, type) in failures {
+                    #expect(result.status == status && result.headers.first(name: "X-Road-Error") == type, "\(type): \(result.status) \(result.body)")
+                    let body = try result.decode(ErrorBody.self)
+                    #expect(body.type == type && !body.message.isEmpty)
+                }
+                // A revoked key stops working (at once in this process).
+                let credential = try #require(try await ExchangeCredential.query(on: db).filter(\.$keyHash == SecureToken.hash(key)).first())
+                credential.revokedAt = app.clock.now()
+                try await credential.save(on: db)
+                app.exchangeDirectory.forgetAll(provider: "VN/GOV/000.00.00.H42/DANCU", code: "cong-dan", keyHash: credential.keyHash)
+                #expect(try await call("cong-dan/citizens/1").status == .unauthorized)
+
+                // One record per exchange, failures with their type, none logged as a success.
+                let records = try await MessageRecord.query(on: db).sort(\.$seq).all()
+                #expect(records.count == 2 + failures.count + 1)
+                #expect(records.map(\.seq) == Array(1...records.count))
+                #expect(records[0].status == 200 && records[0].errorType.isEmpty && records[0].messageID == "msg-1")
+                #expect(records[0].userID == "VN025090000001" && records[0].service == "VN/GOV/000.00.00.H42/DANCU/cong-dan")
+                #expect(records[0].responseHash == SecureToken.sha256Hex(Data(ok.body.utf8)) && records[0].responseBytes == ok.body.utf8.count)
+                #expect(records.dropFirst(2).allSatisfy { !$0.errorType.isEmpty && $0.status >= 400 })
+                #expect(records.dropFirst(2).map(\.errorType) == failures.map(\.2) + ["Client.Unauthorized"])
+
+                // The chain: intact, then broken where a record was edited, then where one was removed.
+                let intact = try await MessageLog.verify(on: db)
+                #expect(intact.checked == records.count && intact.firstBroken == nil)
+                let sql = try #require(db as? any SQLDatabase)
+                try await sql.update(MessageRecord.schema).set("status", to: 200).where("seq", .equal, 5).run()
+                let edited = try await MessageLog.verify(on: db)
+                #expect(edited.firstBroken == 5 && edited.checked == 4)
+                #expect(try await MessageLog.verify(from: 6, on: db).firstBroken == nil)
+                try await sql.delete(from: MessageRecord.schema).where("seq", .equal, 8).run()
+                #expect(try await MessageLog.verify(from: 6, on: db).firstBroken == 8)
+            }
+        }
+    }
+}
