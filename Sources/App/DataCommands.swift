@@ -1,3 +1,4 @@
+import Exchange
 import Foundation
 import Indicators
 import Kernel
@@ -144,6 +145,31 @@ struct RebuildStatisticsCommand: AsyncCommand {
             try await Aggregates.rebuild(on: sql)
         }
         context.console.print("Đã tính lại số liệu thống kê trong \(String(format: "%.1f", Date().timeIntervalSince(started))) giây.")
+    }
+}
+
+/// `tinhso exchange verify [--from N] [--through N]`: checks the gateway's message log chain.
+struct ExchangeCommands: AsyncCommandGroup {
+    var help: String { "Exchange (LGSP) maintenance: `exchange verify`" }
+    var commands: [String: any AnyAsyncCommand] { ["verify": VerifyMessageLogCommand()] }
+}
+
+struct VerifyMessageLogCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "from", help: "First record (default 1)") var from: Int?
+        @Option(name: "through", help: "Last record (default the newest)") var through: Int?
+    }
+    var help: String { "Check that the message log's records are intact and chained, and name the first that is not" }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        try await Startup.migrate(app)
+        let v = try await MessageLog.verify(from: signature.from ?? 1, through: signature.through, on: app.db)
+        if let broken = v.firstBroken {
+            context.console.error("Nhật ký trao đổi bị thay đổi tại bản ghi \(broken): \(v.reason ?? "") (đã kiểm \(v.checked) bản ghi nguyên vẹn trước đó).")
+            throw CommandFailure("message log broken at record \(broken)")
+        }
+        context.console.print("Nhật ký trao đổi nguyên vẹn: \(v.checked) bản ghi.")
     }
 }
 

@@ -43,6 +43,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.asyncCommands.use(DemoCommands(), as: "demo")
     app.asyncCommands.use(ImportCommands(), as: "import")
     app.asyncCommands.use(StatisticsCommands(), as: "statistics")
+    app.asyncCommands.use(ExchangeCommands(), as: "exchange")
     app.asyncCommands.use(UserCommand(), as: "user")
     app.asyncCommands.use(CalendarCommand(), as: "calendar")
 }
