@@ -164,12 +164,14 @@ struct VerifyMessageLogCommand: AsyncCommand {
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         try await Startup.migrate(app)
-        let v = try await MessageLog.verify(from: signature.from ?? 1, through: signature.through, on: app.db)
+        guard let key = app.platformKey else { throw CommandFailure("no platform key") }
+        let v = try await MessageLog.verify(from: signature.from ?? 1, through: signature.through, keys: [key.keyID: key.publicKey], on: app.db)
         if let broken = v.firstBroken {
             context.console.error("Nhật ký trao đổi bị thay đổi tại bản ghi \(broken): \(v.reason ?? "") (đã kiểm \(v.checked) bản ghi nguyên vẹn trước đó).")
             throw CommandFailure("message log broken at record \(broken)")
         }
-        context.console.print("Nhật ký trao đổi nguyên vẹn: \(v.checked) bản ghi.")
+        let sealed = v.sealedThrough.map { "niêm phong đến bản ghi \($0) (\(v.seals) dấu)" } ?? "chưa có dấu niêm phong"
+        context.console.print("Nhật ký trao đổi nguyên vẹn: \(v.checked) bản ghi, \(sealed).")
     }
 }
 

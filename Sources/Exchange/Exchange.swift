@@ -5,7 +5,14 @@ import Vapor
 /// systems and their services, the X-Road-style gateway and its hash-chained message log.
 /// Decision 0014 explains the design.
 public enum Exchange {
-    public static var migrations: [any Migration] { [CreateRegistry(), CreateMessageLog()] }
+    public static var migrations: [any Migration] { [CreateRegistry(), CreateMessageLog(), CreateLogSeals()] }
+
+    /// Loads (or makes) the platform key in `dataDirectory` and seals the message log every second.
+    public static func configure(_ app: Application, dataDirectory: String) throws {
+        let key = try PlatformKey.load(directory: dataDirectory)
+        app.platformKey = key
+        app.lifecycle.use(LogSealer(key: key))
+    }
 
     /// The gateway sits at the root (`/r1/…`, as X-Road's), outside the session and API middleware:
     /// its callers are systems, authenticated by their keys.

@@ -1,4 +1,4 @@
-import Exchange
+@testable import Exchange
 import Fluent
 import Foundation
 import Kernel
@@ -145,16 +145,31 @@ struct GatewayTests {
                 #expect(records.dropFirst(2).allSatisfy { !$0.errorType.isEmpty && $0.status >= 400 })
                 #expect(records.dropFirst(2).map(\.errorType) == failures.map(\.2) + ["Client.Unauthorized"])
 
-                // The chain: intact, then broken where a record was edited, then where one was removed.
-                let intact = try await MessageLog.verify(on: db)
-                #expect(intact.checked == records.count && intact.firstBroken == nil)
+                // The chain: intact and sealed, then broken where a record was edited, then where one was removed.
+                let platform = try #require(app.platformKey)
+                let keys = [platform.keyID: platform.publicKey]
+                _ = try await LogSealing.sealOnce(app: app, key: platform)
+                #expect(try await LogSealing.sealOnce(app: app, key: platform) == nil, "nothing new to seal")
+                let intact = try await MessageLog.verify(keys: keys, on: db)
+                #expect(intact.checked == records.count && intact.firstBroken == nil && intact.sealedThrough == records.count)
+                let stranger = Curve25519.Signing.PrivateKey().publicKey
+                #expect(try await MessageLog.verify(keys: [platform.keyID: stranger], on: db).firstBroken == records.count, "a seal by an untrusted key")
                 let sql = try #require(db as? any SQLDatabase)
                 try await sql.update(MessageRecord.schema).set("status", to: 200).where("seq", .equal, 5).run()
-                let edited = try await MessageLog.verify(on: db)
+                let edited = try await MessageLog.verify(keys: keys, on: db)
                 #expect(edited.firstBroken == 5 && edited.checked == 4)
-                #expect(try await MessageLog.verify(from: 6, on: db).firstBroken == nil)
+                // Whoever rewrites the chain after the edit still cannot forge the seal.
+                var prev = try #require(records.first { $0.seq == 4 }).hash
+                for r in try await MessageRecord.query(on: db).filter(\.$seq >= 5).sort(\.$seq).all() {
+                    r.prevHash = prev
+                    r.hash = r.computedHash()
+                    try await r.save(on: db)
+                    prev = r.hash
+                }
+                let rewritten = try await MessageLog.verify(keys: keys, on: db)
+                #expect(rewritten.firstBroken == records.count && rewritten.reason?.contains("niêm phong") == true)
                 try await sql.delete(from: MessageRecord.schema).where("seq", .equal, 8).run()
-                #expect(try await MessageLog.verify(from: 6, on: db).firstBroken == 8)
+                #expect(try await MessageLog.verify(from: 6, keys: keys, on: db).firstBroken == 8)
             }
         }
     }

@@ -120,36 +120,61 @@ public enum MessageLog {
     public struct Verification: Sendable, Content {
         /// Records checked.
         public var checked: Int
-        /// The first record whose contents, position or link does not match; nil when the range is intact.
+        /// Seals whose signature and head were checked.
+        public var seals: Int
+        /// The newest record a verified seal covers; later records are chained but not yet sealed.
+        public var sealedThrough: Int?
+        /// The first record whose contents, position, link or seal does not match; nil when the range is intact.
         public var firstBroken: Int?
         public var reason: String?
     }
 
-    /// Checks the records `from`…`through` (all when nil) in chain order, a page at a time.
-    public static func verify(from: Int = 1, through: Int? = nil, on db: any Database) async throws -> Verification {
-        var checked = 0
+    /// Checks the records `from`…`through` (all when nil) in chain order, a page at a time, and
+    /// the seals among them against `keys` (key id → public key).
+    public static func verify(from: Int = 1, through: Int? = nil, keys: [String: Curve25519.Signing.PublicKey],
+                              on db: any Database) async throws -> Verification {
+        var v = Verification(checked: 0, seals: 0, sealedThrough: nil, firstBroken: nil, reason: nil)
+        func broken(_ seq: Int, _ reason: String) -> Verification {
+            v.firstBroken = seq
+            v.reason = reason
+            return v
+        }
         var expected = max(1, from)
-        var prev: String? = nil
+        var prev: String
         if expected > 1 {
-            prev = try await MessageRecord.query(on: db).filter(\.$seq == expected - 1).first()?.hash
-            guard prev != nil else { return Verification(checked: 0, firstBroken: expected - 1, reason: "bản ghi \(expected - 1) không còn") }
+            guard let before = try await MessageRecord.query(on: db).filter(\.$seq == expected - 1).first()?.hash else {
+                return broken(expected - 1, "bản ghi \(expected - 1) không còn")
+            }
+            prev = before
         } else {
             prev = genesis
         }
+        var sealQuery = LogSeal.query(on: db).filter(\.$seq >= expected)
+        if let through { sealQuery = sealQuery.filter(\.$seq <= through) }
+        let seals = Dictionary(try await sealQuery.all().map { ($0.seq, $0) }, uniquingKeysWith: { a, _ in a })
         while true {
             var q = MessageRecord.query(on: db).filter(\.$seq >= expected).sort(\.$seq).limit(5000)
             if let through { q = q.filter(\.$seq <= through) }
             let page = try await q.all()
             for r in page {
-                if r.seq != expected { return Verification(checked: checked, firstBroken: expected, reason: "bản ghi \(expected) bị xoá") }
-                if r.prevHash != prev { return Verification(checked: checked, firstBroken: r.seq, reason: "liên kết với bản ghi trước không khớp") }
-                if r.computedHash() != r.hash { return Verification(checked: checked, firstBroken: r.seq, reason: "nội dung bản ghi đã bị sửa") }
+                if r.seq != expected { return broken(expected, "bản ghi \(expected) bị xoá") }
+                if r.prevHash != prev { return broken(r.seq, "liên kết với bản ghi trước không khớp") }
+                if r.computedHash() != r.hash { return broken(r.seq, "nội dung bản ghi đã bị sửa") }
+                if let seal = seals[r.seq] {
+                    guard let key = keys[seal.keyID], let signature = Data(base64Encoded: seal.signature),
+                          key.isValidSignature(signature, for: seal.signedText) else {
+                        return broken(r.seq, "chữ ký niêm phong không hợp lệ hoặc khoá \(seal.keyID) không được tin cậy")
+                    }
+                    guard seal.headHash == r.hash else { return broken(r.seq, "bản ghi khác với lúc được niêm phong") }
+                    v.seals += 1
+                    v.sealedThrough = r.seq
+                }
                 prev = r.hash
                 expected += 1
-                checked += 1
+                v.checked += 1
             }
             if page.count < 5000 { break }
         }
-        return Verification(checked: checked, firstBroken: nil, reason: nil)
+        return v
     }
 }
