@@ -89,7 +89,7 @@ func routes(_ app: Application) throws {
     try WorkCalendar.routes(pages: pages, api: api)
     try OneStop.routes(pages: pages, api: api)
     try Indicators.routes(pages: pages, api: api)
-    try Exchange.routes(root: app)
+    try Exchange.routes(root: app, pages: pages)
 }
 
 /// The published OpenAPI 3.1 description of `/api/v1`.

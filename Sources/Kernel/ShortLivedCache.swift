@@ -22,4 +22,6 @@ public final class ShortLivedCache<Key: Hashable & Sendable, Value: Sendable>: S
     }
 
     public func forget(_ key: Key) { _ = entries.withLockedValue { $0.removeValue(forKey: key) } }
+
+    public func forgetAll() { entries.withLockedValue { $0.removeAll() } }
 }

@@ -50,6 +50,9 @@ public enum SiteURL: Sendable, Equatable {
     case statisticsDossiers
     case serviceIndex
     case dashboard
+    case exchange
+    case exchangeSystem(code: String)
+    case exchangeLog
     case stylesheet
 
     public var path: String {
@@ -101,6 +104,9 @@ public enum SiteURL: Sendable, Equatable {
         case .statisticsDossiers: "/thong-ke/ho-so"
         case .serviceIndex: "/thong-ke/chi-so-766"
         case .dashboard: "/bang-dieu-khien"
+        case .exchange: "/quan-tri/lgsp"
+        case .exchangeSystem(let code): "/quan-tri/lgsp/he-thong/\(Self.segment(code))"
+        case .exchangeLog: "/quan-tri/lgsp/nhat-ky"
         case .stylesheet: "/assets/site.css"
         }
     }

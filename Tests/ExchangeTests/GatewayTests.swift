@@ -132,7 +132,7 @@ struct GatewayTests {
                 let credential = try #require(try await ExchangeCredential.query(on: db).filter(\.$keyHash == SecureToken.hash(key)).first())
                 credential.revokedAt = app.clock.now()
                 try await credential.save(on: db)
-                app.exchangeDirectory.forgetAll(provider: "VN/GOV/000.00.00.H42/DANCU", code: "cong-dan", keyHash: credential.keyHash)
+                app.exchangeDirectory.forgetEverything()
                 #expect(try await call("cong-dan/citizens/1").status == .unauthorized)
 
                 // One record per exchange, failures with their type, none logged as a success.

@@ -51,10 +51,11 @@ public final class ExchangeDirectory: Sendable {
         }
     }
 
-    /// After an administrator's change in this process.
-    public func forgetAll(provider: String, code: String, keyHash: String?) {
-        services.forget("\(provider)/\(code)")
-        if let keyHash { credentials.forget(keyHash) }
+    /// After an administrator's change in this process: every entry, since a system's status,
+    /// a right or a key reaches many of them.
+    public func forgetEverything() {
+        services.forgetAll()
+        credentials.forgetAll()
     }
 }
 

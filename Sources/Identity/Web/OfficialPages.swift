@@ -58,6 +58,7 @@ struct OfficialPages: RouteCollection {
         <li><a href="\(SiteURL.adminAgencies.path)">Cơ quan, đơn vị</a></li>
         <li><a href="\(SiteURL.adminFields.path)">Lĩnh vực</a></li>
         <li><a href="\(SiteURL.adminCalendar.path)">Lịch làm việc</a><br><span class="muted">Lịch nghỉ lễ, Tết; cơ quan làm sáng thứ Bảy</span></li>
+        <li><a href="\(SiteURL.exchange.path)">Nền tảng tích hợp, chia sẻ dữ liệu (LGSP)</a><br><span class="muted">Hệ thống kết nối, dịch vụ, khoá truy cập, nhật ký trao đổi</span></li>
         <li><a href="\(SiteURL.procedures.path)">Thủ tục hành chính</a><br><span class="muted">Sửa từ trang chi tiết thủ tục</span><br><a href="\(SiteURL.adminProcedure(code: "moi").path)">Thêm thủ tục</a></li>
         </ul>
         """

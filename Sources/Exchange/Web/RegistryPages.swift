@@ -1,0 +1,322 @@
+import Directory
+import Fluent
+import Foundation
+import Kernel
+import Vapor
+import WebUI
+
+/// The registry's admin pages: the systems connected to the LGSP ("connected N of M"), their
+/// services, keys and access rights, and the message log with its verification.
+struct RegistryPages: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let admin = routes.grouped(RequireViewer.admin)
+        admin.get(SiteURL.exchange.route, use: overview)
+        admin.post(SiteURL.exchange.route, use: createSystem)
+        admin.get(SiteURL.exchangeSystem(code: ":code").route, use: system)
+        admin.post(SiteURL.exchangeSystem(code: ":code").route, use: changeSystem)
+        admin.get(SiteURL.exchangeLog.route, use: log)
+    }
+
+    static let statusLabels: [InformationSystem.Status: String] = [
+        .planned: "Kế hoạch", .trial: "Thử nghiệm", .official: "Chính thức", .suspended: "Tạm dừng",
+    ]
+    static let approvalLabels: [InformationSystem.LevelApproval: String] = [.none: "Chưa lập hồ sơ", .submitted: "Đã trình", .approved: "Đã phê duyệt"]
+    static let classificationLabels: [ExchangeService.Classification: String] = [
+        .open: "Công khai", .internalUse: "Nội bộ", .restricted: "Hạn chế", .secret: "Mật",
+    ]
+
+    static func badge(_ s: InformationSystem.Status) -> HTML {
+        Components.badge(statusLabels[s] ?? s.rawValue, tone: s == .official ? "ok" : s == .suspended ? "warn" : "neutral")
+    }
+
+    struct SystemForm: Content {
+        var code: String?
+        var name: String?
+        var ownerAgency: String?
+        var purpose: String?
+        var securityLevel: String?
+        var levelApproval: String?
+        var operatorContact: String?
+        var status: String?
+        var subsystem: String?
+    }
+
+    @Sendable func overview(_ req: Request) async throws -> Response {
+        try await overviewPage(req, form: SystemForm(), errors: [])
+    }
+
+    func overviewPage(_ req: Request, form: SystemForm, errors: [String]) async throws -> Response {
+        let systems = try await InformationSystem.query(on: req.db).sort(\.$code).all()
+        let services = try await ExchangeService.query(on: req.db).all()
+        let perSystem = Dictionary(grouping: services, by: { $0.$system.id })
+        var counts: [InformationSystem.Status: Int] = [:]
+        for s in systems { counts[s.status, default: 0] += 1 }
+        let total = systems.count
+        let bars = InformationSystem.Status.allCases.map { s in
+            Charts.Bar(label: Self.statusLabels[s] ?? s.rawValue, value: Double(counts[s] ?? 0), scale: Double(max(total, 1)),
+                       text: "\(counts[s] ?? 0)/\(total)")
+        }
+        let main: HTML = """
+        <h1>Nền tảng tích hợp, chia sẻ dữ liệu (LGSP)</h1>
+        <p class="lead">Đã kết nối chính thức <strong>\(counts[.official] ?? 0)/\(total)</strong> hệ thống thông tin, \
+        <strong>\(counts[.trial] ?? 0)</strong> đang thử nghiệm, \(counts[.planned] ?? 0) trong kế hoạch, \(counts[.suspended] ?? 0) tạm dừng.</p>
+        \(Charts.bars(title: "Hệ thống theo trạng thái kết nối", bars))
+        <p><a href="\(SiteURL.exchangeLog.path)">Nhật ký trao đổi dữ liệu</a></p>
+        <h2>Hệ thống thông tin</h2>
+        <div class="table-wrap"><table><thead><tr><th scope="col">Mã</th><th scope="col">Tên</th><th scope="col">Cơ quan chủ quản</th>\
+        <th scope="col">Định danh</th><th scope="col">Cấp độ</th><th scope="col">Dịch vụ</th><th scope="col">Kết nối</th></tr></thead>
+        <tbody>\(systems.html { s in
+            """
+            <tr><td><code>\(s.code)</code></td><td><a href="\(SiteURL.exchangeSystem(code: s.code).path)">\(s.name)</a></td>\
+            <td>\(s.ownerAgency)</td><td><code>\(s.subsystem)</code></td>\
+            <td>\(s.securityLevel) (\(Self.approvalLabels[s.levelApproval] ?? ""))</td><td>\(s.id.flatMap { perSystem[$0] }?.count ?? 0)</td><td>\(Self.badge(s.status))</td></tr>
+            """
+        })</tbody></table></div>
+        <h2 id="them">Thêm hệ thống</h2>
+        \(Components.errorSummary(errors))
+        <form method="post" action="\(SiteURL.exchange.path)">
+        \(Components.csrfField(req.csrfToken))
+        \(Components.field("Mã hệ thống", name: "code", value: form.code, required: true, hint: "Ví dụ: MOTCUA"))
+        \(Components.field("Tên hệ thống", name: "name", value: form.name, required: true))
+        \(Components.field("Mã cơ quan chủ quản", name: "ownerAgency", value: form.ownerAgency, required: true, hint: "Ví dụ: H42.01"))
+        \(Components.field("Mục đích", name: "purpose", value: form.purpose))
+        \(Components.field("Định danh (instance/loại/mã thành viên/mã hệ thống con)", name: "subsystem", value: form.subsystem, required: true,
+                           hint: "Ví dụ: VN/GOV/000.00.00.H42/MOTCUA"))
+        \(Components.select("Cấp độ an toàn", name: "securityLevel", options: (1...5).map { (String($0), "Cấp độ \($0)") }, selected: form.securityLevel))
+        \(Components.select("Hồ sơ cấp độ", name: "levelApproval", options: InformationSystem.LevelApproval.allCases.map { ($0.rawValue, Self.approvalLabels[$0] ?? "") },
+                            selected: form.levelApproval))
+        \(Components.field("Liên hệ đơn vị vận hành", name: "operatorContact", value: form.operatorContact))
+        \(Components.select("Trạng thái kết nối", name: "status", options: InformationSystem.Status.allCases.map { ($0.rawValue, Self.statusLabels[$0] ?? "") },
+                            selected: form.status ?? "planned"))
+        <button type="submit">Thêm hệ thống</button>
+        </form>
+        """
+        return Layout.page(req, title: "LGSP", status: errors.isEmpty ? .ok : .badRequest, main: main)
+    }
+
+    @Sendable func createSystem(_ req: Request) async throws -> Response {
+        let f = try req.content.decode(SystemForm.self)
+        var errors: [String] = []
+        let code = (f.code ?? "").trimmingCharacters(in: .whitespaces)
+        if code.isEmpty || code.count > 40 { errors.append("Mã hệ thống không được trống và tối đa 40 ký tự.") }
+        if (f.name ?? "").trimmingCharacters(in: .whitespaces).isEmpty { errors.append("Cần tên hệ thống.") }
+        let owner = (f.ownerAgency ?? "").trimmingCharacters(in: .whitespaces)
+        if try await Agency.query(on: req.db).filter(\.$code == owner).first() == nil { errors.append("Không có cơ quan mã “\(owner)”.") }
+        let subsystem = SubsystemID((f.subsystem ?? "").trimmingCharacters(in: .whitespaces))
+        if subsystem == nil { errors.append("Định danh phải có dạng instance/loại/mã thành viên/mã hệ thống con, chỉ gồm chữ, số và ' ( ) + , - . = ?") }
+        let level = Int(f.securityLevel ?? "") ?? 0
+        if !(1...5).contains(level) { errors.append("Cấp độ an toàn từ 1 đến 5.") }
+        if try await InformationSystem.query(on: req.db).group(.or, { $0.filter(\.$code == code).filter(\.$subsystem == subsystem?.description ?? "") }).first() != nil {
+            errors.append("Mã hệ thống hoặc định danh đã có.")
+        }
+        guard errors.isEmpty, let subsystem else { return try await overviewPage(req, form: f, errors: errors) }
+        let s = InformationSystem()
+        s.code = code
+        s.name = String((f.name ?? "").prefix(300))
+        s.ownerAgency = owner
+        s.purpose = String((f.purpose ?? "").prefix(1000))
+        s.securityLevel = level
+        s.levelApproval = InformationSystem.LevelApproval(rawValue: f.levelApproval ?? "") ?? .none
+        s.operatorContact = String((f.operatorContact ?? "").prefix(300))
+        s.status = InformationSystem.Status(rawValue: f.status ?? "") ?? .planned
+        s.subsystem = subsystem.description
+        try await s.create(on: req.db)
+        return req.redirect(to: SiteURL.exchangeSystem(code: code).path)
+    }
+
+    func find(_ req: Request) async throws -> InformationSystem {
+        guard let code = req.parameters.get("code"), let s = try await InformationSystem.query(on: req.db).filter(\.$code == code).first() else {
+            throw RequestError.notFound(what: "hệ thống thông tin")
+        }
+        return s
+    }
+
+    @Sendable func system(_ req: Request) async throws -> Response {
+        try await systemPage(req, try await find(req), errors: [], newKey: nil)
+    }
+
+    func systemPage(_ req: Request, _ s: InformationSystem, errors: [String], newKey: String?, flash: String? = nil) async throws -> Response {
+        let id = try s.requireID()
+        let services = try await ExchangeService.query(on: req.db).filter(\.$system.$id == id).sort(\.$code).all()
+        let keys = try await ExchangeCredential.query(on: req.db).filter(\.$system.$id == id).sort(\.$createdAt, .descending).all()
+        let rights = services.isEmpty ? [] : try await AccessRight.query(on: req.db).filter(\.$service.$id ~~ services.compactMap(\.id)).with(\.$consumer).all()
+        let serviceCode = Dictionary(uniqueKeysWithValues: services.compactMap { s in s.id.map { ($0, s.code) } })
+        let main: HTML = """
+        <p><a href="\(SiteURL.exchange.path)">← Các hệ thống</a></p>
+        <h1>\(s.name)</h1>
+        \(Components.facts([("Mã", HTML("<code>\(s.code)</code>")), ("Định danh", HTML("<code>\(s.subsystem)</code>")),
+                            ("Cơ quan chủ quản", "\(s.ownerAgency)"), ("Mục đích", "\(s.purpose)"),
+                            ("Cấp độ an toàn", HTML("\(s.securityLevel) — \(Self.approvalLabels[s.levelApproval] ?? "")")),
+                            ("Đơn vị vận hành", "\(s.operatorContact)"), ("Kết nối", Self.badge(s.status))]))
+        \(Components.errorSummary(errors))
+        \(if: newKey != nil, HTML("""
+        <div class="notice" role="status"><p><strong>Khoá truy cập mới</strong> (chỉ hiện một lần, hãy lưu lại ngay):</p>\
+        <p><code>\(newKey ?? "")</code></p><p>Gửi kèm mỗi lời gọi trong tiêu đề <code>Authorization: Bearer …</code> cùng <code>X-Road-Client: \(s.subsystem)</code>.</p></div>
+        """))
+        <form method="post" class="inline">
+        \(Components.csrfField(req.csrfToken))<input type="hidden" name="action" value="status">
+        \(Components.select("Trạng thái kết nối", name: "status", options: InformationSystem.Status.allCases.map { ($0.rawValue, Self.statusLabels[$0] ?? "") },
+                            selected: s.status.rawValue))
+        <button type="submit">Cập nhật trạng thái</button>
+        </form>
+        <h2>Dịch vụ cung cấp</h2>
+        <div class="table-wrap"><table><thead><tr><th scope="col">Mã</th><th scope="col">Phiên bản</th><th scope="col">Địa chỉ gọi qua LGSP</th>\
+        <th scope="col">Máy chủ dịch vụ</th><th scope="col">Phân loại</th></tr></thead>
+        <tbody>\(services.html { v in
+            "<tr><td><code>\(v.code)</code></td><td>\(v.version)</td><td><code>/r1/\(s.subsystem)/\(v.code)</code></td><td><code>\(v.baseURL)</code></td><td>\(Self.classificationLabels[v.classification] ?? "")</td></tr>"
+        })</tbody></table></div>
+        <form method="post">
+        \(Components.csrfField(req.csrfToken))<input type="hidden" name="action" value="service">
+        \(Components.field("Mã dịch vụ", name: "serviceCode", required: true, hint: "Ví dụ: tra-cuu-cong-dan"))
+        \(Components.field("Phiên bản", name: "version", value: "v1"))
+        \(Components.field("Địa chỉ máy chủ dịch vụ (http:// hoặc https://)", name: "baseURL", type: "url", required: true))
+        \(Components.select("Phân loại dữ liệu", name: "classification", options: ExchangeService.Classification.allCases.map { ($0.rawValue, Self.classificationLabels[$0] ?? "") },
+                            selected: "restricted"))
+        \(Components.field("Thời gian chờ tối đa (ms)", name: "timeout", type: "number", value: "5000", inputmode: "numeric"))
+        <button type="submit">Thêm dịch vụ</button>
+        </form>
+        <h2>Quyền gọi dịch vụ của hệ thống này</h2>
+        <div class="table-wrap"><table><thead><tr><th scope="col">Hệ thống được gọi</th><th scope="col">Dịch vụ</th><th scope="col">Phương thức</th><th scope="col">Đường dẫn</th></tr></thead>
+        <tbody>\(rights.html { r in
+            "<tr><td><code>\(r.consumer.subsystem)</code></td><td><code>\(serviceCode[r.$service.id] ?? "")</code></td><td>\(r.method ?? "Tất cả")</td><td>\(r.path ?? "Tất cả")</td></tr>"
+        })</tbody></table></div>
+        <form method="post">
+        \(Components.csrfField(req.csrfToken))<input type="hidden" name="action" value="grant">
+        \(Components.field("Mã hệ thống được cấp quyền", name: "consumer", required: true, hint: "Mã của hệ thống sẽ gọi, ví dụ MOTCUA"))
+        \(Components.select("Dịch vụ", name: "serviceCode", options: services.map { ($0.code, $0.code) }, selected: nil))
+        \(Components.field("Chỉ phương thức (bỏ trống: tất cả)", name: "method", hint: "GET, POST…"))
+        \(Components.field("Chỉ đường dẫn (bỏ trống: tất cả)", name: "path", hint: "Ví dụ /cong-dan/* — dấu * ở cuối khớp phần còn lại"))
+        <button type="submit">Cấp quyền</button>
+        </form>
+        <h2>Khoá truy cập của hệ thống này</h2>
+        <div class="table-wrap"><table><thead><tr><th scope="col">Khoá</th><th scope="col">Cấp lúc</th><th scope="col">Trạng thái</th><th scope="col"></th></tr></thead>
+        <tbody>\(keys.html { k in
+            """
+            <tr><td><code>\(k.keyPrefix)…</code></td><td>\(VietnamTime.display(k.createdAt))</td>\
+            <td>\(k.revokedAt == nil ? Components.badge("Đang dùng", tone: "ok") : Components.badge("Đã thu hồi", tone: "warn"))</td>\
+            <td>\(if: k.revokedAt == nil, HTML("""
+            <form method="post" class="inline">\(Components.csrfField(req.csrfToken))<input type="hidden" name="action" value="revoke">\
+            <input type="hidden" name="key" value="\(k.id?.uuidString ?? "")"><button type="submit">Thu hồi</button></form>
+            """))</td></tr>
+            """
+        })</tbody></table></div>
+        <form method="post">\(Components.csrfField(req.csrfToken))<input type="hidden" name="action" value="key"><button type="submit">Cấp khoá mới</button></form>
+        """
+        return Layout.page(req, title: s.name, status: errors.isEmpty ? .ok : .badRequest, flash: flash, main: main)
+    }
+
+    struct ChangeForm: Content {
+        var action: String
+        var status: String?
+        var serviceCode: String?
+        var version: String?
+        var baseURL: String?
+        var classification: String?
+        var timeout: String?
+        var consumer: String?
+        var method: String?
+        var path: String?
+        var key: UUID?
+    }
+
+    @Sendable func changeSystem(_ req: Request) async throws -> Response {
+        let s = try await find(req)
+        let f = try req.content.decode(ChangeForm.self)
+        let id = try s.requireID()
+        let now = req.application.clock.now()
+        switch f.action {
+        case "status":
+            guard let status = InformationSystem.Status(rawValue: f.status ?? "") else { return try await systemPage(req, s, errors: ["Trạng thái không hợp lệ."], newKey: nil) }
+            s.status = status
+            try await s.save(on: req.db)
+            req.application.exchangeDirectory.forgetEverything()
+            return try await systemPage(req, s, errors: [], newKey: nil, flash: "Đã cập nhật trạng thái kết nối.")
+        case "service":
+            var errors: [String] = []
+            let code = (f.serviceCode ?? "").trimmingCharacters(in: .whitespaces)
+            if code.isEmpty || !code.utf8.allSatisfy(SubsystemID.allowed.contains) { errors.append("Mã dịch vụ chỉ gồm chữ, số và ' ( ) + , - . = ?") }
+            let base = (f.baseURL ?? "").trimmingCharacters(in: .whitespaces)
+            if URL(string: base).flatMap({ ["http", "https"].contains($0.scheme ?? "") && $0.host != nil ? $0 : nil }) == nil {
+                errors.append("Địa chỉ máy chủ dịch vụ phải bắt đầu bằng http:// hoặc https://.")
+            }
+            let timeout = Int(f.timeout ?? "") ?? 5000
+            if !(100...120_000).contains(timeout) { errors.append("Thời gian chờ từ 100 đến 120.000 ms.") }
+            if try await ExchangeService.query(on: req.db).filter(\.$system.$id == id).filter(\.$code == code).first() != nil {
+                errors.append("Hệ thống đã có dịch vụ mã “\(code)”.")
+            }
+            guard errors.isEmpty else { return try await systemPage(req, s, errors: errors, newKey: nil) }
+            let v = ExchangeService()
+            v.$system.id = id
+            v.code = code
+            v.version = String((f.version ?? "v1").prefix(20))
+            v.baseURL = base
+            v.classification = ExchangeService.Classification(rawValue: f.classification ?? "") ?? .restricted
+            v.timeoutMilliseconds = timeout
+            try await v.create(on: req.db)
+            return try await systemPage(req, s, errors: [], newKey: nil, flash: "Đã thêm dịch vụ \(code).")
+        case "grant":
+            let consumerCode = (f.consumer ?? "").trimmingCharacters(in: .whitespaces)
+            guard let consumer = try await InformationSystem.query(on: req.db).filter(\.$code == consumerCode).first() else {
+                return try await systemPage(req, s, errors: ["Không có hệ thống mã “\(consumerCode)”."], newKey: nil)
+            }
+            guard let service = try await ExchangeService.query(on: req.db).filter(\.$system.$id == id).filter(\.$code == f.serviceCode ?? "").first() else {
+                return try await systemPage(req, s, errors: ["Chọn một dịch vụ của hệ thống này."], newKey: nil)
+            }
+            let method = (f.method ?? "").trimmingCharacters(in: .whitespaces).uppercased()
+            if !method.isEmpty && !["GET", "POST", "PUT", "PATCH", "DELETE"].contains(method) {
+                return try await systemPage(req, s, errors: ["Phương thức là GET, POST, PUT, PATCH hoặc DELETE."], newKey: nil)
+            }
+            let path = (f.path ?? "").trimmingCharacters(in: .whitespaces)
+            if !path.isEmpty && !path.hasPrefix("/") { return try await systemPage(req, s, errors: ["Đường dẫn bắt đầu bằng /."], newKey: nil) }
+            let r = AccessRight()
+            r.$consumer.id = try consumer.requireID()
+            r.$service.id = try service.requireID()
+            r.method = method.isEmpty ? nil : method
+            r.path = path.isEmpty ? nil : path
+            try await r.create(on: req.db)
+            req.application.exchangeDirectory.forgetEverything()
+            return try await systemPage(req, s, errors: [], newKey: nil, flash: "Đã cấp quyền cho \(consumer.code).")
+        case "key":
+            let key = try await Registry.issueKey(for: s, at: now, on: req.db)
+            return try await systemPage(req, s, errors: [], newKey: key)
+        case "revoke":
+            guard let keyID = f.key, let k = try await ExchangeCredential.query(on: req.db).filter(\.$id == keyID).filter(\.$system.$id == id).first() else {
+                throw RequestError.notFound(what: "khoá truy cập")
+            }
+            k.revokedAt = now
+            try await k.save(on: req.db)
+            req.application.exchangeDirectory.forgetEverything()
+            return try await systemPage(req, s, errors: [], newKey: nil, flash: "Đã thu hồi khoá \(k.keyPrefix)….")
+        default:
+            throw RequestError.badParameter(name: "action", reason: "thao tác không hợp lệ")
+        }
+    }
+
+    @Sendable func log(_ req: Request) async throws -> Response {
+        let page = try await MessageRecord.query(on: req.db).sort(\.$seq, .descending).limit(100).all()
+        var verification: HTML = .empty
+        if req.query[String.self, at: "kiem-tra"] == "1", let key = req.application.platformKey {
+            let v = try await MessageLog.verify(keys: [key.keyID: key.publicKey], on: req.db)
+            verification = v.firstBroken.map { broken in
+                HTML("<div class=\"notice error\" role=\"alert\"><p>Nhật ký bị thay đổi tại bản ghi <strong>\(broken)</strong>: \(v.reason ?? ""). Đã kiểm \(v.checked) bản ghi nguyên vẹn trước đó.</p></div>")
+            } ?? HTML("<div class=\"notice\" role=\"status\"><p>Nhật ký nguyên vẹn: \(v.checked) bản ghi; niêm phong đến bản ghi \(v.sealedThrough.map(String.init) ?? "—") (\(v.seals) dấu).</p></div>")
+        }
+        let main: HTML = """
+        <p><a href="\(SiteURL.exchange.path)">← LGSP</a></p>
+        <h1>Nhật ký trao đổi dữ liệu</h1>
+        <p>Mỗi lần gọi qua cổng có một bản ghi, nối chuỗi bằng SHA-256 và được niêm phong mỗi giây bằng chữ ký Ed25519 của nền tảng \
+        (khoá <code>\(req.application.platformKey?.keyID ?? "—")</code>).</p>
+        <p><a href="\(SiteURL.exchangeLog.with(query: [("kiem-tra", "1")]))">Kiểm tra toàn bộ nhật ký</a></p>
+        \(verification)
+        <div class="table-wrap"><table><thead><tr><th scope="col">#</th><th scope="col">Thời điểm</th><th scope="col">Bên gọi</th><th scope="col">Dịch vụ</th>\
+        <th scope="col">Kết quả</th><th scope="col">Thời gian</th></tr></thead>
+        <tbody>\(page.html { r in
+            """
+            <tr><td>\(r.seq)</td><td>\(VietnamTime.display(r.at))</td><td><code>\(r.client)</code></td><td><code>\(r.method) \(r.service)\(r.path == "/" ? "" : r.path)</code></td>\
+            <td>\(r.status)\(if: !r.errorType.isEmpty, HTML(" <code>\(r.errorType)</code>"))</td><td>\(String(format: "%.1f", Double(r.durationMicroseconds) / 1000)) ms</td></tr>
+            """
+        })</tbody></table></div>
+        """
+        return Layout.page(req, title: "Nhật ký trao đổi", main: main)
+    }
+}

@@ -1,0 +1,62 @@
+@testable import Exchange
+import Fluent
+import Foundation
+import Kernel
+import Testing
+import TestSupport
+import Vapor
+
+@Suite("Exchange registry pages: systems, services, rights and keys")
+struct RegistryPagesTests {
+    @Test func anAdministratorConnectsTwoSystems() async throws {
+        try await withApp { app async throws in
+            let officer = TestClient(app)
+            try await officer.login("motcua.tinh", password: "tinhso2026")
+            #expect(try await officer.get("/quan-tri/lgsp").status == .forbidden)
+
+            let admin = TestClient(app)
+            #expect(try await admin.login("admin", password: "tinhso2026").status == .seeOther)
+            func system(_ code: String, _ subsystem: String, status: String) -> [(String, String)] {
+                [("code", code), ("name", "Hệ thống \(code)"), ("ownerAgency", "H42.01"), ("subsystem", subsystem), ("securityLevel", "3"),
+                 ("levelApproval", "approved"), ("status", status), ("operatorContact", "Trung tâm CĐS, 0210 3840 000")]
+            }
+            let bad = try await admin.post("/quan-tri/lgsp", form: system("X", "VN/GOV/có dấu/Y", status: "official")
+                .map { $0.0 == "securityLevel" ? ($0.0, "7") : $0.0 == "ownerAgency" ? ($0.0, "H99.99") : $0 })
+            #expect(bad.status == .badRequest)
+            #expect(bad.body.contains("Định danh phải có dạng") && bad.body.contains("Cấp độ an toàn từ 1 đến 5") && bad.body.contains("Không có cơ quan mã “H99.99”"))
+            #expect(try await admin.post("/quan-tri/lgsp", form: system("CSDLDC", "VN/GOV/000.00.00.H42/DANCU", status: "official")).status == .seeOther)
+            #expect(try await admin.post("/quan-tri/lgsp", form: system("MOTCUA", "VN/GOV/000.00.00.H42/MOTCUA", status: "trial")).status == .seeOther)
+            #expect(try await admin.post("/quan-tri/lgsp", form: system("MOTCUA", "VN/GOV/000.00.00.H42/KHAC", status: "trial")).status == .badRequest)
+
+            let badService = try await admin.post("/quan-tri/lgsp/he-thong/CSDLDC", form: [("action", "service"), ("serviceCode", "cong dan"), ("baseURL", "ftp://x")])
+            #expect(badService.status == .badRequest && badService.body.contains("http://"))
+            let service = try await admin.post("/quan-tri/lgsp/he-thong/CSDLDC", form: [
+                ("action", "service"), ("serviceCode", "cong-dan"), ("version", "v1"), ("baseURL", "http://127.0.0.1:9/dan-cu"),
+                ("classification", "restricted"), ("timeout", "3000"),
+            ])
+            #expect(service.status == .ok && service.body.contains("/r1/VN/GOV/000.00.00.H42/DANCU/cong-dan"))
+            let grant = try await admin.post("/quan-tri/lgsp/he-thong/CSDLDC", form: [
+                ("action", "grant"), ("consumer", "MOTCUA"), ("serviceCode", "cong-dan"), ("method", "get"), ("path", "/cong-dan/*"),
+            ])
+            #expect(grant.status == .ok && grant.body.contains("Đã cấp quyền cho MOTCUA"))
+            let right = try #require(try await AccessRight.query(on: app.db).first())
+            #expect(right.method == "GET" && right.path == "/cong-dan/*")
+
+            // A key is shown once, stored as its hash, and can be revoked.
+            let issued = try await admin.post("/quan-tri/lgsp/he-thong/MOTCUA", form: [("action", "key")])
+            let key = try #require(issued.body.range(of: #"lgsp_[A-Za-z0-9_-]+"#, options: .regularExpression).map { String(issued.body[$0]) })
+            let stored = try #require(try await ExchangeCredential.query(on: app.db).first())
+            #expect(stored.keyHash == SecureToken.hash(key) && stored.revokedAt == nil)
+            #expect(try await admin.get("/quan-tri/lgsp/he-thong/MOTCUA").body.contains(key) == false)
+            let revoked = try await admin.post("/quan-tri/lgsp/he-thong/MOTCUA", form: [("action", "revoke"), ("key", stored.id!.uuidString)])
+            #expect(revoked.status == .ok && revoked.body.contains("Đã thu hồi"))
+            #expect(try await ExchangeCredential.query(on: app.db).first()?.revokedAt != nil)
+
+            // "Connected N of M", as the provinces report it.
+            let overview = try await admin.get("/quan-tri/lgsp")
+            #expect(overview.status == .ok && overview.body.contains("<strong>1/2</strong>") && overview.body.contains("<svg"))
+            #expect(try await admin.get("/quan-tri/lgsp/nhat-ky?kiem-tra=1").body.contains("Nhật ký nguyên vẹn: 0 bản ghi"))
+            #expect(try await admin.get("/quan-tri/lgsp/he-thong/KHONGCO").status == .notFound)
+        }
+    }
+}
