@@ -7,142 +7,233 @@ import Vapor
 
 /// Cổng trao đổi: `/r1/{instance}/{class}/{member}/{subsystem}/{service}[/path]` with the X-Road
 /// REST conventions (PR-REST): the caller names itself in `X-Road-Client` and proves it with an
-/// API key; the gateway checks the access right, forwards to the service's upstream, and writes
-/// the message log before it answers. Errors of the gateway itself carry `X-Road-Error` and a
-/// `{type, message, detail}` body, `Client.*` when the caller is at fault, `Server.*` otherwise.
+/// API key; `ExchangeCall` checks the access right, forwards to the service's upstream, and writes
+/// the message log before the answer goes back. Errors of the gateway itself carry `X-Road-Error`
+/// and a `{type, message, detail}` body, `Client.*` when the caller is at fault, `Server.*` otherwise.
 struct Gateway: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        for method in [HTTPMethod.GET, .POST, .PUT, .PATCH, .DELETE] {
+            routes.on(method, "r1", "**", body: .collect(maxSize: ByteCount(integerLiteral: ExchangeCall.maxBody)), use: handle)
+        }
+    }
+
+    func handle(_ req: Request) async throws -> Response {
+        var call = ExchangeCall(method: req.method, body: req.body.data.map { Data(buffer: $0) } ?? Data(),
+                                messageID: req.headers.first(name: "X-Road-Id").flatMap { $0.isEmpty ? nil : String($0.prefix(200)) },
+                                userID: String(req.headers.first(name: "X-Road-UserId")?.prefix(200) ?? ""),
+                                issue: String(req.headers.first(name: "X-Road-Issue")?.prefix(200) ?? ""))
+        call.query = req.url.query
+        call.headers = req.headers
+        let outcome = await call.perform(app: req.application, db: req.db) { call async throws(ExchangeCall.Failure) in
+            try await authenticate(req, &call)
+        }
+        return outcome.response(for: call)
+    }
+
+    /// Reads the target and the caller from the request: the path, `X-Road-Client`, the key.
+    func authenticate(_ req: Request, _ call: inout ExchangeCall) async throws(ExchangeCall.Failure) {
+        // /r1/instance/class/member/subsystem/service[/path]
+        let parts = req.url.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst(2)
+        guard parts.count >= 5, let provider = SubsystemID(parts: Array(parts.prefix(4)).map { Substring($0.removingPercentEncoding ?? String($0)) }),
+              let serviceCode = parts.dropFirst(4).first.map(String.init), !serviceCode.isEmpty else {
+            throw .init(.badRequest, "Client.BadRequest.InvalidServiceId",
+                        "Địa chỉ phải có dạng /r1/{instance}/{memberClass}/{memberCode}/{subsystemCode}/{serviceCode}[/đường-dẫn].")
+        }
+        call.provider = provider
+        call.serviceCode = serviceCode
+        call.path = "/" + parts.dropFirst(5).joined(separator: "/")
+        guard let clientHeader = req.headers[canonicalForm: "X-Road-Client"].last.map(String.init) else {
+            throw .init(.badRequest, "Client.BadRequest.MissingClientHeader", "Thiếu tiêu đề X-Road-Client.")
+        }
+        guard let client = SubsystemID(clientHeader) else {
+            throw .init(.badRequest, "Client.BadRequest.InvalidClientId", "X-Road-Client phải có dạng instance/memberClass/memberCode/subsystemCode.")
+        }
+        call.client = client
+        let key = req.headers.bearerAuthorization?.token ?? req.headers.first(name: "X-API-Key")
+        let caller: ExchangeDirectory.Caller?
+        do { caller = try await key.asyncMap { try await req.application.exchangeDirectory.credential(hash: SecureToken.hash($0), on: req.db) } ?? nil } catch {
+            throw .init(.internalServerError, "Server.ClientProxy.InternalError", "Không đọc được danh mục khoá truy cập.")
+        }
+        guard let caller else { throw .init(.unauthorized, "Client.Unauthorized", "Khoá truy cập không hợp lệ hoặc đã bị thu hồi.") }
+        guard caller.subsystem == client.description else {
+            throw .init(.forbidden, "Client.IdentityMismatch", "Khoá truy cập không thuộc hệ thống \(client).")
+        }
+        call.callerSystemID = caller.systemID
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let self else { return nil }
+        return try await transform(self)
+    }
+}
+
+/// One exchange through the LGSP, from an outside system (`Gateway`) or from a module of this
+/// platform (`ExchangeCall.internal`): the same access check, forwarding and message log.
+public struct ExchangeCall: Sendable {
     /// Bodies above this are refused (X-Road's default loggable size for REST).
-    static let maxBody = 10 * 1024 * 1024
-    /// Hop-by-hop headers (RFC 9110 §7.6.1) and those X-Road strips.
+    public static let maxBody = 10 * 1024 * 1024
+    /// Hop-by-hop headers (RFC 9110 §7.6.1), those X-Road strips, and the caller's credentials.
     static let dropped: Set<String> = ["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
                                        "transfer-encoding", "upgrade", "host", "user-agent", "server", "authorization", "x-api-key",
                                        "content-length"]
 
-    func boot(routes: any RoutesBuilder) throws {
-        for method in [HTTPMethod.GET, .POST, .PUT, .PATCH, .DELETE] {
-            routes.on(method, "r1", "**", body: .collect(maxSize: ByteCount(integerLiteral: Self.maxBody)), use: handle)
+    public struct Failure: Error, Sendable {
+        public var status: HTTPResponseStatus
+        public var type: String
+        public var message: String
+        init(_ status: HTTPResponseStatus, _ type: String, _ message: String) { (self.status, self.type, self.message) = (status, type, message) }
+    }
+
+    public struct Answer: Sendable {
+        public var status: HTTPResponseStatus
+        public var headers: HTTPHeaders
+        public var body: ByteBuffer
+    }
+
+    public var method: HTTPMethod
+    public var body: Data
+    public var messageID: String
+    public var userID: String
+    public var issue: String
+    public var query: String?
+    public var headers = HTTPHeaders()
+    var client: SubsystemID?
+    var callerSystemID: UUID?
+    var provider: SubsystemID?
+    var serviceCode = ""
+    var path = "/"
+
+    public init(method: HTTPMethod, body: Data = Data(), messageID: String? = nil, userID: String = "", issue: String = "") {
+        self.method = method
+        self.body = body
+        self.messageID = messageID ?? UUID().uuidString
+        self.userID = userID
+        self.issue = issue
+    }
+
+    /// A call by one of this platform's own systems (the one-stop looking up a citizen): no key,
+    /// since the caller is this process, but the caller must be a registered, connected system
+    /// with the right, and the call is logged like any other.
+    public static func `internal`(from client: SubsystemID, to provider: SubsystemID, service: String, path: String, method: HTTPMethod = .GET,
+                                  userID: String, issue: String = "", app: Application) async -> Result<Answer, Failure> {
+        var call = ExchangeCall(method: method, userID: userID, issue: issue)
+        call.client = client
+        call.provider = provider
+        call.serviceCode = service
+        let split = path.split(separator: "?", maxSplits: 1)
+        call.path = split.first.map(String.init) ?? "/"
+        call.query = split.count > 1 ? String(split[1]) : nil
+        return await call.perform(app: app, db: app.db) { call async throws(Failure) in
+            guard let system = try? await InformationSystem.query(on: app.db).filter(\.$subsystem == client.description).first(),
+                  system.status != .suspended, let id = system.id else {
+                throw Failure(.forbidden, "Client.UnknownClient", "Hệ thống \(client) chưa đăng ký hoặc đang tạm dừng kết nối.")
+            }
+            call.callerSystemID = id
         }
     }
 
-    struct Failure: Error {
-        var status: HTTPResponseStatus
-        var type: String
-        var message: String
-    }
-
-    func handle(_ req: Request) async throws -> Response {
+    /// Identifies the caller (`identify`), then authorises, forwards and logs. The answer is
+    /// given only once its record is durable.
+    func perform(app: Application, db: any Database,
+                 identify: (inout ExchangeCall) async throws(Failure) -> Void) async -> Result<Answer, Failure> {
         let started = DispatchTime.now().uptimeNanoseconds
-        let messageID = req.headers.first(name: "X-Road-Id").flatMap { $0.isEmpty ? nil : String($0.prefix(200)) } ?? UUID().uuidString
-        let body = req.body.data.map { Data(buffer: $0) } ?? Data()
-        let requestHash = SecureToken.sha256Hex(body)
+        var call = self
         let record = MessageRecord()
-        record.at = req.application.clock.now()
+        record.at = app.clock.now()
         record.messageID = messageID
-        record.userID = String(req.headers.first(name: "X-Road-UserId")?.prefix(200) ?? "")
-        record.issue = String(req.headers.first(name: "X-Road-Issue")?.prefix(200) ?? "")
-        record.method = req.method.rawValue
+        record.userID = userID
+        record.issue = issue
+        record.method = method.rawValue
         record.requestBytes = body.count
-        record.requestHash = requestHash
-        record.client = ""
-        record.service = ""
-        record.path = ""
-        record.errorType = ""
-        record.responseBytes = 0
+        record.requestHash = SecureToken.sha256Hex(body)
         record.responseHash = SecureToken.sha256Hex(Data())
-
-        var response: Response
+        record.responseBytes = 0
+        record.errorType = ""
+        var outcome: Result<Answer, Failure>
         do {
-            response = try await forward(req, body: body, record: record)
-        } catch let f as Failure {
-            response = Self.errorResponse(f)
+            try await identify(&call)
+            outcome = .success(try await call.forward(app: app, db: db))
+        } catch {
+            outcome = .failure(error)
+        }
+        record.client = call.client?.description ?? ""
+        record.service = call.provider.map { "\($0)/\(call.serviceCode)" } ?? ""
+        record.path = String(call.path.prefix(2000))
+        switch outcome {
+        case .success(let a):
+            record.status = Int(a.status.code)
+            record.responseBytes = a.body.readableBytes
+            record.responseHash = SecureToken.sha256Hex(Data(buffer: a.body))
+        case .failure(let f):
             record.status = Int(f.status.code)
             record.errorType = f.type
         }
         record.durationMicroseconds = Int((DispatchTime.now().uptimeNanoseconds - started) / 1000)
         do {
-            try await MessageLog.append(record, app: req.application)
+            try await MessageLog.append(record, app: app)
         } catch {
             // Nothing passes unlogged: the answer, whatever it was, is withheld.
-            req.logger.error("message log write failed: \(error)")
-            response = Self.errorResponse(Failure(status: .serviceUnavailable, type: "Server.ClientProxy.MessageLogUnavailable",
-                                                  message: "Không ghi được nhật ký trao đổi; cổng tạm ngừng nhận yêu cầu."))
+            app.logger.error("message log write failed: \(error)")
+            return .failure(Failure(.serviceUnavailable, "Server.ClientProxy.MessageLogUnavailable",
+                                    "Không ghi được nhật ký trao đổi; cổng tạm ngừng nhận yêu cầu."))
         }
-        response.headers.replaceOrAdd(name: "X-Road-Id", value: messageID)
-        response.headers.replaceOrAdd(name: "X-Road-Request-Hash", value: Data(SHA512.hash(data: body)).base64EncodedString())
-        return response
+        return outcome
     }
 
-    /// Authenticates, authorises and forwards; fills the record's identity, status and response.
-    func forward(_ req: Request, body: Data, record: MessageRecord) async throws -> Response {
-        // /r1/instance/class/member/subsystem/service[/path]
-        let parts = req.url.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst(2)
-        guard parts.count >= 5, let provider = SubsystemID(parts: Array(parts.prefix(4)).map { Substring($0.removingPercentEncoding ?? String($0)) }),
-              let serviceCode = parts.dropFirst(4).first.map(String.init), !serviceCode.isEmpty else {
-            throw Failure(status: .badRequest, type: "Client.BadRequest.InvalidServiceId",
-                          message: "Địa chỉ phải có dạng /r1/{instance}/{memberClass}/{memberCode}/{subsystemCode}/{serviceCode}[/đường-dẫn].")
+    func forward(app: Application, db: any Database) async throws(Failure) -> Answer {
+        guard let provider, let callerSystemID else { throw Failure(.internalServerError, "Server.ClientProxy.InternalError", "Lời gọi chưa xác định bên gọi.") }
+        let service: ExchangeDirectory.Service?
+        do { service = try await app.exchangeDirectory.service(provider: provider.description, code: serviceCode, on: db) } catch {
+            throw Failure(.internalServerError, "Server.ClientProxy.InternalError", "Không đọc được danh mục dịch vụ.")
         }
-        let rest = "/" + parts.dropFirst(5).joined(separator: "/")
-        record.service = "\(provider)/\(serviceCode)"
-        record.path = String(rest.prefix(2000))
-        guard let clientHeader = req.headers[canonicalForm: "X-Road-Client"].last.map(String.init) else {
-            throw Failure(status: .badRequest, type: "Client.BadRequest.MissingClientHeader", message: "Thiếu tiêu đề X-Road-Client.")
+        guard let service else { throw Failure(.notFound, "Client.UnknownService", "Không có dịch vụ \(provider)/\(serviceCode).") }
+        guard service.rights[callerSystemID]?.contains(where: { $0.allows(method: method.rawValue, path: path) }) == true else {
+            throw Failure(.forbidden, "Client.AccessDenied", "Hệ thống \(client?.description ?? "") không được cấp quyền gọi \(method.rawValue) \(path).")
         }
-        guard let client = SubsystemID(clientHeader) else {
-            throw Failure(status: .badRequest, type: "Client.BadRequest.InvalidClientId",
-                          message: "X-Road-Client phải có dạng instance/memberClass/memberCode/subsystemCode.")
-        }
-        record.client = client.description
-        let directory = req.application.exchangeDirectory
-        guard let key = Self.apiKey(req), let caller = try await directory.credential(hash: SecureToken.hash(key), on: req.db) else {
-            throw Failure(status: .unauthorized, type: "Client.Unauthorized", message: "Khoá truy cập không hợp lệ hoặc đã bị thu hồi.")
-        }
-        guard caller.subsystem == client.description else {
-            throw Failure(status: .forbidden, type: "Client.IdentityMismatch", message: "Khoá truy cập không thuộc hệ thống \(client).")
-        }
-        guard let service = try await directory.service(provider: provider.description, code: serviceCode, on: req.db) else {
-            throw Failure(status: .notFound, type: "Client.UnknownService", message: "Không có dịch vụ \(record.service).")
-        }
-        guard service.rights[caller.systemID]?.contains(where: { $0.allows(method: req.method.rawValue, path: rest) }) == true else {
-            throw Failure(status: .forbidden, type: "Client.AccessDenied", message: "Hệ thống \(client) không được cấp quyền gọi \(req.method.rawValue) \(rest).")
-        }
-
-        var upstream = HTTPClientRequest(url: service.baseURL + (rest == "/" ? "" : rest) + (req.url.query.map { "?" + $0 } ?? ""))
-        upstream.method = req.method
-        for (name, value) in req.headers where !Self.dropped.contains(name.lowercased()) { upstream.headers.add(name: name, value: value) }
+        var upstream = HTTPClientRequest(url: service.baseURL + (path == "/" ? "" : path) + (query.map { "?" + $0 } ?? ""))
+        upstream.method = method
+        for (name, value) in headers where !Self.dropped.contains(name.lowercased()) { upstream.headers.add(name: name, value: value) }
+        if let client { upstream.headers.replaceOrAdd(name: "X-Road-Client", value: client.description) }
+        upstream.headers.replaceOrAdd(name: "X-Road-Id", value: messageID)
+        if !userID.isEmpty { upstream.headers.replaceOrAdd(name: "X-Road-UserId", value: userID) }
         upstream.body = .bytes(ByteBuffer(data: body))
         let answer: HTTPClientResponse
         do {
-            answer = try await req.application.http.client.shared.execute(upstream, timeout: .milliseconds(Int64(service.timeoutMilliseconds)))
+            answer = try await app.http.client.shared.execute(upstream, timeout: .milliseconds(Int64(service.timeoutMilliseconds)))
         } catch let e as HTTPClientError where e == .deadlineExceeded || e == .readTimeout || e == .connectTimeout {
-            throw Failure(status: .gatewayTimeout, type: "Server.ServerProxy.Timeout", message: "Dịch vụ không trả lời trong \(service.timeoutMilliseconds) ms.")
+            throw Failure(.gatewayTimeout, "Server.ServerProxy.Timeout", "Dịch vụ không trả lời trong \(service.timeoutMilliseconds) ms.")
         } catch {
-            throw Failure(status: .badGateway, type: "Server.ServerProxy.ServiceFailed", message: "Không kết nối được dịch vụ: \(String(describing: error).prefix(200))")
+            throw Failure(.badGateway, "Server.ServerProxy.ServiceFailed", "Không kết nối được dịch vụ: \(String(describing: error).prefix(200))")
         }
         let bytes: ByteBuffer
-        do {
-            bytes = try await answer.body.collect(upTo: Self.maxBody)
-        } catch {
-            throw Failure(status: .badGateway, type: "Server.ServerProxy.ResponseTooLarge", message: "Câu trả lời của dịch vụ vượt quá 10 MB.")
+        do { bytes = try await answer.body.collect(upTo: Self.maxBody) } catch {
+            throw Failure(.badGateway, "Server.ServerProxy.ResponseTooLarge", "Câu trả lời của dịch vụ vượt quá 10 MB.")
         }
-        var headers = HTTPHeaders()
-        for (name, value) in answer.headers where !Self.dropped.contains(name.lowercased()) { headers.add(name: name, value: value) }
-        record.status = Int(answer.status.code)
-        record.responseBytes = bytes.readableBytes
-        record.responseHash = SecureToken.sha256Hex(Data(buffer: bytes))
-        return Response(status: answer.status, headers: headers, body: .init(buffer: bytes))
-    }
-
-    static func apiKey(_ req: Request) -> String? {
-        if let bearer = req.headers.bearerAuthorization?.token { return bearer }
-        return req.headers.first(name: "X-API-Key")
-    }
-
-    static func errorResponse(_ f: Failure) -> Response {
-        struct Body: Encodable { var type: String; var message: String; var detail: String }
-        var headers = HTTPHeaders()
-        headers.contentType = .json
-        headers.add(name: "X-Road-Error", value: f.type)
-        let data = (try? JSONEncoder().encode(Body(type: f.type, message: f.message, detail: UUID().uuidString))) ?? Data()
-        return Response(status: f.status, headers: headers, body: .init(data: data))
+        var out = HTTPHeaders()
+        for (name, value) in answer.headers where !Self.dropped.contains(name.lowercased()) { out.add(name: name, value: value) }
+        return Answer(status: answer.status, headers: out, body: bytes)
     }
 }
+
+extension Result where Success == ExchangeCall.Answer, Failure == ExchangeCall.Failure {
+    func response(for call: ExchangeCall) -> Response {
+        let response: Response
+        switch self {
+        case .success(let a): response = Response(status: a.status, headers: a.headers, body: .init(buffer: a.body))
+        case .failure(let f):
+            var headers = HTTPHeaders()
+            headers.contentType = .json
+            headers.add(name: "X-Road-Error", value: f.type)
+            let data = (try? JSONEncoder().encode(ErrorBody(type: f.type, message: f.message, detail: call.messageID))) ?? Data()
+            response = Response(status: f.status, headers: headers, body: .init(data: data))
+        }
+        response.headers.replaceOrAdd(name: "X-Road-Id", value: call.messageID)
+        response.headers.replaceOrAdd(name: "X-Road-Request-Hash", value: Data(SHA512.hash(data: call.body)).base64EncodedString())
+        return response
+    }
+}
+
+/// The gateway's own error, as X-Road writes it; `detail` is the message id, to find the record.
+struct ErrorBody: Codable, Sendable { var type: String; var message: String; var detail: String }
