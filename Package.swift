@@ -38,7 +38,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "Kernel", "WebUI", "Directory", "Identity", "Procedures", "WorkCalendar", "OneStop", "Indicators", "Exchange",
+                "Kernel", "WebUI", "Directory", "Identity", "Procedures", "WorkCalendar", "OneStop", "Indicators", "Exchange", "NationalSim",
                 vapor, fluent,
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
                 .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
@@ -88,6 +88,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        // The national systems' stand-in for demos and tests (`tinhso simulate national`).
+        .target(name: "NationalSim", dependencies: ["Kernel", vapor], swiftSettings: swiftSettings),
+
         // Benchmarks (bench/run): release builds that print rates and ratios against a baseline.
         .executableTarget(name: "calendar-bench", dependencies: ["VNCalendar"], path: "bench/Sources/calendar-bench", swiftSettings: swiftSettings),
         .executableTarget(name: "catalog-bench", dependencies: ["App"], path: "bench/Sources/catalog-bench", swiftSettings: swiftSettings),
@@ -105,7 +108,7 @@ let package = Package(
         .testTarget(name: "ProceduresTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "OneStopTests", dependencies: ["TestSupport", nioPosix, nioSSL], swiftSettings: swiftSettings),
         .testTarget(name: "IndicatorsTests", dependencies: ["TestSupport", "Indicators"], swiftSettings: swiftSettings),
-        .testTarget(name: "ExchangeTests", dependencies: ["TestSupport", "Exchange"], swiftSettings: swiftSettings),
+        .testTarget(name: "ExchangeTests", dependencies: ["TestSupport", "Exchange", "NationalSim", .product(name: "AsyncHTTPClient", package: "async-http-client")], swiftSettings: swiftSettings),
         .testTarget(name: "WorkCalendarTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "VNCalendarTests", dependencies: ["VNCalendar"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
     ],

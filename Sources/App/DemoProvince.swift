@@ -1,4 +1,5 @@
 import Directory
+import Exchange
 import Fluent
 import Foundation
 import Identity
@@ -36,6 +37,12 @@ public enum DemoProvince {
         try await Agency.query(on: db).count() > 0
     }
 
+    /// Where this server mounts `NationalSimulator` in the demo (`/mo-phong/quoc-gia`).
+    static func nationalSimulatorURL(_ app: Application) -> String {
+        let host = ["0.0.0.0", "::", ""].contains(app.config.host) ? "127.0.0.1" : app.config.host
+        return "http://\(host):\(app.config.port)/mo-phong/quoc-gia"
+    }
+
     /// Seeds everything into an empty database, in one transaction so a failure leaves nothing half-written.
     public static func seed(on app: Application) async throws {
         let hash = try await app.password.async(on: app.threadPool, hopTo: app.eventLoopGroup.next()).hash(password)
@@ -71,6 +78,8 @@ public enum DemoProvince {
             citizen.passwordHash = hash
             citizen.isActive = true
             try await citizen.create(on: db)
+            // The LGSP, with the national databases played by the simulator this server mounts in the demo.
+            try await Registry.seedDemo(nationalBaseURL: nationalSimulatorURL(app), ownerAgency: codes["ttpvhcc"] ?? "H42", on: db)
         }
         try await seedDossiers(on: app)
     }

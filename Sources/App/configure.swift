@@ -10,6 +10,7 @@ import WebUI
 import WorkCalendar
 import Exchange
 import Indicators
+import NationalSim
 import OneStop
 
 /// Builds the application: database, migrations of every module, middleware, routes, commands.
@@ -34,6 +35,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
                        + Indicators.migrations + Exchange.migrations)
     Indicators.configure(app)
     try Exchange.configure(app, dataDirectory: config.dataDir)
+    app.citizenRegistry = LGSPCitizenRegistry(app: app)
 
     app.middleware = .init()
     app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
@@ -45,6 +47,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.asyncCommands.use(ImportCommands(), as: "import")
     app.asyncCommands.use(StatisticsCommands(), as: "statistics")
     app.asyncCommands.use(ExchangeCommands(), as: "exchange")
+    app.asyncCommands.use(SimulateCommands(), as: "simulate")
     app.asyncCommands.use(UserCommand(), as: "user")
     app.asyncCommands.use(CalendarCommand(), as: "calendar")
 }
@@ -90,6 +93,8 @@ func routes(_ app: Application) throws {
     try OneStop.routes(pages: pages, api: api)
     try Indicators.routes(pages: pages, api: api)
     try Exchange.routes(root: app, pages: pages)
+    // The demo's national databases (registered as the LGSP's upstreams by `DemoProvince`).
+    if app.config.seedDemo { try app.grouped("mo-phong", "quoc-gia").register(collection: NationalSimulator()) }
 }
 
 /// The published OpenAPI 3.1 description of `/api/v1`.

@@ -77,9 +77,9 @@ struct GatewayTests {
         try await Self.withUpstream { upstream in
             try await withApp { app async throws in
                 let db = app.db
-                let population = try await Self.system("CSDLDC", "VN/GOV/000.00.00.H42/DANCU", on: db)
-                let oneStop = try await Self.system("MOTCUA", "VN/GOV/000.00.00.H42/MOTCUA", on: db)
-                let other = try await Self.system("QLVB", "VN/GOV/000.00.00.H42/QLVB", on: db)
+                let population = try await Self.system("T-DANCU", "VN-test/GOV/000.00.00.H42/DANCU", on: db)
+                let oneStop = try await Self.system("T-MOTCUA", "VN-test/GOV/000.00.00.H42/MOTCUA", on: db)
+                let other = try await Self.system("T-QLVB", "VN-test/GOV/000.00.00.H42/QLVB", on: db)
                 let citizens = try await Self.service("cong-dan", of: population, baseURL: upstream, on: db)
                 let dead = try await Self.service("chet", of: population, baseURL: "http://127.0.0.1:9", on: db)
                 let slow = try await Self.service("cham", of: population, baseURL: upstream, timeout: 200, on: db)
@@ -89,7 +89,7 @@ struct GatewayTests {
                 let key = try await Registry.issueKey(for: oneStop, at: app.clock.now(), on: db)
                 let otherKey = try await Registry.issueKey(for: other, at: app.clock.now(), on: db)
                 let client = TestClient(app)
-                func call(_ path: String, method: HTTPMethod = .GET, key k: String? = key, as caller: String? = "VN/GOV/000.00.00.H42/MOTCUA",
+                func call(_ path: String, method: HTTPMethod = .GET, key k: String? = key, as caller: String? = "VN-test/GOV/000.00.00.H42/MOTCUA",
                           id: String? = nil, body: String = "") async throws -> TestClient.Result {
                     var h = HTTPHeaders()
                     if let k { h.bearerAuthorization = BearerAuthorization(token: k) }
@@ -97,14 +97,14 @@ struct GatewayTests {
                     if let id { h.add(name: "X-Road-Id", value: id) }
                     h.add(name: "X-Road-UserId", value: "VN025090000001")
                     h.add(name: "Connection", value: "keep-alive, X-Secret")
-                    return try await client.request(method, "/r1/VN/GOV/000.00.00.H42/DANCU/\(path)", headers: h, body: ByteBuffer(string: body))
+                    return try await client.request(method, "/r1/VN-test/GOV/000.00.00.H42/DANCU/\(path)", headers: h, body: ByteBuffer(string: body))
                 }
 
                 let ok = try await call("cong-dan/citizens/025090000001", id: "msg-1")
                 #expect(ok.status == .ok && ok.body.contains("025090000001") && ok.body.contains("Nguyễn Văn An"))
                 #expect(ok.headers.first(name: "X-Road-Id") == "msg-1" && ok.headers.first(name: "X-Road-Error") == nil)
                 #expect(ok.headers.first(name: "X-Road-Request-Hash") == Data(SHA512.hash(data: Data())).base64EncodedString())
-                #expect(ok.headers.first(name: "X-Seen-Client") == "VN/GOV/000.00.00.H42/MOTCUA")
+                #expect(ok.headers.first(name: "X-Seen-Client") == "VN-test/GOV/000.00.00.H42/MOTCUA")
                 #expect(ok.headers.first(name: "X-Seen-Authorization") == "none", "the caller's key must not reach the upstream")
                 let generated = try await call("cong-dan/citizens/025090000002")
                 #expect(UUID(uuidString: generated.headers.first(name: "X-Road-Id") ?? "") != nil)
@@ -118,7 +118,7 @@ struct GatewayTests {
                     (try await call("khong-co/x"), .notFound, "Client.UnknownService"),
                     (try await call("cong-dan/echo", method: .POST, body: "{}"), .forbidden, "Client.AccessDenied"),
                     (try await call("cong-dan/other"), .forbidden, "Client.AccessDenied"),
-                    (try await client.request(.GET, "/r1/VN/GOV/bad%20code/DANCU/cong-dan", headers: ["X-Road-Client": "VN/GOV/000.00.00.H42/MOTCUA"]),
+                    (try await client.request(.GET, "/r1/VN/GOV/bad%20code/DANCU/cong-dan", headers: ["X-Road-Client": "VN-test/GOV/000.00.00.H42/MOTCUA"]),
                      .badRequest, "Client.BadRequest.InvalidServiceId"),
                     (try await call("chet/x"), .badGateway, "Server.ServerProxy.ServiceFailed"),
                     (try await call("cham/slow"), .gatewayTimeout, "Server.ServerProxy.Timeout"),
@@ -140,7 +140,7 @@ struct GatewayTests {
                 #expect(records.count == 2 + failures.count + 1)
                 #expect(records.map(\.seq) == Array(1...records.count))
                 #expect(records[0].status == 200 && records[0].errorType.isEmpty && records[0].messageID == "msg-1")
-                #expect(records[0].userID == "VN025090000001" && records[0].service == "VN/GOV/000.00.00.H42/DANCU/cong-dan")
+                #expect(records[0].userID == "VN025090000001" && records[0].service == "VN-test/GOV/000.00.00.H42/DANCU/cong-dan")
                 #expect(records[0].responseHash == SecureToken.sha256Hex(Data(ok.body.utf8)) && records[0].responseBytes == ok.body.utf8.count)
                 #expect(records.dropFirst(2).allSatisfy { !$0.errorType.isEmpty && $0.status >= 400 })
                 #expect(records.dropFirst(2).map(\.errorType) == failures.map(\.2) + ["Client.Unauthorized"])

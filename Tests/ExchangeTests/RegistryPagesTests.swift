@@ -24,37 +24,41 @@ struct RegistryPagesTests {
                 .map { $0.0 == "securityLevel" ? ($0.0, "7") : $0.0 == "ownerAgency" ? ($0.0, "H99.99") : $0 })
             #expect(bad.status == .badRequest)
             #expect(bad.body.contains("Định danh phải có dạng") && bad.body.contains("Cấp độ an toàn từ 1 đến 5") && bad.body.contains("Không có cơ quan mã “H99.99”"))
-            #expect(try await admin.post("/quan-tri/lgsp", form: system("CSDLDC", "VN/GOV/000.00.00.H42/DANCU", status: "official")).status == .seeOther)
-            #expect(try await admin.post("/quan-tri/lgsp", form: system("MOTCUA", "VN/GOV/000.00.00.H42/MOTCUA", status: "trial")).status == .seeOther)
-            #expect(try await admin.post("/quan-tri/lgsp", form: system("MOTCUA", "VN/GOV/000.00.00.H42/KHAC", status: "trial")).status == .badRequest)
+            #expect(try await admin.post("/quan-tri/lgsp", form: system("KTXH", "VN-test/GOV/000.00.00.H42/KTXH", status: "official")).status == .seeOther)
+            #expect(try await admin.post("/quan-tri/lgsp", form: system("TNMT", "VN-test/GOV/000.00.00.H42/TNMT", status: "trial")).status == .seeOther)
+            #expect(try await admin.post("/quan-tri/lgsp", form: system("TNMT", "VN-test/GOV/000.00.00.H42/KHAC", status: "trial")).status == .badRequest)
 
-            let badService = try await admin.post("/quan-tri/lgsp/he-thong/CSDLDC", form: [("action", "service"), ("serviceCode", "cong dan"), ("baseURL", "ftp://x")])
+            let badService = try await admin.post("/quan-tri/lgsp/he-thong/KTXH", form: [("action", "service"), ("serviceCode", "cong dan"), ("baseURL", "ftp://x")])
             #expect(badService.status == .badRequest && badService.body.contains("http://"))
-            let service = try await admin.post("/quan-tri/lgsp/he-thong/CSDLDC", form: [
+            let service = try await admin.post("/quan-tri/lgsp/he-thong/KTXH", form: [
                 ("action", "service"), ("serviceCode", "cong-dan"), ("version", "v1"), ("baseURL", "http://127.0.0.1:9/dan-cu"),
                 ("classification", "restricted"), ("timeout", "3000"),
             ])
-            #expect(service.status == .ok && service.body.contains("/r1/VN/GOV/000.00.00.H42/DANCU/cong-dan"))
-            let grant = try await admin.post("/quan-tri/lgsp/he-thong/CSDLDC", form: [
-                ("action", "grant"), ("consumer", "MOTCUA"), ("serviceCode", "cong-dan"), ("method", "get"), ("path", "/cong-dan/*"),
+            #expect(service.status == .ok && service.body.contains("/r1/VN-test/GOV/000.00.00.H42/KTXH/cong-dan"))
+            let grant = try await admin.post("/quan-tri/lgsp/he-thong/KTXH", form: [
+                ("action", "grant"), ("consumer", "TNMT"), ("serviceCode", "cong-dan"), ("method", "get"), ("path", "/cong-dan/*"),
             ])
-            #expect(grant.status == .ok && grant.body.contains("Đã cấp quyền cho MOTCUA"))
-            let right = try #require(try await AccessRight.query(on: app.db).first())
+            #expect(grant.status == .ok && grant.body.contains("Đã cấp quyền cho TNMT"))
+            let tnmt = try #require(try await InformationSystem.query(on: app.db).filter(\.$code == "TNMT").first())
+            let right = try #require(try await AccessRight.query(on: app.db).filter(\.$consumer.$id == tnmt.requireID()).first())
             #expect(right.method == "GET" && right.path == "/cong-dan/*")
 
             // A key is shown once, stored as its hash, and can be revoked.
-            let issued = try await admin.post("/quan-tri/lgsp/he-thong/MOTCUA", form: [("action", "key")])
+            let issued = try await admin.post("/quan-tri/lgsp/he-thong/TNMT", form: [("action", "key")])
             let key = try #require(issued.body.range(of: #"lgsp_[A-Za-z0-9_-]+"#, options: .regularExpression).map { String(issued.body[$0]) })
-            let stored = try #require(try await ExchangeCredential.query(on: app.db).first())
+            let stored = try #require(try await ExchangeCredential.query(on: app.db).filter(\.$system.$id == tnmt.requireID()).first())
             #expect(stored.keyHash == SecureToken.hash(key) && stored.revokedAt == nil)
-            #expect(try await admin.get("/quan-tri/lgsp/he-thong/MOTCUA").body.contains(key) == false)
-            let revoked = try await admin.post("/quan-tri/lgsp/he-thong/MOTCUA", form: [("action", "revoke"), ("key", stored.id!.uuidString)])
+            #expect(try await admin.get("/quan-tri/lgsp/he-thong/TNMT").body.contains(key) == false)
+            let revoked = try await admin.post("/quan-tri/lgsp/he-thong/TNMT", form: [("action", "revoke"), ("key", stored.id!.uuidString)])
             #expect(revoked.status == .ok && revoked.body.contains("Đã thu hồi"))
-            #expect(try await ExchangeCredential.query(on: app.db).first()?.revokedAt != nil)
+            #expect(try await ExchangeCredential.find(stored.id, on: app.db)?.revokedAt != nil)
 
-            // "Connected N of M", as the provinces report it.
+            // "Connected N of M", as the provinces report it: the demo's six systems and these two.
+            let official = try await InformationSystem.query(on: app.db).filter(\.$status == .official).count()
+            let all = try await InformationSystem.query(on: app.db).count()
             let overview = try await admin.get("/quan-tri/lgsp")
-            #expect(overview.status == .ok && overview.body.contains("<strong>1/2</strong>") && overview.body.contains("<svg"))
+            #expect(overview.status == .ok && overview.body.contains("<strong>\(official)/\(all)</strong>") && overview.body.contains("<svg"))
+            #expect(official == 3 && all == 8)
             #expect(try await admin.get("/quan-tri/lgsp/nhat-ky?kiem-tra=1").body.contains("Nhật ký nguyên vẹn: 0 bản ghi"))
             #expect(try await admin.get("/quan-tri/lgsp/he-thong/KHONGCO").status == .notFound)
         }

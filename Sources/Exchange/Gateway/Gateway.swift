@@ -87,6 +87,8 @@ public struct ExchangeCall: Sendable {
     }
 
     public struct Answer: Sendable {
+        /// The exchange's id in the message log (`X-Road-Id`).
+        public var messageID: String
         public var status: HTTPResponseStatus
         public var headers: HTTPHeaders
         public var body: ByteBuffer
@@ -213,7 +215,7 @@ public struct ExchangeCall: Sendable {
         }
         var out = HTTPHeaders()
         for (name, value) in answer.headers where !Self.dropped.contains(name.lowercased()) { out.add(name: name, value: value) }
-        return Answer(status: answer.status, headers: out, body: bytes)
+        return Answer(messageID: messageID, status: answer.status, headers: out, body: bytes)
     }
 }
 

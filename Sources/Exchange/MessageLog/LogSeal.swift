@@ -106,15 +106,22 @@ final class LogSealer: LifecycleHandler, Sendable {
         let key = key
         task.withLockedValue {
             $0 = Task {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .seconds(1))
+                while true {
+                    do { try await Task.sleep(for: .seconds(1)) } catch { return }  // cancelled: shutting down
                     do { try await LogSealing.sealOnce(app: app, key: key) } catch { app.logger.warning("message log seal failed: \(error)") }
                 }
             }
         }
     }
 
-    func shutdownAsync(_ app: Application) async { task.withLockedValue { $0?.cancel() } }
+    /// Waits for a seal in progress, so none runs on databases being shut down.
+    func shutdownAsync(_ app: Application) async {
+        let running = task.withLockedValue { t -> Task<Void, Never>? in
+            t?.cancel()
+            return t
+        }
+        await running?.value
+    }
 }
 
 extension Application {

@@ -38,12 +38,33 @@ struct DossierPages: RouteCollection {
         let viewer = try req.requireViewer()
         let p = try await ProcedureQueries.procedure(code: req.pathParameter("code"), on: req.db)
         let user = try await User.find(viewer.userID, on: req.db)
-        return try await submitPage(req, procedure: p, values: [:], applicant: .init(name: user?.fullName ?? "", identity: user?.identityNumber ?? "",
-                                                                                      phone: user?.phone ?? "", email: user?.email), agency: nil, errors: [])
+        var applicant = Submission.Applicant(name: user?.fullName ?? "", identity: user?.identityNumber ?? "", phone: user?.phone ?? "", email: user?.email)
+        var values: [String: String] = [:]
+        var notice: HTML = .empty
+        // What the state already holds is not asked again (Nghị định 47/2020): the population
+        // database, through the LGSP, fills the applicant's details.
+        if let registry = req.application.citizenRegistry, applicant.identity.count == 12 {
+            switch await registry.citizen(identity: applicant.identity, userID: "VN" + applicant.identity) {
+            case .found(let c):
+                applicant.name = c.fullName
+                let known = ["applicantFullName": c.fullName, "applicantId": c.identity, "applicantAddress": c.permanentAddress,
+                             "applicantPhone": applicant.phone]
+                for f in p.definition.form { if let v = known[f.key], !v.isEmpty { values[f.key] = v } }
+                notice = """
+                <div class="notice" role="status"><p>Thông tin người nộp được lấy từ Cơ sở dữ liệu quốc gia về dân cư qua nền tảng \
+                tích hợp, chia sẻ dữ liệu của tỉnh (mã tin <code>\(c.messageID)</code>): không cần nộp bản sao giấy tờ tuỳ thân.</p></div>
+                """
+            case .notFound:
+                notice = "<div class=\"notice\" role=\"status\"><p>Không tìm thấy số định danh \(applicant.identity) trong Cơ sở dữ liệu quốc gia về dân cư; hãy kiểm tra lại thông tin người nộp.</p></div>"
+            case .unavailable(let why):
+                notice = "<div class=\"notice\" role=\"status\"><p>Chưa tra cứu được Cơ sở dữ liệu quốc gia về dân cư (\(why)); thông tin được điền từ tài khoản.</p></div>"
+            }
+        }
+        return try await submitPage(req, procedure: p, values: values, applicant: applicant, agency: nil, errors: [], notice: notice)
     }
 
     func submitPage(_ req: Request, procedure p: ProcedureDTO, values: [String: String], applicant: Submission.Applicant,
-                    agency: String?, errors: [String]) async throws -> Response {
+                    agency: String?, errors: [String], notice: HTML = .empty) async throws -> Response {
         let d = p.definition
         var communePicker: HTML = .empty
         if d.receivingAgency == nil {
@@ -77,6 +98,7 @@ struct DossierPages: RouteCollection {
         <p><a href="\(SiteURL.procedure(code: d.code).path)">← \(d.name)</a></p>
         <h1>Nộp hồ sơ trực tuyến</h1>
         <p>\(d.name) · thời hạn \(d.processingTime.label)</p>
+        \(notice)
         \(Components.errorSummary(errors))
         <form method="post" action="\(SiteURL.submit(procedure: d.code).path)" class="narrow" enctype="multipart/form-data" novalidate>
         \(Components.csrfField(req.csrfToken))

@@ -1,0 +1,82 @@
+@testable import Exchange
+import AsyncHTTPClient
+import Fluent
+import Foundation
+import Kernel
+import NationalSim
+import Testing
+import TestSupport
+import Vapor
+
+@Suite("National adapters: the one-stop prefills a citizen from the population database through the LGSP")
+struct NationalAdapterTests {
+    static func withSimulator(_ body: (String) async throws -> Void) async throws {
+        let sim = try await Application.make(.testing)
+        sim.logger.logLevel = .warning
+        try sim.register(collection: NationalSimulator())
+        do {
+            try await sim.server.start(address: .hostname("127.0.0.1", port: 0))
+            try await body("http://127.0.0.1:\(try #require(sim.http.server.shared.localAddress?.port))")
+        } catch {
+            await sim.server.shutdown()
+            try? await sim.asyncShutdown()
+            throw error
+        }
+        await sim.server.shutdown()
+        try await sim.asyncShutdown()
+    }
+
+    @Test func theSubmissionFormIsFilledFromThePopulationDatabase() async throws {
+        try await Self.withSimulator { simulator in
+            try await withApp { app async throws in
+                // The demo registers the simulator at this server's own address; here it runs apart.
+                for s in try await ExchangeService.query(on: app.db).all() {
+                    s.baseURL = simulator + (URL(string: s.baseURL)?.path.replacingOccurrences(of: "/mo-phong/quoc-gia", with: "") ?? "")
+                    try await s.save(on: app.db)
+                }
+                let citizen = TestClient(app)
+                try await citizen.login("025090000001", password: "tinhso2026")
+                let form = try await citizen.get("/thu-tuc/1.012694/nop")
+                #expect(form.status == .ok)
+                #expect(form.body.contains("Thông tin người nộp được lấy từ Cơ sở dữ liệu quốc gia về dân cư"))
+                #expect(form.body.contains(#"name="applicantName" type="text" value="Nguyễn Văn An""#))
+                let record = try #require(try await MessageRecord.query(on: app.db).sort(\.$seq, .descending).first())
+                #expect(record.client == "VN/GOV/000.00.00.H42/MOTCUA" && record.service == "VN/GOV/000.00.00.G12/DANCU/cong-dan")
+                #expect(record.path == "/cong-dan/025090000001" && record.userID == "VN025090000001" && record.status == 200)
+                #expect(form.body.contains(record.messageID))
+
+                // A suspended connection: the form still opens, from the account, and says why.
+                let population = try #require(try await InformationSystem.query(on: app.db).filter(\.$code == "CSDLQGDC").first())
+                population.status = .suspended
+                try await population.save(on: app.db)
+                app.exchangeDirectory.forgetEverything()
+                let fallback = try await citizen.get("/thu-tuc/1.012694/nop")
+                #expect(fallback.status == .ok && fallback.body.contains("Chưa tra cứu được Cơ sở dữ liệu quốc gia về dân cư"))
+                let refused = try #require(try await MessageRecord.query(on: app.db).sort(\.$seq, .descending).first())
+                #expect(refused.errorType == "Client.UnknownService" && refused.status == 404)
+            }
+        }
+    }
+
+    @Test func theSimulatorAnswersLikeTheNationalSystems() async throws {
+        guard case .success(let a) = NationalSimulator.citizen("001195012345"), case .success(let b) = NationalSimulator.citizen("001195012345") else {
+            Issue.record("a valid number is a person"); return
+        }
+        #expect(a == b && a.GioiTinh == "Nữ" && a.NgaySinh.hasPrefix("1995-") && a.QueQuan == "Hà Nội")
+        #expect((try? NationalSimulator.citizen("025090000001").get())?.HoVaTen == "Nguyễn Văn An")
+        guard case .failure(let bad) = NationalSimulator.citizen("12345"), case .failure(let unknown) = NationalSimulator.citizen("999095012345") else {
+            Issue.record("bad and unknown numbers are refused"); return
+        }
+        #expect(bad.status == .badRequest && unknown.status == .notFound)
+        try await Self.withSimulator { base in
+            let client = HTTPClient.shared
+            for (path, status, text) in [("/dang-ky-kinh-doanh/doanh-nghiep/2600123456", 200, "MaSoDoanhNghiep"), ("/dang-ky-kinh-doanh/doanh-nghiep/12", 400, "10 chữ số"),
+                                         ("/ho-tich/khai-sinh/025090000001", 200, "HoTenMe"), ("/ly-lich-tu-phap/025090000001", 200, "TinhTrangAnTich"),
+                                         ("/dan-cu/cong-dan/999095012345", 404, "Không tìm thấy")] {
+                let response = try await client.execute(HTTPClientRequest(url: base + path), timeout: .seconds(5))
+                let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
+                #expect(Int(response.status.code) == status && body.contains(text), "\(path): \(response.status) \(body)")
+            }
+        }
+    }
+}
