@@ -1,0 +1,198 @@
+import App
+import Exchange
+import Fluent
+import Foundation
+import Kernel
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Vapor
+
+// The LGSP gateway against nginx, in one run on this machine (issue 6):
+//   (c) the upstream alone: a tiny SwiftNIO server answering 1 KB of JSON;
+//   (a) nginx from Debian proxying to it (keep-alive to the upstream, no access log);
+//   (b) tinhso's gateway in front of it, with key authentication, the access check and the
+//       message log (each record durable, chained, sealed every second) all on.
+// Each is loaded by wrk (BENCH_CONNECTIONS, default 64; BENCH_SECONDS, default 15) with 1 KB JSON
+// POST bodies; the bench prints requests/s, p50 and p99, the ratios b/a and b/c, and checks that
+// the log holds one intact record per request the gateway answered.
+
+func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+let environment = ProcessInfo.processInfo.environment
+let connections = Int(environment["BENCH_CONNECTIONS"] ?? "") ?? 64
+let duration = Int(environment["BENCH_SECONDS"] ?? "") ?? 15
+let dir = NSTemporaryDirectory() + "tinhso-exchange-bench-\(UUID().uuidString.prefix(8))"
+try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+
+/// 1 KB of JSON, as a population lookup answers.
+let answer: ByteBuffer = {
+    var fields: [String] = []
+    for i in 0..<24 { fields.append(#""truong\#(i)":"Giá trị \#(i) của bản ghi""#) }
+    var text = "{" + fields.joined(separator: ",") + "}"
+    while text.utf8.count < 1024 { text.insert(" ", at: text.index(before: text.endIndex)) }
+    return ByteBuffer(string: text)
+}()
+
+final class Upstream: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard case .end = unwrapInboundIn(data) else { return }
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Content-Length", value: String(answer.readableBytes))
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(answer))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+}
+
+func freePort() throws -> Int {
+    let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(s) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, len) } }
+    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(s, $0, &len) } }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}
+
+struct Load { var rps: Double; var p50: Double; var p99: Double; var requests: Int; var errors: Int }
+
+/// Runs wrk and reads its summary.
+func wrk(_ url: String, headers: [String]) throws -> Load {
+    let body = dir + "/post.lua"
+    try #"wrk.method = "POST"; wrk.body = '\#(String(buffer: answer))'; wrk.headers["Content-Type"] = "application/json""#
+        .write(toFile: body, atomically: true, encoding: .utf8)
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/wrk")
+    p.arguments = ["-t2", "-c\(connections)", "-d\(duration)s", "--latency", "-s", body] + headers.flatMap { ["-H", $0] } + [url]
+    let out = Pipe()
+    p.standardOutput = out
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    let text = String(decoding: data, as: UTF8.self)
+    func ms(_ s: Substring) -> Double {
+        let v = Double(s.dropLast(s.hasSuffix("us") || s.hasSuffix("ms") ? 2 : 1)) ?? .nan
+        return s.hasSuffix("us") ? v / 1000 : s.hasSuffix("ms") ? v : v * 1000
+    }
+    var load = Load(rps: 0, p50: .nan, p99: .nan, requests: 0, errors: 0)
+    for line in text.split(separator: "\n") {
+        let f = line.split(separator: " ", omittingEmptySubsequences: true)
+        if f.first == "Requests/sec:", let v = Double(f[1]) { load.rps = v }
+        if f.first == "50%" { load.p50 = ms(f[1]) }
+        if f.first == "99%" { load.p99 = ms(f[1]) }
+        if f.count > 3, f[1] == "requests", f[2] == "in" { load.requests = Int(f[0]) ?? 0 }
+        if line.contains("Non-2xx or 3xx responses:") { load.errors = Int(f.last ?? "") ?? 0 }
+    }
+    guard load.rps > 0 else { throw Abort(.internalServerError, reason: "wrk printed no rate:\n\(text)") }
+    return load
+}
+
+func rssMB() -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return -1 }
+    return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) / 1024
+}
+
+let upstreamGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+let upstreamPort = try freePort()
+let upstream = try await ServerBootstrap(group: upstreamGroup)
+    .serverChannelOption(.backlog, value: 1024)
+    .childChannelInitializer { channel in
+        channel.pipeline.configureHTTPServerPipeline().flatMap { channel.pipeline.addHandler(Upstream()) }
+    }
+    .bind(host: "127.0.0.1", port: upstreamPort).get()
+
+// (a) nginx.
+let nginxPort = try freePort()
+try """
+worker_processes 1;
+pid \(dir)/nginx.pid;
+error_log \(dir)/nginx-error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path \(dir); proxy_temp_path \(dir);
+  upstream u { server 127.0.0.1:\(upstreamPort); keepalive 128; }
+  server { listen 127.0.0.1:\(nginxPort); location / { proxy_pass http://u; proxy_http_version 1.1; proxy_set_header Connection ""; } }
+}
+""".write(toFile: dir + "/nginx.conf", atomically: true, encoding: .utf8)
+let nginx = Process()
+nginx.executableURL = URL(fileURLWithPath: "/usr/sbin/nginx")
+nginx.arguments = ["-c", dir + "/nginx.conf", "-p", dir, "-g", "daemon off;"]
+try nginx.run()
+
+// (b) the gateway.
+var env = Environment(name: "bench", arguments: ["exchange-bench"])
+try LoggingSystem.bootstrap(from: &env)
+let gatewayPort = try freePort()
+var config = try AppConfig.load(from: ["TINHSO_DATA_DIR": dir, "DATABASE_URL": environment["DATABASE_URL"] ?? "", "TINHSO_DEMO": "false"])
+config.port = gatewayPort
+let app = try await Application.make(env)
+app.logger.logLevel = .error
+try await configure(app, config: config)
+do {
+    try await app.autoRevert().get()
+    try await Startup.migrate(app)
+    func system(_ code: String, _ subsystem: String) async throws -> InformationSystem {
+        let s = InformationSystem()
+        (s.code, s.name, s.ownerAgency, s.purpose, s.securityLevel, s.levelApproval, s.operatorContact, s.status, s.subsystem) =
+            (code, code, "H42", "bench", 3, .approved, "", .official, subsystem)
+        try await s.create(on: app.db)
+        return s
+    }
+    let provider = try await system("DANCU", "VN/GOV/000.00.00.G12/DANCU")
+    let consumer = try await system("MOTCUA", "VN/GOV/000.00.00.H42/MOTCUA")
+    let service = ExchangeService()
+    (service.$system.id, service.code, service.version, service.baseURL, service.classification, service.timeoutMilliseconds) =
+        (try provider.requireID(), "cong-dan", "v1", "http://127.0.0.1:\(upstreamPort)", .restricted, 5000)
+    try await service.create(on: app.db) as Void
+    let right = AccessRight()
+    (right.$consumer.id, right.$service.id) = (try consumer.requireID(), try service.requireID())
+    try await right.create(on: app.db)
+    let key = try await Registry.issueKey(for: consumer, at: Date(), on: app.db)
+    try await app.asyncBoot()
+    try await startServer(app, port: gatewayPort)
+    try await Task.sleep(for: .milliseconds(300))
+    say("exchange: wrk -c\(connections) -d\(duration)s, 1 KB JSON POST bodies and answers, \(config.database), 2 cores shared by all")
+
+    let direct = try wrk("http://127.0.0.1:\(upstreamPort)/cong-dan/025090000001", headers: [])
+    let proxied = try wrk("http://127.0.0.1:\(nginxPort)/cong-dan/025090000001", headers: [])
+    let gateway = try wrk("http://127.0.0.1:\(gatewayPort)/r1/VN/GOV/000.00.00.G12/DANCU/cong-dan/025090000001",
+                          headers: ["X-Road-Client: VN/GOV/000.00.00.H42/MOTCUA", "Authorization: Bearer \(key)", "X-Road-UserId: VN025090000001"])
+    for (name, l) in [("(c) upstream direct", direct), ("(a) nginx proxy", proxied), ("(b) tinhso gateway, log on", gateway)] {
+        say(String(format: "%@: %.0f requests/s, p50 %.2f ms, p99 %.2f ms, %d requests, %d not 2xx", name, l.rps, l.p50, l.p99, l.requests, l.errors))
+    }
+    let meets = gateway.rps >= 5000 && gateway.p99 < 10 && gateway.rps >= 0.25 * proxied.rps
+    say(String(format: "ratios: b/a %.2f, b/c %.2f; targets ≥ 5,000/s, p99 < 10 ms, ≥ 0.25 of nginx: %@",
+               gateway.rps / proxied.rps, gateway.rps / direct.rps, meets ? "met" : "NOT MET"))
+    // The evidence: one intact, sealed record per answered request.
+    try await Task.sleep(for: .seconds(2))
+    let records: Int = try await MessageRecord.query(on: app.db).count()
+    let platform = try unwrap(app.platformKey)
+    let check = try await MessageLog.verify(keys: [platform.keyID: platform.publicKey], on: app.db)
+    say("message log: \(records) records for \(gateway.requests) requests wrk completed (wrk stops with some in flight); verify: "
+        + (check.firstBroken == nil ? "intact, sealed through \(check.sealedThrough ?? 0)" : "BROKEN at \(check.firstBroken!)"))
+    say("peak RSS of the bench process (gateway and upstream) \(rssMB()) MB")
+} catch {
+    say("bench failed: \(String(reflecting: error))")
+}
+nginx.terminate()
+nginx.waitUntilExit()
+await stopServer(app)
+try? await app.asyncShutdown()
+try? await upstream.close()
+try? await upstreamGroup.shutdownGracefully()
+try? FileManager.default.removeItem(atPath: dir)
+
+func unwrap<T>(_ v: T?) throws -> T {
+    guard let v else { throw Abort(.internalServerError) }
+    return v
+}
+
+func startServer(_ app: Application, port: Int) async throws { try await app.server.start(address: .hostname("127.0.0.1", port: port)) }
+func stopServer(_ app: Application) async { await app.server.shutdown() }
