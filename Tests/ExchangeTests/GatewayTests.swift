@@ -173,4 +173,30 @@ struct GatewayTests {
             }
         }
     }
+
+    /// A bench run found the chain "broken" after 5,000 of 50,000 records before times were
+    /// stored at the millisecond they are hashed at: many concurrent appends at arbitrary instants
+    /// must read back intact.
+    @Test func concurrentAppendsAtArbitraryInstantsStayChained() async throws {
+        try await withApp { app async throws in
+            var rng = SeededRandom(seed: 4950)
+            let instants = (0..<2000).map { _ in Date(timeIntervalSince1970: 1_796_000_000 + Double(rng.next() % 1_000_000_000_000) / 1_000_000_000) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (n, at) in instants.enumerated() {
+                    group.addTask {
+                        let r = MessageRecord()
+                        (r.at, r.client, r.service, r.messageID, r.userID, r.issue, r.method, r.path) =
+                            (at, "VN-test/GOV/A/B", "VN-test/GOV/C/D/e", "m\(n)", "", "", "GET", "/x/\(n)")
+                        (r.status, r.errorType, r.requestBytes, r.responseBytes, r.durationMicroseconds) = (200, "", n, 2 * n, 1000 + n)
+                        (r.requestHash, r.responseHash) = (SecureToken.hash("q\(n)"), SecureToken.hash("a\(n)"))
+                        try await MessageLog.append(r, app: app)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let platform = try #require(app.platformKey)
+            let v = try await MessageLog.verify(keys: [platform.keyID: platform.publicKey], on: app.db)
+            #expect(v.checked == 2000 && v.firstBroken == nil, "\(v.reason ?? "")")
+        }
+    }
 }

@@ -87,7 +87,7 @@ public enum LogSealing {
             let seal = LogSeal()
             seal.seq = head.seq
             seal.headHash = head.hash
-            seal.sealedAt = app.clock.now()
+            seal.sealedAt = VietnamTime.millisecond(app.clock.now())
             seal.keyID = key.keyID
             seal.signature = try key.privateKey.signature(for: seal.signedText).base64EncodedString()
             try await seal.create(on: db)

@@ -97,6 +97,8 @@ public struct LogAppend: BatchableWrite {
         var (seq, prev) = (head?.seq ?? 0, head?.hash ?? MessageLog.genesis)
         for item in batch {
             seq += 1
+            // Hashed at millisecond precision, so stored at it (see `VietnamTime.millisecond`).
+            item.record.at = VietnamTime.millisecond(item.record.at)
             item.record.seq = seq
             item.record.prevHash = prev
             item.record.hash = item.record.computedHash()

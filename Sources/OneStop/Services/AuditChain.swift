@@ -33,10 +33,10 @@ enum AuditChain {
         e.toStatus = to.rawValue
         e.actorID = actorID
         e.actorName = actorName
-        e.at = at
+        e.at = VietnamTime.millisecond(at)
         e.comment = comment
         e.prevHash = last?.hash ?? genesis
-        e.hash = hash(prev: e.prevHash, seq: e.seq, action: action, from: e.fromStatus, to: e.toStatus, actor: actorName, at: at, comment: comment)
+        e.hash = hash(prev: e.prevHash, seq: e.seq, action: action, from: e.fromStatus, to: e.toStatus, actor: actorName, at: e.at, comment: comment)
         return e
     }
 

@@ -176,7 +176,7 @@ do {
     let platform = try unwrap(app.platformKey)
     let check = try await MessageLog.verify(keys: [platform.keyID: platform.publicKey], on: app.db)
     say("message log: \(records) records for \(gateway.requests) requests wrk completed (wrk stops with some in flight); verify: "
-        + (check.firstBroken == nil ? "intact, sealed through \(check.sealedThrough ?? 0)" : "BROKEN at \(check.firstBroken!)"))
+        + (check.firstBroken == nil ? "intact, sealed through \(check.sealedThrough ?? 0)" : "BROKEN at \(check.firstBroken!): \(check.reason ?? "")"))
     say("peak RSS of the bench process (gateway and upstream) \(rssMB()) MB")
 } catch {
     say("bench failed: \(String(reflecting: error))")
@@ -187,7 +187,7 @@ await stopServer(app)
 try? await app.asyncShutdown()
 try? await upstream.close()
 try? await upstreamGroup.shutdownGracefully()
-try? FileManager.default.removeItem(atPath: dir)
+if environment["BENCH_KEEP"] == "1" { say("kept \(dir)") } else { try? FileManager.default.removeItem(atPath: dir) }
 
 func unwrap<T>(_ v: T?) throws -> T {
     guard let v else { throw Abort(.internalServerError) }
