@@ -175,12 +175,12 @@ struct GatewayTests {
     }
 
     /// A bench run found the chain "broken" after 5,000 of 50,000 records before times were
-    /// stored at the millisecond they are hashed at: many concurrent appends at arbitrary instants
+    /// stored at the millisecond they are hashed at: a thousand concurrent appends at arbitrary instants
     /// must read back intact.
     @Test func concurrentAppendsAtArbitraryInstantsStayChained() async throws {
         try await withApp { app async throws in
             var rng = SeededRandom(seed: 4950)
-            let instants = (0..<2000).map { _ in Date(timeIntervalSince1970: 1_796_000_000 + Double(rng.next() % 1_000_000_000_000) / 1_000_000_000) }
+            let instants = (0..<1000).map { _ in Date(timeIntervalSince1970: 1_796_000_000 + Double(rng.next() % 1_000_000_000_000) / 1_000_000_000) }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for (n, at) in instants.enumerated() {
                     group.addTask {
@@ -196,7 +196,7 @@ struct GatewayTests {
             }
             let platform = try #require(app.platformKey)
             let v = try await MessageLog.verify(keys: [platform.keyID: platform.publicKey], on: app.db)
-            #expect(v.checked == 2000 && v.firstBroken == nil, "\(v.reason ?? "")")
+            #expect(v.checked == 1000 && v.firstBroken == nil, "\(v.reason ?? "")")
         }
     }
 }

@@ -139,7 +139,8 @@ struct SMTPSenderTests {
                 try await Self.sender(port: server.port, timeout: .milliseconds(300)).send(Self.message())
             }
             #expect(error?.description.contains("no reply") == true)
-            #expect(Date().timeIntervalSince(started) < 4)
+            // The 300 ms timeout, not the 30 s default, ended it (loose: the suite runs tests in parallel on 2 cores).
+            #expect(Date().timeIntervalSince(started) < 15)
         }
     }
 
