@@ -199,4 +199,82 @@ struct GatewayTests {
             #expect(v.checked == 1000 && v.firstBroken == nil, "\(v.reason ?? "")")
         }
     }
+
+    /// X-Road's metadata services: what a provider offers, what the caller may call, a service's
+    /// OpenAPI document, and the registered clients.
+    @Test func metadataServicesListWhatIsOfferedAndAllowed() async throws {
+        try await withApp { app async throws in
+            let db = app.db
+            let provider = try await Self.system("T-DANCU", "VN-test/GOV/000.00.00.H42/DANCU", on: db)
+            let caller = try await Self.system("T-MOTCUA", "VN-test/GOV/000.00.00.H42/MOTCUA", on: db)
+            let citizens = try await Self.service("cong-dan", of: provider, baseURL: "http://127.0.0.1:9", on: db)
+            citizens.openAPI = #"{"openapi":"3.1.0","info":{"title":"Công dân","version":"1"}}"#
+            try await citizens.save(on: db)
+            _ = try await Self.service("ho-khau", of: provider, baseURL: "http://127.0.0.1:9", on: db)
+            try await Self.grant(caller, citizens, on: db)
+            let key = try await Registry.issueKey(for: caller, at: app.clock.now(), on: db)
+            let client = TestClient(app)
+            let headers: HTTPHeaders = ["X-Road-Client": "VN-test/GOV/000.00.00.H42/MOTCUA", "Authorization": "Bearer \(key)"]
+            let base = "/r1/VN-test/GOV/000.00.00.H42/DANCU"
+            struct List: Decodable { struct S: Decodable { var service_code: String; var subsystem_code: String }; var service: [S] }
+            let all = try await client.request(.GET, base + "/listMethods", headers: headers).decode(List.self)
+            #expect(all.service.map(\.service_code) == ["cong-dan", "ho-khau"] && all.service.allSatisfy { $0.subsystem_code == "DANCU" })
+            let allowed = try await client.request(.GET, base + "/allowedMethods", headers: headers).decode(List.self)
+            #expect(allowed.service.map(\.service_code) == ["cong-dan"])
+            let document = try await client.request(.GET, base + "/getOpenAPI?serviceCode=cong-dan", headers: headers)
+            #expect(document.status == .ok && document.body.contains(#""openapi":"3.1.0""#))
+            let missing = try await client.request(.GET, base + "/getOpenAPI?serviceCode=ho-khau", headers: headers)
+            #expect(missing.status == .notFound && missing.headers.first(name: "X-Road-Error") == "Server.ServerProxy.OpenApiNotFound")
+            #expect(try await client.request(.GET, base + "/listMethods").status == .badRequest, "metadata calls need X-Road-Client too")
+            #expect(try await client.request(.GET, "/r1/VN-test/GOV/000.00.00.H42/KHONGCO/listMethods", headers: headers).status == .notFound)
+            struct Clients: Decodable { struct C: Decodable { struct I: Decodable { var xroad_instance: String; var subsystem_code: String }; var id: I; var name: String }; var member: [C] }
+            let clients = try await client.get("/listClients?xRoadInstance=VN-test").decode(Clients.self)
+            #expect(Set(clients.member.map(\.id.subsystem_code)) == ["DANCU", "MOTCUA"])
+            // Metadata calls are exchanges too: logged.
+            #expect(try await MessageRecord.query(on: db).filter(\.$service == "VN-test/GOV/000.00.00.H42/DANCU/listMethods").count() == 2)
+        }
+    }
+
+    /// A consumer over its rate or its daily quota gets 429 with `Retry-After`; the quota counts
+    /// the day's logged calls, so it survives a restart of the counter.
+    @Test func ratesAndQuotasAnswer429WithRetryAfter() async throws {
+        try await Self.withUpstream { upstream in
+            try await withApp { app async throws in
+                let db = app.db
+                let provider = try await Self.system("T-DANCU", "VN-test/GOV/000.00.00.H42/DANCU", on: db)
+                let fast = try await Self.system("T-NHANH", "VN-test/GOV/000.00.00.H42/NHANH", on: db)
+                let daily = try await Self.system("T-NGAY", "VN-test/GOV/000.00.00.H42/NGAY", on: db)
+                fast.ratePerSecond = 2
+                try await fast.save(on: db)
+                daily.dailyQuota = 3
+                try await daily.save(on: db)
+                let citizens = try await Self.service("cong-dan", of: provider, baseURL: upstream, on: db)
+                try await Self.grant(fast, citizens, on: db)
+                try await Self.grant(daily, citizens, on: db)
+                let fastKey = try await Registry.issueKey(for: fast, at: app.clock.now(), on: db)
+                let dailyKey = try await Registry.issueKey(for: daily, at: app.clock.now(), on: db)
+                let client = TestClient(app)
+                func call(_ who: String, _ key: String) async throws -> TestClient.Result {
+                    try await client.request(.GET, "/r1/VN-test/GOV/000.00.00.H42/DANCU/cong-dan/citizens/1",
+                                             headers: ["X-Road-Client": "VN-test/GOV/000.00.00.H42/\(who)", "Authorization": "Bearer \(key)"])
+                }
+                var statuses: [UInt] = []
+                for _ in 0..<6 { statuses.append(try await call("NHANH", fastKey).status.code) }
+                #expect(statuses.prefix(2).allSatisfy { $0 == 200 } && statuses.contains(429), "\(statuses)")
+                let limited = try await call("NHANH", fastKey)
+                if limited.status == .tooManyRequests {
+                    #expect(limited.headers.first(name: "X-Road-Error") == "Client.RateLimited" && limited.headers.first(name: .retryAfter) == "1")
+                }
+                for _ in 0..<3 { #expect(try await call("NGAY", dailyKey).status == .ok) }
+                let over = try await call("NGAY", dailyKey)
+                #expect(over.status == .tooManyRequests && over.headers.first(name: "X-Road-Error") == "Client.QuotaExceeded")
+                #expect((Int(over.headers.first(name: .retryAfter) ?? "") ?? 0) > 0)
+                // A fresh counter (another process, a restart) counts the day's log.
+                let fresh = CallLimiter()
+                let refusal = try await fresh.admit(system: daily.requireID(), subsystem: daily.subsystem, ratePerSecond: nil, dailyQuota: 3,
+                                                    now: app.clock.now(), db: db)
+                #expect(refusal?.type == "Client.QuotaExceeded")
+            }
+        }
+    }
 }

@@ -53,6 +53,13 @@ struct RegistryPagesTests {
             #expect(revoked.status == .ok && revoked.body.contains("Đã thu hồi"))
             #expect(try await ExchangeCredential.find(stored.id, on: app.db)?.revokedAt != nil)
 
+            // Limits: a bad number is refused in Vietnamese; an empty field means no limit.
+            let badLimit = try await admin.post("/quan-tri/lgsp/he-thong/TNMT", form: [("action", "limits"), ("ratePerSecond", "-3"), ("dailyQuota", "")])
+            #expect(badLimit.status == .badRequest && badLimit.body.contains("Giới hạn mỗi giây là số nguyên dương"))
+            #expect(try await admin.post("/quan-tri/lgsp/he-thong/TNMT", form: [("action", "limits"), ("ratePerSecond", "50"), ("dailyQuota", "")]).status == .ok)
+            let limited = try #require(try await InformationSystem.find(tnmt.id, on: app.db))
+            #expect(limited.ratePerSecond == 50 && limited.dailyQuota == nil)
+
             // "Connected N of M", as the provinces report it: the demo's six systems and these two.
             let official = try await InformationSystem.query(on: app.db).filter(\.$status == .official).count()
             let all = try await InformationSystem.query(on: app.db).count()

@@ -6,7 +6,12 @@ import Vapor
 /// What the gateway reads on every call — credentials, services, access rights — kept for two
 /// seconds (`ShortLivedCache`): a revoked key or a withdrawn right stops working within that.
 public final class ExchangeDirectory: Sendable {
-    struct Caller: Sendable { var systemID: UUID; var subsystem: String }
+    struct Caller: Sendable {
+        var systemID: UUID
+        var subsystem: String
+        var ratePerSecond: Int?
+        var dailyQuota: Int?
+    }
     struct Right: Sendable {
         var method: String?
         var path: String?
@@ -32,7 +37,7 @@ public final class ExchangeDirectory: Sendable {
         try await credentials.value(hash) {
             guard let c = try await ExchangeCredential.query(on: db).filter(\.$keyHash == hash).filter(\.$revokedAt == nil)
                 .with(\.$system).first(), c.system.status != .suspended else { return nil }
-            return Caller(systemID: c.$system.id, subsystem: c.system.subsystem)
+            return Caller(systemID: c.$system.id, subsystem: c.system.subsystem, ratePerSecond: c.system.ratePerSecond, dailyQuota: c.system.dailyQuota)
         }
     }
 

@@ -15,6 +15,21 @@ struct Gateway: RouteCollection {
         for method in [HTTPMethod.GET, .POST, .PUT, .PATCH, .DELETE] {
             routes.on(method, "r1", "**", body: .collect(maxSize: ByteCount(integerLiteral: ExchangeCall.maxBody)), use: handle)
         }
+        routes.get("listClients", use: listClients)
+    }
+
+    /// Every connected (not suspended) subsystem; `?xRoadInstance=` narrows to one instance.
+    func listClients(_ req: Request) async throws -> Response {
+        let instance = req.query[String.self, at: "xRoadInstance"]
+        let systems = try await InformationSystem.query(on: req.db).filter(\.$status != .suspended).sort(\.$subsystem).all()
+        let members = systems.compactMap { s -> ListClients.Client? in
+            guard let id = SubsystemID(s.subsystem), instance == nil || id.instance == instance else { return nil }
+            return .init(id: .init(xroad_instance: id.instance, member_class: id.memberClass, member_code: id.memberCode, subsystem_code: id.subsystemCode),
+                         name: s.name)
+        }
+        var headers = HTTPHeaders()
+        headers.contentType = .json
+        return Response(status: .ok, headers: headers, body: .init(data: try JSONEncoder().encode(ListClients(member: members))))
     }
 
     func handle(_ req: Request) async throws -> Response {
@@ -59,6 +74,7 @@ struct Gateway: RouteCollection {
             throw .init(.forbidden, "Client.IdentityMismatch", "Khoá truy cập không thuộc hệ thống \(client).")
         }
         call.callerSystemID = caller.systemID
+        call.limits = (caller.ratePerSecond, caller.dailyQuota)
     }
 }
 
@@ -83,7 +99,24 @@ public struct ExchangeCall: Sendable {
         public var status: HTTPResponseStatus
         public var type: String
         public var message: String
-        init(_ status: HTTPResponseStatus, _ type: String, _ message: String) { (self.status, self.type, self.message) = (status, type, message) }
+        /// Seconds, for 429 and 503.
+        public var retryAfter: Int?
+        init(_ status: HTTPResponseStatus, _ type: String, _ message: String, retryAfter: Int? = nil) {
+            (self.status, self.type, self.message, self.retryAfter) = (status, type, message, retryAfter)
+        }
+    }
+
+    /// The caller's rate and quota.
+    func admit(app: Application, db: any Database) async throws(Failure) {
+        guard let id = callerSystemID, limits.ratePerSecond != nil || limits.dailyQuota != nil else { return }
+        let refusal: CallLimiter.Refusal?
+        do {
+            refusal = try await app.callLimiter.admit(system: id, subsystem: client?.description ?? "", ratePerSecond: limits.ratePerSecond,
+                                                      dailyQuota: limits.dailyQuota, now: app.clock.now(), db: db)
+        } catch {
+            throw Failure(.internalServerError, "Server.ClientProxy.InternalError", "Không kiểm được hạn mức gọi.")
+        }
+        if let r = refusal { throw Failure(.tooManyRequests, r.type, r.message, retryAfter: r.retryAfter) }
     }
 
     public struct Answer: Sendable {
@@ -103,6 +136,8 @@ public struct ExchangeCall: Sendable {
     public var headers = HTTPHeaders()
     var client: SubsystemID?
     var callerSystemID: UUID?
+    /// The caller's rate and daily quota (`CallLimiter`).
+    var limits: (ratePerSecond: Int?, dailyQuota: Int?) = (nil, nil)
     var provider: SubsystemID?
     var serviceCode = ""
     var path = "/"
@@ -133,6 +168,7 @@ public struct ExchangeCall: Sendable {
                 throw Failure(.forbidden, "Client.UnknownClient", "Hệ thống \(client) chưa đăng ký hoặc đang tạm dừng kết nối.")
             }
             call.callerSystemID = id
+            call.limits = (system.ratePerSecond, system.dailyQuota)
         }
     }
 
@@ -156,6 +192,7 @@ public struct ExchangeCall: Sendable {
         var outcome: Result<Answer, Failure>
         do {
             try await identify(&call)
+            try await call.admit(app: app, db: db)
             outcome = .success(try await call.forward(app: app, db: db))
         } catch {
             outcome = .failure(error)
@@ -186,6 +223,11 @@ public struct ExchangeCall: Sendable {
 
     func forward(app: Application, db: any Database) async throws(Failure) -> Answer {
         guard let provider, let callerSystemID else { throw Failure(.internalServerError, "Server.ClientProxy.InternalError", "Lời gọi chưa xác định bên gọi.") }
+        if MetadataService(rawValue: serviceCode) != nil {
+            do { return try await metadata(provider: provider, caller: callerSystemID, on: db) } catch let f as Failure { throw f } catch {
+                throw Failure(.internalServerError, "Server.ClientProxy.InternalError", "Không đọc được danh mục dịch vụ.")
+            }
+        }
         let service: ExchangeDirectory.Service?
         do { service = try await app.exchangeDirectory.service(provider: provider.description, code: serviceCode, on: db) } catch {
             throw Failure(.internalServerError, "Server.ClientProxy.InternalError", "Không đọc được danh mục dịch vụ.")
@@ -219,6 +261,65 @@ public struct ExchangeCall: Sendable {
     }
 }
 
+/// X-Road's REST metadata services (PR-MREST), answered by the gateway itself for any provider.
+enum MetadataService: String { case listMethods, allowedMethods, getOpenAPI }
+
+extension ExchangeCall {
+    struct ServiceID: Codable {
+        var object_type = "SERVICE"
+        var xroad_instance: String
+        var member_class: String
+        var member_code: String
+        var subsystem_code: String
+        var service_code: String
+        var service_version: String
+    }
+    struct ServiceList: Codable { var service: [ServiceID] }
+
+    func metadata(provider: SubsystemID, caller: UUID, on db: any Database) async throws -> Answer {
+        guard let system = try await InformationSystem.query(on: db).filter(\.$subsystem == provider.description).first(), system.status != .suspended else {
+            throw Failure(.notFound, "Client.UnknownMember", "Không có hệ thống \(provider).")
+        }
+        let services = try await ExchangeService.query(on: db).filter(\.$system.$id == system.requireID()).sort(\.$code).all()
+        var headers = HTTPHeaders()
+        headers.contentType = .json
+        switch MetadataService(rawValue: serviceCode) {
+        case .getOpenAPI:
+            let code = URLComponents(string: "?" + (query ?? ""))?.queryItems?.first { $0.name == "serviceCode" }?.value ?? ""
+            guard let s = services.first(where: { $0.code == code }) else {
+                throw Failure(.notFound, "Client.UnknownService", "Không có dịch vụ \(provider)/\(code).")
+            }
+            guard let document = s.openAPI, !document.isEmpty else {
+                throw Failure(.notFound, "Server.ServerProxy.OpenApiNotFound", "Dịch vụ \(code) chưa đăng ký tài liệu OpenAPI.")
+            }
+            headers.contentType = document.hasPrefix("{") ? .json : HTTPMediaType(type: "application", subType: "yaml")
+            return Answer(messageID: messageID, status: .ok, headers: headers, body: ByteBuffer(string: document))
+        case .listMethods, .allowedMethods, nil:
+            var listed = services
+            if serviceCode == MetadataService.allowedMethods.rawValue {
+                let granted = try await AccessRight.query(on: db).filter(\.$consumer.$id == caller).filter(\.$service.$id ~~ services.compactMap(\.id)).all()
+                let ids = Set(granted.map(\.$service.id))
+                listed = services.filter { $0.id.map(ids.contains) ?? false }
+            }
+            let list = ServiceList(service: listed.map {
+                ServiceID(xroad_instance: provider.instance, member_class: provider.memberClass, member_code: provider.memberCode,
+                          subsystem_code: provider.subsystemCode, service_code: $0.code, service_version: $0.version)
+            })
+            return Answer(messageID: messageID, status: .ok, headers: headers, body: ByteBuffer(data: try JSONEncoder().encode(list)))
+        }
+    }
+}
+
+/// `GET /listClients`: the registered subsystems, as X-Road's security servers list them.
+struct ListClients: Codable {
+    struct Client: Codable {
+        struct ID: Codable { var object_type = "SUBSYSTEM"; var xroad_instance: String; var member_class: String; var member_code: String; var subsystem_code: String }
+        var id: ID
+        var name: String
+    }
+    var member: [Client]
+}
+
 extension Result where Success == ExchangeCall.Answer, Failure == ExchangeCall.Failure {
     func response(for call: ExchangeCall) -> Response {
         let response: Response
@@ -228,6 +329,7 @@ extension Result where Success == ExchangeCall.Answer, Failure == ExchangeCall.F
             var headers = HTTPHeaders()
             headers.contentType = .json
             headers.add(name: "X-Road-Error", value: f.type)
+            if let seconds = f.retryAfter { headers.add(name: .retryAfter, value: String(seconds)) }
             let data = (try? JSONEncoder().encode(ErrorBody(type: f.type, message: f.message, detail: call.messageID))) ?? Data()
             response = Response(status: f.status, headers: headers, body: .init(data: data))
         }

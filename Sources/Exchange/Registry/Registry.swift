@@ -48,6 +48,9 @@ public final class InformationSystem: Model, Content, @unchecked Sendable {
     @Field(key: "status") public var status: Status
     /// Its subsystem identifier (`SubsystemID`), unique.
     @Field(key: "subsystem") public var subsystem: String
+    /// As a consumer: calls a second (nil: no limit) and a day (nil: no quota).
+    @OptionalField(key: "rate_per_second") public var ratePerSecond: Int?
+    @OptionalField(key: "daily_quota") public var dailyQuota: Int?
 
     public init() {}
 }

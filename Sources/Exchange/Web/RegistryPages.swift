@@ -159,6 +159,14 @@ struct RegistryPages: RouteCollection {
                             selected: s.status.rawValue))
         <button type="submit">Cập nhật trạng thái</button>
         </form>
+        <form method="post">
+        \(Components.csrfField(req.csrfToken))<input type="hidden" name="action" value="limits">
+        \(Components.field("Giới hạn lời gọi mỗi giây khi hệ thống này gọi dịch vụ (bỏ trống: không giới hạn)", name: "ratePerSecond", type: "number",
+                           value: s.ratePerSecond.map(String.init), inputmode: "numeric"))
+        \(Components.field("Hạn mức lời gọi mỗi ngày (bỏ trống: không giới hạn)", name: "dailyQuota", type: "number",
+                           value: s.dailyQuota.map(String.init), inputmode: "numeric"))
+        <button type="submit">Lưu giới hạn</button>
+        </form>
         <h2>Dịch vụ cung cấp</h2>
         <div class="table-wrap"><table><thead><tr><th scope="col">Mã</th><th scope="col">Phiên bản</th><th scope="col">Địa chỉ gọi qua LGSP</th>\
         <th scope="col">Máy chủ dịch vụ</th><th scope="col">Phân loại</th></tr></thead>
@@ -173,6 +181,8 @@ struct RegistryPages: RouteCollection {
         \(Components.select("Phân loại dữ liệu", name: "classification", options: ExchangeService.Classification.allCases.map { ($0.rawValue, Self.classificationLabels[$0] ?? "") },
                             selected: "restricted"))
         \(Components.field("Thời gian chờ tối đa (ms)", name: "timeout", type: "number", value: "5000", inputmode: "numeric"))
+        \(Components.textArea("Tài liệu OpenAPI (JSON hoặc YAML, không bắt buộc)", name: "openAPI", value: nil, rows: 4,
+                              hint: "Bên gọi lấy qua dịch vụ siêu dữ liệu getOpenAPI"))
         <button type="submit">Thêm dịch vụ</button>
         </form>
         <h2>Quyền gọi dịch vụ của hệ thống này</h2>
@@ -217,6 +227,9 @@ struct RegistryPages: RouteCollection {
         var method: String?
         var path: String?
         var key: UUID?
+        var ratePerSecond: String?
+        var dailyQuota: String?
+        var openAPI: String?
     }
 
     @Sendable func changeSystem(_ req: Request) async throws -> Response {
@@ -231,6 +244,22 @@ struct RegistryPages: RouteCollection {
             try await s.save(on: req.db)
             req.application.exchangeDirectory.forgetEverything()
             return try await systemPage(req, s, errors: [], newKey: nil, flash: "Đã cập nhật trạng thái kết nối.")
+        case "limits":
+            func limit(_ text: String?, _ name: String) -> (Int?, String?) {
+                let t = (text ?? "").trimmingCharacters(in: .whitespaces)
+                if t.isEmpty { return (nil, nil) }
+                guard let n = Int(t), n > 0, n <= 1_000_000_000 else { return (nil, "\(name) là số nguyên dương.") }
+                return (n, nil)
+            }
+            let (rate, rateError) = limit(f.ratePerSecond, "Giới hạn mỗi giây")
+            let (quota, quotaError) = limit(f.dailyQuota, "Hạn mức mỗi ngày")
+            let errors = [rateError, quotaError].compactMap { $0 }
+            guard errors.isEmpty else { return try await systemPage(req, s, errors: errors, newKey: nil) }
+            s.ratePerSecond = rate
+            s.dailyQuota = quota
+            try await s.save(on: req.db)
+            req.application.exchangeDirectory.forgetEverything()
+            return try await systemPage(req, s, errors: [], newKey: nil, flash: "Đã lưu giới hạn lời gọi.")
         case "service":
             var errors: [String] = []
             let code = (f.serviceCode ?? "").trimmingCharacters(in: .whitespaces)
@@ -252,6 +281,7 @@ struct RegistryPages: RouteCollection {
             v.baseURL = base
             v.classification = ExchangeService.Classification(rawValue: f.classification ?? "") ?? .restricted
             v.timeoutMilliseconds = timeout
+            v.openAPI = f.openAPI.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
             try await v.create(on: req.db)
             return try await systemPage(req, s, errors: [], newKey: nil, flash: "Đã thêm dịch vụ \(code).")
         case "grant":

@@ -1,0 +1,74 @@
+import Fluent
+import Foundation
+import Kernel
+import NIOConcurrencyHelpers
+import Vapor
+
+/// Giới hạn gọi: each consumer system's rate (a token bucket, burst of one second's worth) and
+/// daily quota (reset at midnight in Vietnam). A refused call gets 429 with `Retry-After`.
+/// The quota's count starts, each day and each process, from that day's records in the message
+/// log, so a restart does not hand out a fresh quota.
+final class CallLimiter: Sendable {
+    struct State { var tokens: Double; var refilled: UInt64; var day: Int; var used: Int }
+    private let states = NIOLockedValueBox<[UUID: State]>([:])
+
+    struct Refusal: Error { var type: String; var message: String; var retryAfter: Int }
+
+    /// Admits one call by `system` or says when to come back.
+    func admit(system: UUID, subsystem: String, ratePerSecond: Int?, dailyQuota: Int?, now: Date, db: any Database) async throws -> Refusal? {
+        guard ratePerSecond != nil || dailyQuota != nil else { return nil }
+        let today = VietnamTime.dayNumber(now)
+        var startingCount: Int?
+        if dailyQuota != nil, states.withLockedValue({ $0[system]?.day }) != today {
+            let midnight = VietnamTime.startOfDay(VietnamTime.isoDay(today))!
+            startingCount = try await MessageRecord.query(on: db).filter(\.$client == subsystem).filter(\.$at >= midnight)
+                .filter(\.$errorType !~ ["Client.RateLimited", "Client.QuotaExceeded"]).count()
+        }
+        let clock = DispatchTime.now().uptimeNanoseconds
+        return states.withLockedValue { all -> Refusal? in
+            var s = all[system] ?? State(tokens: Double(ratePerSecond ?? 0), refilled: clock, day: today, used: 0)
+            if s.day != today || startingCount != nil { s.day = today; s.used = startingCount ?? 0 }
+            if let rate = ratePerSecond {
+                s.tokens = min(Double(rate), s.tokens + Double(clock - s.refilled) / 1e9 * Double(rate))
+                s.refilled = clock
+                guard s.tokens >= 1 else {
+                    all[system] = s
+                    return Refusal(type: "Client.RateLimited", message: "Vượt giới hạn \(rate) lời gọi mỗi giây.",
+                                   retryAfter: max(1, Int(((1 - s.tokens) / Double(rate)).rounded(.up))))
+                }
+            }
+            if let quota = dailyQuota, s.used >= quota {
+                all[system] = s
+                let midnight = VietnamTime.startOfDay(VietnamTime.isoDay(today + 1))!
+                return Refusal(type: "Client.QuotaExceeded", message: "Đã dùng hết hạn mức \(quota) lời gọi trong ngày.",
+                               retryAfter: max(1, Int(midnight.timeIntervalSince(now).rounded(.up))))
+            }
+            if ratePerSecond != nil { s.tokens -= 1 }
+            s.used += 1
+            all[system] = s
+            return nil
+        }
+    }
+}
+
+struct AddCallLimits: AsyncMigration {
+    var name: String { "exchange.004.call-limits" }
+    func prepare(on db: any Database) async throws {
+        try await db.schema(InformationSystem.schema).field("rate_per_second", .int).update()
+        try await db.schema(InformationSystem.schema).field("daily_quota", .int).update()
+    }
+    func revert(on db: any Database) async throws {
+        try await db.schema(InformationSystem.schema).deleteField("daily_quota").update()
+        try await db.schema(InformationSystem.schema).deleteField("rate_per_second").update()
+    }
+}
+
+extension Application {
+    private struct LimiterKey: StorageKey { typealias Value = CallLimiter }
+    var callLimiter: CallLimiter {
+        if let l = storage[LimiterKey.self] { return l }
+        let l = CallLimiter()
+        storage[LimiterKey.self] = l
+        return l
+    }
+}
