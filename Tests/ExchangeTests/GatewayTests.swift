@@ -81,7 +81,7 @@ struct GatewayTests {
                 let oneStop = try await Self.system("T-MOTCUA", "VN-test/GOV/000.00.00.H42/MOTCUA", on: db)
                 let other = try await Self.system("T-QLVB", "VN-test/GOV/000.00.00.H42/QLVB", on: db)
                 let citizens = try await Self.service("cong-dan", of: population, baseURL: upstream, on: db)
-                let dead = try await Self.service("chet", of: population, baseURL: "http://127.0.0.1:9", on: db)
+                let dead = try await Self.service("chet", of: population, baseURL: "http://127.0.0.1:9", timeout: 300, on: db)
                 let slow = try await Self.service("cham", of: population, baseURL: upstream, timeout: 200, on: db)
                 try await Self.grant(oneStop, citizens, method: "GET", path: "/citizens/*", on: db)
                 try await Self.grant(oneStop, dead, on: db)
@@ -275,6 +275,33 @@ struct GatewayTests {
                                                     now: app.clock.now(), db: db)
                 #expect(refusal?.type == "Client.QuotaExceeded")
             }
+        }
+    }
+
+    /// A dead upstream: after five transport failures in a row the gateway answers 503 at once
+    /// with `Retry-After`, then tries again when the breaker's time is up.
+    @Test func aDeadUpstreamOpensTheCircuitBreaker() async throws {
+        try await withApp { app async throws in
+            app.circuitBreakers = CircuitBreakers(threshold: 5, openSeconds: 0.5)
+            let db = app.db
+            let provider = try await Self.system("T-DANCU", "VN-test/GOV/000.00.00.H42/DANCU", on: db)
+            let caller = try await Self.system("T-MOTCUA", "VN-test/GOV/000.00.00.H42/MOTCUA", on: db)
+            // The pool retries a refused connection until the call's deadline: a short one keeps the test short.
+            let dead = try await Self.service("chet", of: provider, baseURL: "http://127.0.0.1:9", timeout: 300, on: db)
+            try await Self.grant(caller, dead, on: db)
+            let key = try await Registry.issueKey(for: caller, at: app.clock.now(), on: db)
+            let client = TestClient(app)
+            func call() async throws -> TestClient.Result {
+                try await client.request(.GET, "/r1/VN-test/GOV/000.00.00.H42/DANCU/chet/x",
+                                         headers: ["X-Road-Client": "VN-test/GOV/000.00.00.H42/MOTCUA", "Authorization": "Bearer \(key)"])
+            }
+            for _ in 0..<5 { #expect(try await call().headers.first(name: "X-Road-Error") == "Server.ServerProxy.ServiceFailed") }
+            let open = try await call()
+            #expect(open.status == .serviceUnavailable && open.headers.first(name: "X-Road-Error") == "Server.ServerProxy.CircuitOpen")
+            #expect(open.headers.first(name: .retryAfter) == "1")
+            try await Task.sleep(for: .milliseconds(600))
+            #expect(try await call().headers.first(name: "X-Road-Error") == "Server.ServerProxy.ServiceFailed", "tried again after the open time")
+            #expect(try await call().headers.first(name: "X-Road-Error") == "Server.ServerProxy.CircuitOpen", "and open again at once")
         }
     }
 }

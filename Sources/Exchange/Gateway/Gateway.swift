@@ -243,12 +243,20 @@ public struct ExchangeCall: Sendable {
         upstream.headers.replaceOrAdd(name: "X-Road-Id", value: messageID)
         if !userID.isEmpty { upstream.headers.replaceOrAdd(name: "X-Road-UserId", value: userID) }
         upstream.body = .bytes(ByteBuffer(data: body))
+        let breaker = "\(provider)/\(serviceCode)"
+        if let wait = app.circuitBreakers.retryAfter(breaker) {
+            throw Failure(.serviceUnavailable, "Server.ServerProxy.CircuitOpen",
+                          "Dịch vụ vừa lỗi liên tiếp nhiều lần; cổng tạm ngừng chuyển lời gọi trong \(wait) giây.", retryAfter: wait)
+        }
         let answer: HTTPClientResponse
         do {
             answer = try await app.http.client.shared.execute(upstream, timeout: .milliseconds(Int64(service.timeoutMilliseconds)))
+            app.circuitBreakers.record(breaker, failed: false)
         } catch let e as HTTPClientError where e == .deadlineExceeded || e == .readTimeout || e == .connectTimeout {
+            app.circuitBreakers.record(breaker, failed: true)
             throw Failure(.gatewayTimeout, "Server.ServerProxy.Timeout", "Dịch vụ không trả lời trong \(service.timeoutMilliseconds) ms.")
         } catch {
+            app.circuitBreakers.record(breaker, failed: true)
             throw Failure(.badGateway, "Server.ServerProxy.ServiceFailed", "Không kết nối được dịch vụ: \(String(describing: error).prefix(200))")
         }
         let bytes: ByteBuffer
