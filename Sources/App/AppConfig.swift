@@ -53,6 +53,7 @@ public struct AppConfig: Sendable {
             + "unset: only written to the log"),
         ("TINHSO_SMS_TOKEN", "Bearer token for the SMS gateway; required with TINHSO_SMS_URL"),
         ("TINHSO_SMS_BRANDNAME", "Registered brandname the SMS are sent under; required with TINHSO_SMS_URL"),
+        ("TINHSO_METRICS_TOKEN", "Bearer token for /metrics (Prometheus) from other machines; without it /metrics answers only this machine"),
     ]
 
     public static func load(from env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfig {

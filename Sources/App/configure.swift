@@ -39,6 +39,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
 
     app.middleware = .init()
     app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
+    MetricsSetup.use(on: app, token: Environment.get("TINHSO_METRICS_TOKEN"))
     app.middleware.use(AppErrorMiddleware())
     try routes(app)
 

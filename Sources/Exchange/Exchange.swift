@@ -12,6 +12,10 @@ public enum Exchange {
         let key = try PlatformKey.load(directory: dataDirectory)
         app.platformKey = key
         app.lifecycle.use(LogSealer(key: key))
+        app.metrics.describe("tinhso_exchange_calls_total", kind: "counter", help: "Exchanges through the LGSP gateway by service, client and outcome.",
+                             labels: ["service", "client", "outcome"])
+        app.metrics.describe("tinhso_exchange_duration_seconds", kind: "histogram", help: "Exchange duration through the gateway by service.",
+                             labels: ["service"])
     }
 
     /// The gateway sits at the root (`/r1/…`, as X-Road's), outside the session and API middleware:

@@ -210,6 +210,11 @@ public struct ExchangeCall: Sendable {
             record.errorType = f.type
         }
         record.durationMicroseconds = Int((DispatchTime.now().uptimeNanoseconds - started) / 1000)
+        // Labels only from the registry: names a caller made up must not grow the series without bound.
+        let known = call.callerSystemID != nil && !record.errorType.hasPrefix("Client.Unknown")
+        let (service, client) = known ? (record.service, record.client) : ("unknown", "unknown")
+        app.metrics.increment("tinhso_exchange_calls_total", [service, client, record.errorType.isEmpty ? String(record.status) : record.errorType])
+        app.metrics.observe("tinhso_exchange_duration_seconds", [service], seconds: Double(record.durationMicroseconds) / 1e6)
         do {
             try await MessageLog.append(record, app: app)
         } catch {
