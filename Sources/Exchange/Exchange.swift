@@ -23,5 +23,6 @@ public enum Exchange {
     public static func routes(root: any RoutesBuilder, pages: any RoutesBuilder) throws {
         try root.register(collection: Gateway())
         try pages.register(collection: RegistryPages())
+        try pages.register(collection: MonitoringPage())
     }
 }

@@ -53,6 +53,7 @@ public enum SiteURL: Sendable, Equatable {
     case exchange
     case exchangeSystem(code: String)
     case exchangeLog
+    case exchangeMonitoring
     case stylesheet
 
     public var path: String {
@@ -107,6 +108,7 @@ public enum SiteURL: Sendable, Equatable {
         case .exchange: "/quan-tri/lgsp"
         case .exchangeSystem(let code): "/quan-tri/lgsp/he-thong/\(Self.segment(code))"
         case .exchangeLog: "/quan-tri/lgsp/nhat-ky"
+        case .exchangeMonitoring: "/quan-tri/lgsp/giam-sat"
         case .stylesheet: "/assets/site.css"
         }
     }

@@ -144,6 +144,12 @@ struct GatewayTests {
                 #expect(metrics.body.contains(#"tinhso_http_requests_total{method="GET",route="/r1/**",status="200"}"#))
                 #expect(metrics.body.contains("tinhso_process_resident_memory_bytes"))
                 #expect(try await client.request(.GET, "/metrics").status == .forbidden, "not from afar without the token")
+                // The monitoring page: calls, errors and percentiles per service and per caller.
+                let admin = TestClient(app)
+                try await admin.login("admin", password: "tinhso2026")
+                let monitoring = try await admin.get("/quan-tri/lgsp/giam-sat")
+                #expect(monitoring.status == .ok && monitoring.body.contains("<svg"))
+                #expect(monitoring.body.contains("<code>VN-test/GOV/000.00.00.H42/DANCU/cong-dan</code></td><td>9</td><td>77.8 %</td>"), "2 passed, 7 refused")
                 // A revoked key stops working (at once in this process).
                 let credential = try #require(try await ExchangeCredential.query(on: db).filter(\.$keyHash == SecureToken.hash(key)).first())
                 credential.revokedAt = app.clock.now()

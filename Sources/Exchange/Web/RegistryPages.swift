@@ -61,7 +61,7 @@ struct RegistryPages: RouteCollection {
         <p class="lead">Đã kết nối chính thức <strong>\(counts[.official] ?? 0)/\(total)</strong> hệ thống thông tin, \
         <strong>\(counts[.trial] ?? 0)</strong> đang thử nghiệm, \(counts[.planned] ?? 0) trong kế hoạch, \(counts[.suspended] ?? 0) tạm dừng.</p>
         \(Charts.bars(title: "Hệ thống theo trạng thái kết nối", bars))
-        <p><a href="\(SiteURL.exchangeLog.path)">Nhật ký trao đổi dữ liệu</a></p>
+        <p><a href="\(SiteURL.exchangeLog.path)">Nhật ký trao đổi dữ liệu</a> · <a href="\(SiteURL.exchangeMonitoring.path)">Giám sát</a></p>
         <h2>Hệ thống thông tin</h2>
         <div class="table-wrap"><table><thead><tr><th scope="col">Mã</th><th scope="col">Tên</th><th scope="col">Cơ quan chủ quản</th>\
         <th scope="col">Định danh</th><th scope="col">Cấp độ</th><th scope="col">Dịch vụ</th><th scope="col">Kết nối</th></tr></thead>
