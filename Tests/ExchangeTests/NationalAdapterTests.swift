@@ -32,6 +32,7 @@ struct NationalAdapterTests {
                 // The demo registers the simulator at this server's own address; here it runs apart.
                 for s in try await ExchangeService.query(on: app.db).all() {
                     s.baseURL = simulator + (URL(string: s.baseURL)?.path.replacingOccurrences(of: "/mo-phong/quoc-gia", with: "") ?? "")
+                    s.timeoutMilliseconds = 30_000  // the suite runs in parallel on 2 cores
                     try await s.save(on: app.db)
                 }
                 let citizen = TestClient(app)

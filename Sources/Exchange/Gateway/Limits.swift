@@ -12,7 +12,7 @@ final class CallLimiter: Sendable {
     struct State { var tokens: Double; var refilled: UInt64; var day: Int; var used: Int }
     private let states = NIOLockedValueBox<[UUID: State]>([:])
 
-    struct Refusal: Error { var type: String; var message: String; var retryAfter: Int }
+    struct Refusal: Error, Equatable { var type: String; var message: String; var retryAfter: Int }
 
     /// Admits one call by `system` or says when to come back.
     func admit(system: UUID, subsystem: String, ratePerSecond: Int?, dailyQuota: Int?, now: Date, db: any Database) async throws -> Refusal? {
