@@ -93,7 +93,7 @@ func routes(_ app: Application) throws {
     try WorkCalendar.routes(pages: pages, api: api)
     try OneStop.routes(pages: pages, api: api)
     try Indicators.routes(pages: pages, api: api)
-    try Exchange.routes(root: app, pages: pages)
+    try Exchange.routes(root: app, pages: pages, api: api)
     // The demo's national databases (registered as the LGSP's upstreams by `DemoProvince`).
     if app.config.seedDemo { try app.grouped("mo-phong", "quoc-gia").register(collection: NationalSimulator()) }
 }

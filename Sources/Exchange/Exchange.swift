@@ -20,8 +20,9 @@ public enum Exchange {
 
     /// The gateway sits at the root (`/r1/…`, as X-Road's), outside the session and API middleware:
     /// its callers are systems, authenticated by their keys.
-    public static func routes(root: any RoutesBuilder, pages: any RoutesBuilder) throws {
+    public static func routes(root: any RoutesBuilder, pages: any RoutesBuilder, api: any RoutesBuilder) throws {
         try root.register(collection: Gateway())
+        try api.register(collection: RegistryAPI())
         try pages.register(collection: RegistryPages())
         try pages.register(collection: MonitoringPage())
     }
