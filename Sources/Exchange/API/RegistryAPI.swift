@@ -29,8 +29,7 @@ struct RegistryAPI: RouteCollection {
     @Sendable func systems(_ req: Request) async throws -> ListDTO {
         let systems = try await InformationSystem.query(on: req.db).sort(\.$code).all()
         let services = Dictionary(grouping: try await ExchangeService.query(on: req.db).sort(\.$code).all(), by: { $0.$system.id })
-        var counts = Dictionary(uniqueKeysWithValues: InformationSystem.Status.allCases.map { ($0.rawValue, 0) })
-        for s in systems { counts[s.status.rawValue, default: 0] += 1 }
+        let counts = Dictionary(uniqueKeysWithValues: Registry.connectionCounts(systems).map { ($0.key.rawValue, $0.value) })
         return ListDTO(counts: counts, total: systems.count, systems: systems.map { s in
             SystemDTO(code: s.code, name: s.name, ownerAgency: s.ownerAgency, subsystem: s.subsystem, securityLevel: s.securityLevel,
                       status: s.status.rawValue, services: s.id.flatMap { services[$0] }?.map(\.code) ?? [])

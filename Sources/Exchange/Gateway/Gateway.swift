@@ -65,9 +65,11 @@ struct Gateway: RouteCollection {
         }
         call.client = client
         let key = req.headers.bearerAuthorization?.token ?? req.headers.first(name: "X-API-Key")
-        let caller: ExchangeDirectory.Caller?
-        do { caller = try await key.asyncMap { try await req.application.exchangeDirectory.credential(hash: SecureToken.hash($0), on: req.db) } ?? nil } catch {
-            throw .init(.internalServerError, "Server.ClientProxy.InternalError", "Không đọc được danh mục khoá truy cập.")
+        var caller: ExchangeDirectory.Caller?
+        if let key {
+            do { caller = try await req.application.exchangeDirectory.credential(hash: SecureToken.hash(key), on: req.db) } catch {
+                throw .init(.internalServerError, "Server.ClientProxy.InternalError", "Không đọc được danh mục khoá truy cập.")
+            }
         }
         guard let caller else { throw .init(.unauthorized, "Client.Unauthorized", "Khoá truy cập không hợp lệ hoặc đã bị thu hồi.") }
         guard caller.subsystem == client.description else {
@@ -75,13 +77,6 @@ struct Gateway: RouteCollection {
         }
         call.callerSystemID = caller.systemID
         call.limits = (caller.ratePerSecond, caller.dailyQuota)
-    }
-}
-
-extension Optional {
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let self else { return nil }
-        return try await transform(self)
     }
 }
 

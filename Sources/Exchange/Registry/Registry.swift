@@ -172,10 +172,10 @@ public enum Registry {
         return key
     }
 
-    /// "Connected N of M": systems by connection status.
-    public static func connectionCounts(on db: any Database) async throws -> [InformationSystem.Status: Int] {
-        var out: [InformationSystem.Status: Int] = [:]
-        for s in try await InformationSystem.query(on: db).all() { out[s.status, default: 0] += 1 }
+    /// "Connected N of M": `systems` by connection status, every status listed.
+    public static func connectionCounts(_ systems: [InformationSystem]) -> [InformationSystem.Status: Int] {
+        var out = Dictionary(uniqueKeysWithValues: InformationSystem.Status.allCases.map { ($0, 0) })
+        for s in systems { out[s.status, default: 0] += 1 }
         return out
     }
 }

@@ -49,8 +49,7 @@ struct RegistryPages: RouteCollection {
         let systems = try await InformationSystem.query(on: req.db).sort(\.$code).all()
         let services = try await ExchangeService.query(on: req.db).all()
         let perSystem = Dictionary(grouping: services, by: { $0.$system.id })
-        var counts: [InformationSystem.Status: Int] = [:]
-        for s in systems { counts[s.status, default: 0] += 1 }
+        let counts = Registry.connectionCounts(systems)
         let total = systems.count
         let bars = InformationSystem.Status.allCases.map { s in
             Charts.Bar(label: Self.statusLabels[s] ?? s.rawValue, value: Double(counts[s] ?? 0), scale: Double(max(total, 1)),
