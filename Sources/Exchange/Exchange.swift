@@ -23,6 +23,7 @@ public enum Exchange {
     public static func routes(root: any RoutesBuilder, pages: any RoutesBuilder, api: any RoutesBuilder) throws {
         try root.register(collection: Gateway())
         try api.register(collection: RegistryAPI())
+        try api.register(collection: TokenAPI())
         try pages.register(collection: RegistryPages())
         try pages.register(collection: MonitoringPage())
     }

@@ -8,7 +8,12 @@ public enum SecureToken {
     public static func generate(bytes count: Int = 32) -> String {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return Data(bytes).base64EncodedString()
+        return base64URL(Data(bytes))
+    }
+
+    /// Base64url without padding (RFC 4648 §5), as tokens and JWTs carry bytes.
+    public static func base64URL(_ data: Data) -> String {
+        data.base64EncodedString()
             .replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")

@@ -93,8 +93,8 @@ struct GatewayTests {
                 try await Self.grant(oneStop, citizens, method: "GET", path: "/citizens/*", on: db)
                 try await Self.grant(oneStop, dead, on: db)
                 try await Self.grant(oneStop, slow, on: db)
-                let key = try await Registry.issueKey(for: oneStop, at: app.clock.now(), on: db)
-                let otherKey = try await Registry.issueKey(for: other, at: app.clock.now(), on: db)
+                let key = try await Registry.issueKey(for: oneStop, at: app.clock.now(), on: db).key
+                let otherKey = try await Registry.issueKey(for: other, at: app.clock.now(), on: db).key
                 let client = TestClient(app)
                 func call(_ path: String, method: HTTPMethod = .GET, key k: String? = key, as caller: String? = "VN-test/GOV/000.00.00.H42/MOTCUA",
                           id: String? = nil, body: String = "") async throws -> TestClient.Result {
@@ -236,7 +236,7 @@ struct GatewayTests {
             try await citizens.save(on: db)
             _ = try await Self.service("ho-khau", of: provider, baseURL: "http://127.0.0.1:9", on: db)
             try await Self.grant(caller, citizens, on: db)
-            let key = try await Registry.issueKey(for: caller, at: app.clock.now(), on: db)
+            let key = try await Registry.issueKey(for: caller, at: app.clock.now(), on: db).key
             let client = TestClient(app)
             let headers: HTTPHeaders = ["X-Road-Client": "VN-test/GOV/000.00.00.H42/MOTCUA", "Authorization": "Bearer \(key)"]
             let base = "/r1/VN-test/GOV/000.00.00.H42/DANCU"
@@ -275,8 +275,8 @@ struct GatewayTests {
                 let citizens = try await Self.service("cong-dan", of: provider, baseURL: upstream, on: db)
                 try await Self.grant(fast, citizens, on: db)
                 try await Self.grant(daily, citizens, on: db)
-                let fastKey = try await Registry.issueKey(for: fast, at: app.clock.now(), on: db)
-                let dailyKey = try await Registry.issueKey(for: daily, at: app.clock.now(), on: db)
+                let fastKey = try await Registry.issueKey(for: fast, at: app.clock.now(), on: db).key
+                let dailyKey = try await Registry.issueKey(for: daily, at: app.clock.now(), on: db).key
                 let client = TestClient(app)
                 func call(_ who: String, _ key: String) async throws -> TestClient.Result {
                     try await client.request(.GET, "/r1/VN-test/GOV/000.00.00.H42/DANCU/cong-dan/citizens/1",
@@ -316,7 +316,7 @@ struct GatewayTests {
             // The pool retries a refused connection until the call's deadline: a short one keeps the test short.
             let dead = try await Self.service("chet", of: provider, baseURL: "http://127.0.0.1:9", timeout: 300, on: db)
             try await Self.grant(caller, dead, on: db)
-            let key = try await Registry.issueKey(for: caller, at: app.clock.now(), on: db)
+            let key = try await Registry.issueKey(for: caller, at: app.clock.now(), on: db).key
             let client = TestClient(app)
             func call() async throws -> TestClient.Result {
                 try await client.request(.GET, "/r1/VN-test/GOV/000.00.00.H42/DANCU/chet/x",

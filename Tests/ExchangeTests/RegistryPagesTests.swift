@@ -48,6 +48,7 @@ struct RegistryPagesTests {
             let key = try #require(issued.body.range(of: #"lgsp_[A-Za-z0-9_-]+"#, options: .regularExpression).map { String(issued.body[$0]) })
             let stored = try #require(try await ExchangeCredential.query(on: app.db).filter(\.$system.$id == tnmt.requireID()).first())
             #expect(stored.keyHash == SecureToken.hash(key) && stored.revokedAt == nil)
+            #expect(issued.body.contains("<code>\(stored.id!.uuidString)</code>"), "the OAuth client_id is shown with the key")
             #expect(try await admin.get("/quan-tri/lgsp/he-thong/TNMT").body.contains(key) == false)
             let revoked = try await admin.post("/quan-tri/lgsp/he-thong/TNMT", form: [("action", "revoke"), ("key", stored.id!.uuidString)])
             #expect(revoked.status == .ok && revoked.body.contains("Đã thu hồi"))

@@ -33,12 +33,19 @@ public final class ExchangeDirectory: Sendable {
 
     init() {}
 
+    /// The caller presenting an API key (by the key's hash).
     func credential(hash: String, on db: any Database) async throws -> Caller? {
-        try await credentials.value(hash) {
-            guard let c = try await ExchangeCredential.query(on: db).filter(\.$keyHash == hash).filter(\.$revokedAt == nil)
-                .with(\.$system).first(), c.system.status != .suspended else { return nil }
-            return Caller(systemID: c.$system.id, subsystem: c.system.subsystem, ratePerSecond: c.system.ratePerSecond, dailyQuota: c.system.dailyQuota)
-        }
+        try await credentials.value(hash) { try await Self.caller(ExchangeCredential.query(on: db).filter(\.$keyHash == hash)) }
+    }
+
+    /// The caller presenting an access token issued for credential `id`.
+    func credential(id: UUID, on db: any Database) async throws -> Caller? {
+        try await credentials.value("id:\(id.uuidString)") { try await Self.caller(ExchangeCredential.query(on: db).filter(\.$id == id)) }
+    }
+
+    private static func caller(_ query: QueryBuilder<ExchangeCredential>) async throws -> Caller? {
+        guard let c = try await query.filter(\.$revokedAt == nil).with(\.$system).first(), c.system.status != .suspended else { return nil }
+        return Caller(systemID: c.$system.id, subsystem: c.system.subsystem, ratePerSecond: c.system.ratePerSecond, dailyQuota: c.system.dailyQuota)
     }
 
     func service(provider: String, code: String, on db: any Database) async throws -> Service? {

@@ -64,10 +64,21 @@ struct Gateway: RouteCollection {
             throw .init(.badRequest, "Client.BadRequest.InvalidClientId", "X-Road-Client phải có dạng instance/memberClass/memberCode/subsystemCode.")
         }
         call.client = client
-        let key = req.headers.bearerAuthorization?.token ?? req.headers.first(name: "X-API-Key")
+        // An access token (`AccessToken`) or an API key, in `Authorization: Bearer`; a key also in `X-API-Key`.
+        let presented = req.headers.bearerAuthorization?.token ?? req.headers.first(name: "X-API-Key")
+        let directory = req.application.exchangeDirectory
         var caller: ExchangeDirectory.Caller?
-        if let key {
-            do { caller = try await req.application.exchangeDirectory.credential(hash: SecureToken.hash(key), on: req.db) } catch {
+        if let presented, AccessToken.looksLikeToken(presented) {
+            guard let key = req.application.platformKey,
+                  let claims = AccessToken.verify(presented, keys: [key.keyID: key.publicKey], now: req.application.clock.now()),
+                  let credential = UUID(uuidString: claims.cid) else {
+                throw .init(.unauthorized, "Client.Unauthorized", "Mã truy cập không hợp lệ hoặc đã hết hạn.")
+            }
+            do { caller = try await directory.credential(id: credential, on: req.db) } catch {
+                throw .init(.internalServerError, "Server.ClientProxy.InternalError", "Không đọc được danh mục khoá truy cập.")
+            }
+        } else if let presented {
+            do { caller = try await directory.credential(hash: SecureToken.hash(presented), on: req.db) } catch {
                 throw .init(.internalServerError, "Server.ClientProxy.InternalError", "Không đọc được danh mục khoá truy cập.")
             }
         }

@@ -161,7 +161,14 @@ struct CreateRegistry: AsyncMigration {
 /// Registry operations shared by the pages, the API and the demo.
 public enum Registry {
     /// Issues a new API key for `system`: returned once, stored as its hash.
-    public static func issueKey(for system: InformationSystem, at now: Date, on db: any Database) async throws -> String {
+    /// A new credential's id (its OAuth `client_id`) and key (the API key, or `client_secret`).
+    public struct IssuedKey: Sendable {
+        public var id: UUID
+        public var key: String
+    }
+
+    /// Makes a credential for `system`; its key is returned this once and stored only as its hash.
+    public static func issueKey(for system: InformationSystem, at now: Date, on db: any Database) async throws -> IssuedKey {
         let key = "lgsp_" + SecureToken.generate()
         let c = ExchangeCredential()
         c.$system.id = try system.requireID()
@@ -169,7 +176,7 @@ public enum Registry {
         c.keyPrefix = String(key.prefix(10))
         c.createdAt = now
         try await c.create(on: db)
-        return key
+        return IssuedKey(id: try c.requireID(), key: key)
     }
 
     /// "Connected N of M": `systems` by connection status, every status listed.

@@ -134,7 +134,7 @@ struct RegistryPages: RouteCollection {
         try await systemPage(req, try await find(req), errors: [], newKey: nil)
     }
 
-    func systemPage(_ req: Request, _ s: InformationSystem, errors: [String], newKey: String?, flash: String? = nil) async throws -> Response {
+    func systemPage(_ req: Request, _ s: InformationSystem, errors: [String], newKey: Registry.IssuedKey?, flash: String? = nil) async throws -> Response {
         let id = try s.requireID()
         let services = try await ExchangeService.query(on: req.db).filter(\.$system.$id == id).sort(\.$code).all()
         let keys = try await ExchangeCredential.query(on: req.db).filter(\.$system.$id == id).sort(\.$createdAt, .descending).all()
@@ -150,7 +150,9 @@ struct RegistryPages: RouteCollection {
         \(Components.errorSummary(errors))
         \(if: newKey != nil, HTML("""
         <div class="notice" role="status"><p><strong>Khoá truy cập mới</strong> (chỉ hiện một lần, hãy lưu lại ngay):</p>\
-        <p><code>\(newKey ?? "")</code></p><p>Gửi kèm mỗi lời gọi trong tiêu đề <code>Authorization: Bearer …</code> cùng <code>X-Road-Client: \(s.subsystem)</code>.</p></div>
+        <p><code>\(newKey?.key ?? "")</code></p><p>Gửi kèm mỗi lời gọi trong tiêu đề <code>Authorization: Bearer …</code> cùng <code>X-Road-Client: \(s.subsystem)</code>.</p>\
+        <p>Hoặc dùng OAuth 2.0 (client credentials): <code>client_id</code> là <code>\(newKey?.id.uuidString ?? "")</code>, <code>client_secret</code> là khoá trên; \
+        đổi lấy mã truy cập 5 phút tại <code>POST /api/v1/exchange/token</code> rồi gửi mã đó thay cho khoá.</p></div>
         """))
         <form method="post" class="inline">
         \(Components.csrfField(req.csrfToken))<input type="hidden" name="action" value="status">
