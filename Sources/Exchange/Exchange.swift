@@ -5,13 +5,13 @@ import Vapor
 /// systems and their services, the X-Road-style gateway and its hash-chained message log.
 /// Decision 0014 explains the design.
 public enum Exchange {
-    public static var migrations: [any Migration] { [CreateRegistry(), CreateMessageLog(), CreateLogSeals(), AddCallLimits()] }
+    public static var migrations: [any Migration] { [CreateRegistry(), CreateMessageLog(), CreateLogSeals(), AddCallLimits(), AddFederation()] }
 
     /// Loads (or makes) the platform key in `dataDirectory` and seals the message log every second.
     public static func configure(_ app: Application, dataDirectory: String) throws {
         let key = try PlatformKey.load(directory: dataDirectory)
         app.platformKey = key
-        app.lifecycle.use(LogSealer(key: key))
+        app.lifecycle.use(LogSealer())
         app.metrics.describe("tinhso_exchange_calls_total", kind: "counter", help: "Exchanges through the LGSP gateway by service, client and outcome.",
                              labels: ["service", "client", "outcome"])
         app.metrics.describe("tinhso_exchange_duration_seconds", kind: "histogram", help: "Exchange duration through the gateway by service.",
@@ -26,5 +26,6 @@ public enum Exchange {
         try api.register(collection: TokenAPI())
         try pages.register(collection: RegistryPages())
         try pages.register(collection: MonitoringPage())
+        try pages.register(collection: TrustPage())
     }
 }

@@ -54,6 +54,7 @@ public enum SiteURL: Sendable, Equatable {
     case exchangeSystem(code: String)
     case exchangeLog
     case exchangeMonitoring
+    case exchangeTrust
     case stylesheet
 
     public var path: String {
@@ -109,6 +110,7 @@ public enum SiteURL: Sendable, Equatable {
         case .exchangeSystem(let code): "/quan-tri/lgsp/he-thong/\(Self.segment(code))"
         case .exchangeLog: "/quan-tri/lgsp/nhat-ky"
         case .exchangeMonitoring: "/quan-tri/lgsp/giam-sat"
+        case .exchangeTrust: "/quan-tri/lgsp/tin-cay"
         case .stylesheet: "/assets/site.css"
         }
     }

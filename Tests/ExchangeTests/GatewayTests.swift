@@ -56,7 +56,7 @@ struct GatewayTests {
         return s
     }
 
-    static func service(_ code: String, of system: InformationSystem, baseURL: String, timeout: Int = 5000, on db: any Database) async throws -> ExchangeService {
+    static func service(_ code: String, of system: InformationSystem, baseURL: String, timeout: Int = 5000, viaPeer: Bool = false, on db: any Database) async throws -> ExchangeService {
         let s = ExchangeService()
         s.$system.id = try system.requireID()
         s.code = code
@@ -64,6 +64,7 @@ struct GatewayTests {
         s.baseURL = baseURL
         s.classification = .restricted
         s.timeoutMilliseconds = timeout
+        s.viaPeer = viaPeer
         try await s.create(on: db)
         return s
     }

@@ -12,7 +12,10 @@ import Vapor
 public enum AccessToken {
     public static let lifetime: TimeInterval = 300
     static let issuer = "tinhso-lgsp"
-    static let audience = "tinhso-lgsp-gateway"
+
+    /// Who a token is for: this platform's gateway (tokens of the token endpoint), or a peer
+    /// platform's gateway (tokens this gateway signs for the calls it forwards to a `TrustedPeer`).
+    public enum Audience: String, Sendable { case gateway = "tinhso-lgsp-gateway", peer = "tinhso-lgsp-peer" }
 
     public struct Claims: Codable, Sendable, Equatable {
         public var iss: String
@@ -22,18 +25,18 @@ public enum AccessToken {
         public var iat: Int
         public var exp: Int
         public var jti: String
-        /// The credential it was issued for.
-        public var cid: String
+        /// The credential it was issued for (none in a peer's token: the peer vouches for the caller).
+        public var cid: String?
     }
 
     struct Header: Codable { var alg: String; var typ: String; var kid: String }
 
-    public static func issue(credential: UUID, subsystem: String, key: PlatformKey, now: Date) throws -> String {
+    public static func issue(credential: UUID?, subsystem: String, audience: Audience = .gateway, key: PlatformKey, now: Date) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let iat = Int(now.timeIntervalSince1970)
-        let claims = Claims(iss: issuer, sub: subsystem, aud: audience, iat: iat, exp: iat + Int(lifetime), jti: UUID().uuidString,
-                            cid: credential.uuidString)
+        let claims = Claims(iss: issuer, sub: subsystem, aud: audience.rawValue, iat: iat, exp: iat + Int(lifetime), jti: UUID().uuidString,
+                            cid: credential?.uuidString)
         let signingInput = SecureToken.base64URL(try encoder.encode(Header(alg: "EdDSA", typ: "JWT", kid: key.keyID))) + "." + SecureToken.base64URL(try encoder.encode(claims))
         return signingInput + "." + SecureToken.base64URL(try key.privateKey.signature(for: Data(signingInput.utf8)))
     }
@@ -41,9 +44,10 @@ public enum AccessToken {
     /// Whether `text` has a JWT's shape (three base64url parts), as opposed to an API key.
     static func looksLikeToken(_ text: String) -> Bool { text.utf8.lazy.filter { $0 == UInt8(ascii: ".") }.count == 2 }
 
-    /// The claims of a token signed by one of `keys` (key id → public key), for this gateway, not
+    /// The claims of a token signed by one of `keys` (key id → public key), for `audience`, not
     /// expired at `now`; nil for anything else.
-    public static func verify(_ token: String, keys: [String: Curve25519.Signing.PublicKey], now: Date) -> Claims? {
+    public static func verify(_ token: String, keys: [String: Curve25519.Signing.PublicKey], audience: Audience = .gateway,
+                              now: Date) -> (claims: Claims, keyID: String)? {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let headerData = data(base64URL: parts[0]), let claimsData = data(base64URL: parts[1]),
               let signature = data(base64URL: parts[2]),
@@ -52,8 +56,8 @@ public enum AccessToken {
               let claims = try? JSONDecoder().decode(Claims.self, from: claimsData)
         else { return nil }
         let t = Int(now.timeIntervalSince1970)
-        guard claims.aud == audience, claims.iss == issuer, claims.exp > t, claims.iat <= t + 60 else { return nil }
-        return claims
+        guard claims.aud == audience.rawValue, claims.iss == issuer, claims.exp > t, claims.iat <= t + 60 else { return nil }
+        return (claims, header.kid)
     }
 
     /// The platform key as a JSON Web Key (RFC 8037 §2), for whoever verifies its tokens.

@@ -24,12 +24,20 @@ public final class ExchangeDirectory: Sendable {
     struct Service: Sendable {
         var baseURL: String
         var timeoutMilliseconds: Int
+        var viaPeer: Bool
         /// Consumer system → its rights on this service.
         var rights: [UUID: [Right]]
     }
 
+    /// A trusted peer platform's key and the X-Road instance it speaks for.
+    struct Peer: Sendable {
+        var instance: String
+        var key: Curve25519.Signing.PublicKey
+    }
+
     private let credentials = ShortLivedCache<String, Caller>(seconds: 2)
     private let services = ShortLivedCache<String, Service>(seconds: 2)
+    private let peers = ShortLivedCache<String, [String: Peer]>(seconds: 2)
 
     init() {}
 
@@ -41,6 +49,28 @@ public final class ExchangeDirectory: Sendable {
     /// The caller presenting an access token issued for credential `id`.
     func credential(id: UUID, on db: any Database) async throws -> Caller? {
         try await credentials.value("id:\(id.uuidString)") { try await Self.caller(ExchangeCredential.query(on: db).filter(\.$id == id)) }
+    }
+
+    /// A subsystem of a trusted peer calling through the peer's gateway: registered here, not suspended.
+    func peerCaller(subsystem: String, on db: any Database) async throws -> Caller? {
+        try await credentials.value("peer:" + subsystem) {
+            guard let s = try await InformationSystem.query(on: db).filter(\.$subsystem == subsystem).first(), s.status != .suspended,
+                  let id = s.id else { return nil }
+            return Caller(systemID: id, subsystem: s.subsystem, ratePerSecond: s.ratePerSecond, dailyQuota: s.dailyQuota)
+        }
+    }
+
+    /// The trust list, by key id.
+    func trustedPeers(on db: any Database) async throws -> [String: Peer] {
+        try await peers.value("all") { () async throws -> [String: Peer]? in
+            var out: [String: Peer] = [:]
+            for p in try await TrustedPeer.query(on: db).all() {
+                guard let raw = AccessToken.data(base64URL: Substring(p.publicKey)),
+                      let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else { continue }
+                out[p.keyID] = Peer(instance: p.instance, key: key)
+            }
+            return out
+        } ?? [:]
     }
 
     private static func caller(_ query: QueryBuilder<ExchangeCredential>) async throws -> Caller? {
@@ -59,7 +89,7 @@ public final class ExchangeDirectory: Sendable {
                 rights[r.$consumer.id, default: []].append(Right(method: r.method, path: r.path))
             }
             return Service(baseURL: s.baseURL.hasSuffix("/") ? String(s.baseURL.dropLast()) : s.baseURL, timeoutMilliseconds: s.timeoutMilliseconds,
-                           rights: rights)
+                           viaPeer: s.viaPeer, rights: rights)
         }
     }
 
@@ -68,6 +98,7 @@ public final class ExchangeDirectory: Sendable {
     public func forgetEverything() {
         services.forgetAll()
         credentials.forgetAll()
+        peers.forgetAll()
     }
 }
 

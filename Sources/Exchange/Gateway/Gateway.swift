@@ -45,6 +45,31 @@ struct Gateway: RouteCollection {
         return outcome.response(for: call)
     }
 
+    /// The caller a token proves: one of this platform's credentials (a token of the token
+    /// endpoint), or a subsystem a trusted peer's gateway vouches for (a token it signed).
+    func tokenCaller(_ token: String, client: SubsystemID, _ req: Request) async throws(ExchangeCall.Failure) -> ExchangeDirectory.Caller? {
+        let now = req.application.clock.now(), directory = req.application.exchangeDirectory
+        do {
+            if let key = req.application.platformKey, let own = AccessToken.verify(token, keys: [key.keyID: key.publicKey], now: now) {
+                guard let credential = own.claims.cid.flatMap(UUID.init(uuidString:)) else { return nil }
+                return try await directory.credential(id: credential, on: req.db)
+            }
+            let peers = try await directory.trustedPeers(on: req.db)
+            guard let signed = AccessToken.verify(token, keys: peers.mapValues(\.key), audience: .peer, now: now), let peer = peers[signed.keyID] else {
+                throw ExchangeCall.Failure(.unauthorized, "Client.Unauthorized", "Mã truy cập không hợp lệ, đã hết hạn hoặc không do nền tảng tin cậy ký.")
+            }
+            // A peer speaks only for its own instance's subsystems, and for the one it names.
+            guard client.instance == peer.instance, signed.claims.sub == client.description else {
+                throw ExchangeCall.Failure(.forbidden, "Client.IdentityMismatch", "Nền tảng tin cậy không được gọi thay cho \(client).")
+            }
+            return try await directory.peerCaller(subsystem: client.description, on: req.db)
+        } catch let failure as ExchangeCall.Failure {
+            throw failure
+        } catch {
+            throw .init(.internalServerError, "Server.ClientProxy.InternalError", "Không đọc được danh mục khoá truy cập.")
+        }
+    }
+
     /// Reads the target and the caller from the request: the path, `X-Road-Client`, the key.
     func authenticate(_ req: Request, _ call: inout ExchangeCall) async throws(ExchangeCall.Failure) {
         // /r1/instance/class/member/subsystem/service[/path]
@@ -69,14 +94,7 @@ struct Gateway: RouteCollection {
         let directory = req.application.exchangeDirectory
         var caller: ExchangeDirectory.Caller?
         if let presented, AccessToken.looksLikeToken(presented) {
-            guard let key = req.application.platformKey,
-                  let claims = AccessToken.verify(presented, keys: [key.keyID: key.publicKey], now: req.application.clock.now()),
-                  let credential = UUID(uuidString: claims.cid) else {
-                throw .init(.unauthorized, "Client.Unauthorized", "Mã truy cập không hợp lệ hoặc đã hết hạn.")
-            }
-            do { caller = try await directory.credential(id: credential, on: req.db) } catch {
-                throw .init(.internalServerError, "Server.ClientProxy.InternalError", "Không đọc được danh mục khoá truy cập.")
-            }
+            caller = try await tokenCaller(presented, client: client, req)
         } else if let presented {
             do { caller = try await directory.credential(hash: SecureToken.hash(presented), on: req.db) } catch {
                 throw .init(.internalServerError, "Server.ClientProxy.InternalError", "Không đọc được danh mục khoá truy cập.")
@@ -254,6 +272,14 @@ public struct ExchangeCall: Sendable {
         upstream.headers.replaceOrAdd(name: "X-Road-Id", value: messageID)
         if !userID.isEmpty { upstream.headers.replaceOrAdd(name: "X-Road-UserId", value: userID) }
         upstream.body = .bytes(ByteBuffer(data: body))
+        if service.viaPeer {
+            // The peer's gateway checks our signature and then its own access rights for the caller.
+            guard let key = app.platformKey, let client,
+                  let token = try? AccessToken.issue(credential: nil, subsystem: client.description, audience: .peer, key: key, now: app.clock.now()) else {
+                throw Failure(.internalServerError, "Server.ClientProxy.InternalError", "Không ký được lời gọi sang nền tảng đối tác.")
+            }
+            upstream.headers.replaceOrAdd(name: .authorization, value: "Bearer " + token)
+        }
         let breaker = "\(provider)/\(serviceCode)"
         if let wait = app.circuitBreakers.retryAfter(breaker) {
             throw Failure(.serviceUnavailable, "Server.ServerProxy.CircuitOpen",

@@ -51,7 +51,9 @@ public struct PlatformKey: Sendable {
     public let privateKey: Curve25519.Signing.PrivateKey
     public var publicKey: Curve25519.Signing.PublicKey { privateKey.publicKey }
     /// The first 16 hex digits of the SHA-256 of the public key.
-    public var keyID: String { String(SecureToken.sha256Hex(publicKey.rawRepresentation).prefix(16)) }
+    public var keyID: String { Self.keyID(of: publicKey) }
+
+    public static func keyID(of key: Curve25519.Signing.PublicKey) -> String { String(SecureToken.sha256Hex(key.rawRepresentation).prefix(16)) }
 
     public init(privateKey: Curve25519.Signing.PrivateKey) { self.privateKey = privateKey }
 
@@ -99,15 +101,13 @@ public enum LogSealing {
 /// Seals the log every second while the server runs (X-Road time-stamps in batches the same way).
 final class LogSealer: LifecycleHandler, Sendable {
     private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
-    let key: PlatformKey
-    init(key: PlatformKey) { self.key = key }
 
     func didBootAsync(_ app: Application) async throws {
-        let key = key
         task.withLockedValue {
             $0 = Task {
                 while true {
                     do { try await Task.sleep(for: .seconds(1)) } catch { return }  // cancelled: shutting down
+                    guard let key = app.platformKey else { continue }
                     do { try await LogSealing.sealOnce(app: app, key: key) } catch { app.logger.warning("message log seal failed: \(error)") }
                 }
             }

@@ -44,6 +44,7 @@ extension Registry {
             v.baseURL = nationalBaseURL + path
             v.classification = .restricted
             v.timeoutMilliseconds = 5000
+            v.viaPeer = false
             try await v.create(on: db)
             return v
         }

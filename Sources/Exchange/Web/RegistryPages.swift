@@ -60,7 +60,8 @@ struct RegistryPages: RouteCollection {
         <p class="lead">Đã kết nối chính thức <strong>\(counts[.official] ?? 0)/\(total)</strong> hệ thống thông tin, \
         <strong>\(counts[.trial] ?? 0)</strong> đang thử nghiệm, \(counts[.planned] ?? 0) trong kế hoạch, \(counts[.suspended] ?? 0) tạm dừng.</p>
         \(Charts.bars(title: "Hệ thống theo trạng thái kết nối", bars))
-        <p><a href="\(SiteURL.exchangeLog.path)">Nhật ký trao đổi dữ liệu</a> · <a href="\(SiteURL.exchangeMonitoring.path)">Giám sát</a></p>
+        <p><a href="\(SiteURL.exchangeLog.path)">Nhật ký trao đổi dữ liệu</a> · <a href="\(SiteURL.exchangeMonitoring.path)">Giám sát</a> \
+        · <a href="\(SiteURL.exchangeTrust.path)">Nền tảng tin cậy (liên kết)</a></p>
         <h2>Hệ thống thông tin</h2>
         <div class="table-wrap"><table><thead><tr><th scope="col">Mã</th><th scope="col">Tên</th><th scope="col">Cơ quan chủ quản</th>\
         <th scope="col">Định danh</th><th scope="col">Cấp độ</th><th scope="col">Dịch vụ</th><th scope="col">Kết nối</th></tr></thead>
@@ -182,6 +183,8 @@ struct RegistryPages: RouteCollection {
         \(Components.select("Phân loại dữ liệu", name: "classification", options: ExchangeService.Classification.allCases.map { ($0.rawValue, Self.classificationLabels[$0] ?? "") },
                             selected: "restricted"))
         \(Components.field("Thời gian chờ tối đa (ms)", name: "timeout", type: "number", value: "5000", inputmode: "numeric"))
+        <p><label><input type="checkbox" name="viaPeer" value="1"> Dịch vụ của nền tảng tin cậy khác: địa chỉ là cổng <code>/r1/…</code> của nền tảng đó, \
+        lời gọi được ký bằng khoá của nền tảng này</label></p>
         \(Components.textArea("Tài liệu OpenAPI (JSON hoặc YAML, không bắt buộc)", name: "openAPI", value: nil, rows: 4,
                               hint: "Bên gọi lấy qua dịch vụ siêu dữ liệu getOpenAPI"))
         <button type="submit">Thêm dịch vụ</button>
@@ -224,6 +227,7 @@ struct RegistryPages: RouteCollection {
         var baseURL: String?
         var classification: String?
         var timeout: String?
+        var viaPeer: String?
         var consumer: String?
         var method: String?
         var path: String?
@@ -282,6 +286,7 @@ struct RegistryPages: RouteCollection {
             v.baseURL = base
             v.classification = ExchangeService.Classification(rawValue: f.classification ?? "") ?? .restricted
             v.timeoutMilliseconds = timeout
+            v.viaPeer = f.viaPeer == "1"
             v.openAPI = f.openAPI.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
             try await v.create(on: req.db)
             return try await systemPage(req, s, errors: [], newKey: nil, flash: "Đã thêm dịch vụ \(code).")

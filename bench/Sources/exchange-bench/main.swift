@@ -148,8 +148,8 @@ do {
     let provider = try await system("DANCU", "VN/GOV/000.00.00.G12/DANCU")
     let consumer = try await system("MOTCUA", "VN/GOV/000.00.00.H42/MOTCUA")
     let service = ExchangeService()
-    (service.$system.id, service.code, service.version, service.baseURL, service.classification, service.timeoutMilliseconds) =
-        (try provider.requireID(), "cong-dan", "v1", "http://127.0.0.1:\(upstreamPort)", .restricted, 5000)
+    (service.$system.id, service.code, service.version, service.baseURL, service.classification, service.timeoutMilliseconds, service.viaPeer) =
+        (try provider.requireID(), "cong-dan", "v1", "http://127.0.0.1:\(upstreamPort)", .restricted, 5000, false)
     try await service.create(on: app.db) as Void
     let right = AccessRight()
     (right.$consumer.id, right.$service.id) = (try consumer.requireID(), try service.requireID())
