@@ -22,12 +22,15 @@ public struct AppConfig: Sendable {
     /// Where e-mail and SMS notifications go; nil writes them to the log.
     public var smtp: SMTPSender.Configuration?
     public var sms: HTTPSMSSender.Configuration?
+    /// Days the LGSP message log keeps records in the database before archiving them to signed files; nil keeps them all.
+    public var logRetentionDays: Int?
 
     public init(dataDir: String, database: DatabaseChoice, publicURL: String, secureCookies: Bool, bcryptCost: Int,
-                seedDemo: Bool, host: String, port: Int, smtp: SMTPSender.Configuration? = nil, sms: HTTPSMSSender.Configuration? = nil) {
+                seedDemo: Bool, host: String, port: Int, smtp: SMTPSender.Configuration? = nil, sms: HTTPSMSSender.Configuration? = nil,
+                logRetentionDays: Int? = nil) {
         self.dataDir = dataDir; self.database = database; self.publicURL = publicURL; self.secureCookies = secureCookies
         self.bcryptCost = bcryptCost; self.seedDemo = seedDemo; self.host = host; self.port = port
-        self.smtp = smtp; self.sms = sms
+        self.smtp = smtp; self.sms = sms; self.logRetentionDays = logRetentionDays
     }
 
     /// A setting the operator got wrong, with a message that says how to fix it.
@@ -53,6 +56,8 @@ public struct AppConfig: Sendable {
             + "unset: only written to the log"),
         ("TINHSO_SMS_TOKEN", "Bearer token for the SMS gateway; required with TINHSO_SMS_URL"),
         ("TINHSO_SMS_BRANDNAME", "Registered brandname the SMS are sent under; required with TINHSO_SMS_URL"),
+        ("TINHSO_LOG_RETENTION_DAYS", "Days the LGSP message log keeps records in the database; older sealed records move hourly to "
+            + "signed files in DATA_DIR/archives (default: keep all)"),
         ("TINHSO_METRICS_TOKEN", "Bearer token for /metrics (Prometheus) from other machines; without it /metrics answers only this machine"),
     ]
 
@@ -96,6 +101,8 @@ public struct AppConfig: Sendable {
             secureCookies: try bool("TINHSO_SECURE_COOKIES", default: u.scheme == "https"),
             bcryptCost: try int("TINHSO_BCRYPT_COST", default: 12, range: 8...16),
             seedDemo: try bool("TINHSO_DEMO", default: true), host: host, port: port,
-            smtp: try smtpSettings(env, heloName: u.host ?? "localhost"), sms: try smsSettings(env))
+            smtp: try smtpSettings(env, heloName: u.host ?? "localhost"), sms: try smsSettings(env),
+            logRetentionDays: env["TINHSO_LOG_RETENTION_DAYS"].flatMap { $0.isEmpty ? nil : $0 } == nil ? nil
+                : try int("TINHSO_LOG_RETENTION_DAYS", default: 0, range: 1...36_500))
     }
 }

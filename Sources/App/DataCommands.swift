@@ -148,10 +148,49 @@ struct RebuildStatisticsCommand: AsyncCommand {
     }
 }
 
-/// `tinhso exchange verify [--from N] [--through N]`: checks the gateway's message log chain.
+/// `tinhso exchange verify|archive|verify-archive`: the gateway's message log chain, its archives.
 struct ExchangeCommands: AsyncCommandGroup {
-    var help: String { "Exchange (LGSP) maintenance: `exchange verify`" }
-    var commands: [String: any AnyAsyncCommand] { ["verify": VerifyMessageLogCommand()] }
+    var help: String { "Exchange (LGSP) maintenance: `exchange verify`, `exchange archive`, `exchange verify-archive`" }
+    var commands: [String: any AnyAsyncCommand] {
+        ["verify": VerifyMessageLogCommand(), "archive": ArchiveMessageLogCommand(), "verify-archive": VerifyArchiveCommand()]
+    }
+}
+
+struct ArchiveMessageLogCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "before", help: "Archive the sealed records older than this day (YYYY-MM-DD, Vietnam time)") var before: String?
+    }
+    var help: String { "Move sealed message log records older than a day into a signed file under DATA_DIR/archives" }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        try await Startup.migrate(app)
+        guard let key = app.platformKey else { throw CommandFailure("no platform key") }
+        let dataDir = app.config.dataDir
+        guard let day = signature.before, let before = VietnamTime.startOfDay(day) else { throw CommandFailure("--before YYYY-MM-DD is required") }
+        guard let a = try await MessageLog.archive(before: before, directory: MessageLog.archiveDirectory(dataDir), key: key, app: app) else {
+            context.console.print("Không có bản ghi đã niêm phong nào trước \(day) để lưu trữ.")
+            return
+        }
+        context.console.print("Đã lưu trữ \(a.records) bản ghi (\(a.firstSeq)–\(a.lastSeq)) vào \(MessageLog.archiveDirectory(dataDir))/\(a.fileName).")
+    }
+}
+
+struct VerifyArchiveCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Argument(name: "file", help: "An archive file (message-log-FIRST-LAST.jsonl), next to its .manifest.json") var file: String
+    }
+    var help: String { "Check an archive file of the message log: its signed manifest, its hash, its chain and its seals" }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        guard let key = context.application.platformKey else { throw CommandFailure("no platform key") }
+        let v = try MessageLog.verifyFile(signature.file, keys: [key.keyID: key.publicKey])
+        if let problem = v.problem {
+            context.console.error("Tệp lưu trữ không nguyên vẹn: \(problem).")
+            throw CommandFailure("archive broken")
+        }
+        context.console.print("Tệp lưu trữ nguyên vẹn: \(v.records) bản ghi, \(v.seals) dấu niêm phong.")
+    }
 }
 
 struct VerifyMessageLogCommand: AsyncCommand {
@@ -171,7 +210,8 @@ struct VerifyMessageLogCommand: AsyncCommand {
             throw CommandFailure("message log broken at record \(broken)")
         }
         let sealed = v.sealedThrough.map { "niêm phong đến bản ghi \($0) (\(v.seals) dấu)" } ?? "chưa có dấu niêm phong"
-        context.console.print("Nhật ký trao đổi nguyên vẹn: \(v.checked) bản ghi, \(sealed).")
+        let archived = v.archivedThrough.map { "; bản ghi 1–\($0) đã lưu trữ ra tệp (kiểm bằng exchange verify-archive)" } ?? ""
+        context.console.print("Nhật ký trao đổi nguyên vẹn: \(v.checked) bản ghi, \(sealed)\(archived).")
     }
 }
 

@@ -5,13 +5,17 @@ import Vapor
 /// systems and their services, the X-Road-style gateway and its hash-chained message log.
 /// Decision 0014 explains the design.
 public enum Exchange {
-    public static var migrations: [any Migration] { [CreateRegistry(), CreateMessageLog(), CreateLogSeals(), AddCallLimits(), AddFederation()] }
+    public static var migrations: [any Migration] { [CreateRegistry(), CreateMessageLog(), CreateLogSeals(), AddCallLimits(), AddFederation(), CreateLogArchives()] }
 
-    /// Loads (or makes) the platform key in `dataDirectory` and seals the message log every second.
-    public static func configure(_ app: Application, dataDirectory: String) throws {
+    /// Loads (or makes) the platform key in `dataDirectory` and seals the message log every second;
+    /// with `logRetentionDays`, archives older records hourly into `dataDirectory/archives`.
+    public static func configure(_ app: Application, dataDirectory: String, logRetentionDays: Int? = nil) throws {
         let key = try PlatformKey.load(directory: dataDirectory)
         app.platformKey = key
         app.lifecycle.use(LogSealer())
+        if let days = logRetentionDays {
+            app.lifecycle.use(LogArchiver(days: days, directory: MessageLog.archiveDirectory(dataDirectory)))
+        }
         app.metrics.describe("tinhso_exchange_calls_total", kind: "counter", help: "Exchanges through the LGSP gateway by service, client and outcome.",
                              labels: ["service", "client", "outcome"])
         app.metrics.describe("tinhso_exchange_duration_seconds", kind: "histogram", help: "Exchange duration through the gateway by service.",

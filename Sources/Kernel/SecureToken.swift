@@ -26,14 +26,19 @@ public enum SecureToken {
     /// SHA-256 as 64 lowercase hex digits (without `String(format:)`, which is slow on Linux and
     /// runs on every intake and audit entry).
     public static func sha256Hex(_ data: Data) -> String {
+        hex(SHA256.hash(data: data))
+    }
+
+    /// Bytes (a digest) as lowercase hex digits.
+    public static func hex(_ bytes: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
-        var hex: [UInt8] = []
-        hex.reserveCapacity(64)
-        for byte in SHA256.hash(data: data) {
-            hex.append(digits[Int(byte >> 4)])
-            hex.append(digits[Int(byte & 0x0f)])
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
         }
-        return String(decoding: hex, as: UTF8.self)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Compares without leaking where the first difference is.

@@ -21,8 +21,9 @@ do {
     }
     try await app.execute()
 } catch {
+    // Reported once, then a failing exit status: a command that fails is not a crash.
     app.logger.report(error: error)
     try? await app.asyncShutdown()
-    throw error
+    exit(1)
 }
 try await app.asyncShutdown()

@@ -126,6 +126,8 @@ public enum MessageLog {
         public var seals: Int
         /// The newest record a verified seal covers; later records are chained but not yet sealed.
         public var sealedThrough: Int?
+        /// The newest record moved to an archive file (`LogArchive`); the range checked starts after it.
+        public var archivedThrough: Int?
         /// The first record whose contents, position, link or seal does not match; nil when the range is intact.
         public var firstBroken: Int?
         public var reason: String?
@@ -135,7 +137,7 @@ public enum MessageLog {
     /// the seals among them against `keys` (key id → public key).
     public static func verify(from: Int = 1, through: Int? = nil, keys: [String: Curve25519.Signing.PublicKey],
                               on db: any Database) async throws -> Verification {
-        var v = Verification(checked: 0, seals: 0, sealedThrough: nil, firstBroken: nil, reason: nil)
+        var v = Verification(checked: 0, seals: 0, sealedThrough: nil, archivedThrough: nil, firstBroken: nil, reason: nil)
         func broken(_ seq: Int, _ reason: String) -> Verification {
             v.firstBroken = seq
             v.reason = reason
@@ -143,7 +145,17 @@ public enum MessageLog {
         }
         var expected = max(1, from)
         var prev: String
-        if expected > 1 {
+        // Archived records are checked in their files; their signed row gives the link to the first one left.
+        // Archives run from record 1 without gaps: a range starting inside them starts after the newest.
+        let archive = try await LogArchive.query(on: db).sort(\.$lastSeq, .descending).first()
+        if let archive, archive.lastSeq >= expected - 1 {
+            guard archive.isSigned(by: keys) else {
+                return broken(archive.lastSeq, "chữ ký của bản lưu trữ \(archive.fileName) không hợp lệ hoặc khoá \(archive.keyID) không được tin cậy")
+            }
+            v.archivedThrough = archive.lastSeq
+            expected = archive.lastSeq + 1
+            prev = archive.lastHash
+        } else if expected > 1 {
             guard let before = try await MessageRecord.query(on: db).filter(\.$seq == expected - 1).first()?.hash else {
                 return broken(expected - 1, "bản ghi \(expected - 1) không còn")
             }

@@ -1,0 +1,269 @@
+import Crypto
+import Fluent
+import Foundation
+import Kernel
+import NIOConcurrencyHelpers
+import SQLKit
+import Vapor
+
+/// Lưu trữ nhật ký: sealed records moved out of the database into a JSON Lines file, with the
+/// seals that cover them, once they are older than the retention period. The archive's row here
+/// (signed by the platform key) keeps the chain verifiable: the first record left in the
+/// database links to the archive's last hash. The file is checked on its own by `verifyFile`.
+public final class LogArchive: Model, @unchecked Sendable {
+    public static let schema = "exchange_log_archives"
+
+    @ID(key: .id) public var id: UUID?
+    @Field(key: "first_seq") public var firstSeq: Int
+    @Field(key: "last_seq") public var lastSeq: Int
+    /// The hash of record `lastSeq`: what record `lastSeq + 1` links to.
+    @Field(key: "last_hash") public var lastHash: String
+    @Field(key: "records") public var records: Int
+    /// The file's name in the archive directory, and the SHA-256 of its bytes.
+    @Field(key: "file_name") public var fileName: String
+    @Field(key: "file_sha256") public var fileSHA256: String
+    @Field(key: "created_at") public var createdAt: Date
+    @Field(key: "key_id") public var keyID: String
+    /// Base64 Ed25519 signature over `signedText`.
+    @Field(key: "signature") public var signature: String
+
+    public init() {}
+
+    var signedText: Data {
+        Data("tinhso-log-archive|\(firstSeq)|\(lastSeq)|\(lastHash)|\(records)|\(fileName)|\(fileSHA256)".utf8)
+    }
+
+    func isSigned(by keys: [String: Curve25519.Signing.PublicKey]) -> Bool {
+        guard let key = keys[keyID], let s = Data(base64Encoded: signature) else { return false }
+        return key.isValidSignature(s, for: signedText)
+    }
+
+    /// What the archive file's `.manifest.json` holds: this row, to check the file without the database.
+    struct Manifest: Codable {
+        var firstSeq: Int, lastSeq: Int, lastHash: String, records: Int, fileName: String, fileSHA256: String
+        var createdAt: Date, keyID: String, signature: String
+    }
+}
+
+struct CreateLogArchives: AsyncMigration {
+    var name: String { "exchange.006.log-archives" }
+    func prepare(on db: any Database) async throws {
+        try await db.schema(LogArchive.schema)
+            .id()
+            .field("first_seq", .int, .required)
+            .field("last_seq", .int, .required)
+            .field("last_hash", .string, .required)
+            .field("records", .int, .required)
+            .field("file_name", .string, .required)
+            .field("file_sha256", .string, .required)
+            .field("created_at", .datetime, .required)
+            .field("key_id", .string, .required)
+            .field("signature", .string, .required)
+            .unique(on: "last_seq")
+            .create()
+    }
+    func revert(on db: any Database) async throws { try await db.schema(LogArchive.schema).delete() }
+}
+
+/// One line of an archive file: a record or a seal, with every field that is hashed or signed.
+struct ArchiveLine: Codable {
+    var seal: Bool?
+    var seq: Int
+    var at: Date
+    var client: String?, service: String?, messageID: String?, userID: String?, issue: String?, method: String?, path: String?
+    var status: Int?, errorType: String?, requestBytes: Int?, responseBytes: Int?, durationMicroseconds: Int?
+    var requestHash: String?, responseHash: String?, prevHash: String?, hash: String?
+    var headHash: String?, keyID: String?, signature: String?
+
+    init(_ r: MessageRecord) {
+        (seq, at, client, service, messageID, userID, issue, method, path) = (r.seq, r.at, r.client, r.service, r.messageID, r.userID, r.issue, r.method, r.path)
+        (status, errorType, requestBytes, responseBytes, durationMicroseconds) = (r.status, r.errorType, r.requestBytes, r.responseBytes, r.durationMicroseconds)
+        (requestHash, responseHash, prevHash, hash) = (r.requestHash, r.responseHash, r.prevHash, r.hash)
+    }
+
+    init(_ s: LogSeal) {
+        (seal, seq, at, headHash, keyID, signature) = (true, s.seq, s.sealedAt, s.headHash, s.keyID, s.signature)
+    }
+
+    var record: MessageRecord {
+        let r = MessageRecord()
+        (r.seq, r.at, r.client, r.service, r.messageID, r.userID, r.issue) = (seq, at, client ?? "", service ?? "", messageID ?? "", userID ?? "", issue ?? "")
+        (r.method, r.path, r.status, r.errorType) = (method ?? "", path ?? "", status ?? 0, errorType ?? "")
+        (r.requestBytes, r.responseBytes, r.durationMicroseconds) = (requestBytes ?? 0, responseBytes ?? 0, durationMicroseconds ?? 0)
+        (r.requestHash, r.responseHash, r.prevHash, r.hash) = (requestHash ?? "", responseHash ?? "", prevHash ?? "", hash ?? "")
+        return r
+    }
+
+    var logSeal: LogSeal {
+        let s = LogSeal()
+        (s.seq, s.sealedAt, s.headHash, s.keyID, s.signature) = (seq, at, headHash ?? "", keyID ?? "", signature ?? "")
+        return s
+    }
+}
+
+/// Archives, every hour while the server runs, the records older than the retention period.
+final class LogArchiver: LifecycleHandler, Sendable {
+    private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
+    let days: Int
+    let directory: String
+    init(days: Int, directory: String) { (self.days, self.directory) = (days, directory) }
+
+    func didBootAsync(_ app: Application) async throws {
+        let (days, directory) = (days, directory)
+        task.withLockedValue {
+            $0 = Task {
+                while !Task.isCancelled {
+                    if let key = app.platformKey {
+                        do {
+                            let cutoff = app.clock.now().addingTimeInterval(-Double(days) * 86_400)
+                            if let a = try await MessageLog.archive(before: cutoff, directory: directory, key: key, app: app) {
+                                app.logger.notice("message log: records \(a.firstSeq)–\(a.lastSeq) archived to \(a.fileName)")
+                            }
+                        } catch { app.logger.error("message log archiving failed: \(error)") }
+                    }
+                    do { try await Task.sleep(for: .seconds(3600)) } catch { return }
+                }
+            }
+        }
+    }
+
+    func shutdownAsync(_ app: Application) async {
+        let running = task.withLockedValue { t -> Task<Void, Never>? in
+            t?.cancel()
+            return t
+        }
+        await running?.value
+    }
+}
+
+extension MessageLog {
+    public static func archiveDirectory(_ dataDirectory: String) -> String { (dataDirectory as NSString).appendingPathComponent("archives") }
+
+    static var archiveEncoder: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = .sortedKeys
+        e.dateEncodingStrategy = .millisecondsSince1970
+        return e
+    }
+
+    static var archiveDecoder: JSONDecoder {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .millisecondsSince1970
+        return d
+    }
+
+    /// Moves the records older than `before` (and only sealed ones, so each archive ends at a
+    /// seal) into a new file in `directory`, verified first: a broken chain is not archived.
+    /// Returns nil when there is nothing to archive.
+    public static func archive(before: Date, directory: String, key: PlatformKey, app: Application) async throws -> LogArchive? {
+        let db = app.db
+        let last = try await LogArchive.query(on: db).sort(\.$lastSeq, .descending).first()
+        let first = (last?.lastSeq ?? 0) + 1
+        guard let newestOld = try await MessageRecord.query(on: db).filter(\.$at < before).sort(\.$seq, .descending).first()?.seq,
+              let sealed = try await LogSeal.query(on: db).filter(\.$seq <= newestOld).filter(\.$seq >= first).sort(\.$seq, .descending).first()?.seq
+        else { return nil }
+        let through = sealed
+        let check = try await verify(from: first, through: through, keys: [key.keyID: key.publicKey], on: db)
+        if let broken = check.firstBroken {
+            throw Abort(.conflict, reason: "nhật ký bị thay đổi tại bản ghi \(broken) (\(check.reason ?? "")): không lưu trữ")
+        }
+
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let name = "message-log-\(first)-\(through).jsonl"
+        let path = (directory as NSString).appendingPathComponent(name)
+        guard FileManager.default.createFile(atPath: path + ".partial", contents: nil, attributes: [.posixPermissions: 0o600]),
+              let handle = FileHandle(forWritingAtPath: path + ".partial") else { throw Abort(.internalServerError, reason: "cannot write \(path)") }
+        var hasher = SHA256()
+        var count = 0, lastHash = ""
+        let encoder = archiveEncoder
+        do {
+            let seals = Dictionary(try await LogSeal.query(on: db).filter(\.$seq >= first).filter(\.$seq <= through).all().map { ($0.seq, $0) },
+                                   uniquingKeysWith: { a, _ in a })
+            var next = first
+            while next <= through {
+                let page = try await MessageRecord.query(on: db).filter(\.$seq >= next).filter(\.$seq <= through).sort(\.$seq).limit(5000).all()
+                guard !page.isEmpty else { break }
+                var chunk = Data()
+                for r in page {
+                    chunk += try encoder.encode(ArchiveLine(r)) + Data([0x0A])
+                    if let s = seals[r.seq] { chunk += try encoder.encode(ArchiveLine(s)) + Data([0x0A]) }
+                    count += 1
+                    lastHash = r.hash
+                    next = r.seq + 1
+                }
+                hasher.update(data: chunk)
+                try handle.write(contentsOf: chunk)
+            }
+            try handle.synchronize()
+            try handle.close()
+        } catch {
+            try? handle.close()
+            try? FileManager.default.removeItem(atPath: path + ".partial")
+            throw error
+        }
+        let archive = LogArchive()
+        (archive.firstSeq, archive.lastSeq, archive.lastHash, archive.records, archive.fileName) = (first, through, lastHash, count, name)
+        archive.fileSHA256 = SecureToken.hex(hasher.finalize())
+        archive.createdAt = VietnamTime.millisecond(app.clock.now())
+        archive.keyID = key.keyID
+        archive.signature = try key.privateKey.signature(for: archive.signedText).base64EncodedString()
+        let manifest = LogArchive.Manifest(firstSeq: first, lastSeq: through, lastHash: lastHash, records: count, fileName: name,
+                                           fileSHA256: archive.fileSHA256, createdAt: archive.createdAt, keyID: archive.keyID, signature: archive.signature)
+        try encoder.encode(manifest).write(to: URL(fileURLWithPath: path + ".manifest.json"), options: .atomic)
+        // A file of this name without its row is left from a run that failed before its transaction: the records are still here.
+        try? FileManager.default.removeItem(atPath: path)
+        try FileManager.default.moveItem(atPath: path + ".partial", toPath: path)
+        // The file is durable before the rows go; the rows go with the archive's row, in one transaction.
+        try await app.groupCommit.transaction { db in
+            try await archive.create(on: db)
+            try await MessageRecord.query(on: db).filter(\.$seq >= first).filter(\.$seq <= through).delete()
+            try await LogSeal.query(on: db).filter(\.$seq >= first).filter(\.$seq <= through).delete()
+        }
+        return archive
+    }
+
+    public struct FileVerification: Sendable {
+        public var records: Int
+        public var seals: Int
+        /// Nil when the file, its manifest, its chain and its seals all check out.
+        public var problem: String?
+    }
+
+    /// Checks an archive file without the database: its manifest's signature, the file's hash,
+    /// the chain inside it and every seal.
+    public static func verifyFile(_ path: String, keys: [String: Curve25519.Signing.PublicKey]) throws -> FileVerification {
+        var v = FileVerification(records: 0, seals: 0, problem: nil)
+        func fail(_ p: String) -> FileVerification { v.problem = p; return v }
+        guard let manifestData = FileManager.default.contents(atPath: path + ".manifest.json"),
+              let m = try? archiveDecoder.decode(LogArchive.Manifest.self, from: manifestData) else { return fail("không đọc được tệp kê khai \(path).manifest.json") }
+        let row = LogArchive()
+        (row.firstSeq, row.lastSeq, row.lastHash, row.records, row.fileName, row.fileSHA256) = (m.firstSeq, m.lastSeq, m.lastHash, m.records, m.fileName, m.fileSHA256)
+        (row.keyID, row.signature) = (m.keyID, m.signature)
+        guard row.isSigned(by: keys) else { return fail("chữ ký của tệp kê khai không hợp lệ hoặc khoá \(m.keyID) không được tin cậy") }
+        guard let data = FileManager.default.contents(atPath: path) else { return fail("không đọc được \(path)") }
+        guard SecureToken.sha256Hex(data) == m.fileSHA256 else {
+            return fail("nội dung tệp khác với lúc lưu trữ (SHA-256 không khớp)")
+        }
+        var expected = m.firstSeq, prev: String?
+        let decoder = archiveDecoder
+        for line in data.split(separator: 0x0A) {
+            guard let l = try? decoder.decode(ArchiveLine.self, from: line) else { return fail("dòng không đọc được sau bản ghi \(expected - 1)") }
+            if l.seal == true {
+                let s = l.logSeal
+                guard let key = keys[s.keyID], let sig = Data(base64Encoded: s.signature), key.isValidSignature(sig, for: s.signedText),
+                      s.headHash == prev, s.seq == expected - 1 else { return fail("dấu niêm phong tại bản ghi \(s.seq) không hợp lệ") }
+                v.seals += 1
+                continue
+            }
+            let r = l.record
+            guard r.seq == expected else { return fail("thiếu bản ghi \(expected)") }
+            if let prev, r.prevHash != prev { return fail("liên kết tại bản ghi \(r.seq) không khớp") }
+            guard r.computedHash() == r.hash else { return fail("bản ghi \(r.seq) đã bị sửa") }
+            prev = r.hash
+            expected += 1
+            v.records += 1
+        }
+        guard v.records == m.records, expected - 1 == m.lastSeq, prev == m.lastHash else { return fail("tệp không chứa đủ các bản ghi đã kê khai") }
+        return v
+    }
+}
