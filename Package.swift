@@ -108,7 +108,7 @@ let package = Package(
         .testTarget(name: "DirectoryTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "IdentityTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ProceduresTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "OneStopTests", dependencies: ["TestSupport", nioPosix, nioSSL], swiftSettings: swiftSettings),
+        .testTarget(name: "OneStopTests", dependencies: ["TestSupport", "Exchange", "NationalSim", nioPosix, nioSSL], swiftSettings: swiftSettings),
         .testTarget(name: "IndicatorsTests", dependencies: ["TestSupport", "Indicators"], swiftSettings: swiftSettings),
         .testTarget(name: "ExchangeTests", dependencies: ["TestSupport", "Exchange", "NationalSim", .product(name: "AsyncHTTPClient", package: "async-http-client")], swiftSettings: swiftSettings),
         .testTarget(name: "WorkCalendarTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),

@@ -36,6 +36,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     Indicators.configure(app)
     try Exchange.configure(app, dataDirectory: config.dataDir, logRetentionDays: config.logRetentionDays)
     app.citizenRegistry = LGSPCitizenRegistry(app: app)
+    app.nationalPortal = LGSPNationalPortal(app: app)
 
     app.middleware = .init()
     app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
@@ -95,7 +96,11 @@ func routes(_ app: Application) throws {
     try Indicators.routes(pages: pages, api: api)
     try Exchange.routes(root: app, pages: pages, api: api)
     // The demo's national databases (registered as the LGSP's upstreams by `DemoProvince`).
-    if app.config.seedDemo { try app.grouped("mo-phong", "quoc-gia").register(collection: NationalSimulator()) }
+    if app.config.seedDemo {
+        let sim = app.grouped("mo-phong", "quoc-gia")
+        try sim.register(collection: NationalSimulator())
+        try sim.register(collection: NationalPortalSimulator())
+    }
 }
 
 /// The published OpenAPI 3.1 description of `/api/v1`.

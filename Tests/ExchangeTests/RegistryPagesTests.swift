@@ -61,17 +61,17 @@ struct RegistryPagesTests {
             let limited = try #require(try await InformationSystem.find(tnmt.id, on: app.db))
             #expect(limited.ratePerSecond == 50 && limited.dailyQuota == nil)
 
-            // "Connected N of M", as the provinces report it: the demo's six systems and these two.
+            // "Connected N of M", as the provinces report it: the demo's seven systems and these two.
             let official = try await InformationSystem.query(on: app.db).filter(\.$status == .official).count()
             let all = try await InformationSystem.query(on: app.db).count()
             let overview = try await admin.get("/quan-tri/lgsp")
             #expect(overview.status == .ok && overview.body.contains("<strong>\(official)/\(all)</strong>") && overview.body.contains("<svg"))
-            #expect(official == 3 && all == 8)
+            #expect(official == 4 && all == 9)
             // The same figures in the API, public, without contacts, upstream addresses or keys.
             struct List: Decodable { var counts: [String: Int]; var total: Int; var systems: [S]; struct S: Decodable { var code: String; var services: [String] } }
             let api = try await TestClient(app).get("/api/v1/exchange/systems")
             let list = try api.decode(List.self)
-            #expect(api.status == .ok && list.counts["official"] == 3 && list.total == 8)
+            #expect(api.status == .ok && list.counts["official"] == 4 && list.total == 9)
             #expect(list.systems.first { $0.code == "KTXH" }?.services == ["cong-dan"])
             #expect(!api.body.contains("127.0.0.1") && !api.body.contains("0210 3840 000") && !api.body.contains("lgsp_"))
             #expect(try await admin.get("/quan-tri/lgsp/nhat-ky?kiem-tra=1").body.contains("Nhật ký nguyên vẹn: 0 bản ghi"))

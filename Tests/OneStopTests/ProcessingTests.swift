@@ -1,8 +1,11 @@
 import Directory
+import Exchange
 import Fluent
 import Foundation
 import Identity
+import NationalSim
 import OneStop
+import SQLKit
 import Testing
 import TestSupport
 import Vapor
@@ -268,7 +271,7 @@ final class CapturingPortal: NationalPortalClient, @unchecked Sendable {
     private let lock = NSLock()
     private var _pushed: [NationalDossierPayload] = []
     var pushed: [NationalDossierPayload] { lock.withLock { _pushed } }
-    func push(_ payload: NationalDossierPayload) async throws { lock.withLock { _pushed.append(payload) } }
+    func push(_ payload: NationalDossierPayload, messageID: String) async throws { lock.withLock { _pushed.append(payload) } }
 }
 
 @Suite("National portal: inbound dossiers and the status sync")
@@ -370,6 +373,74 @@ struct AuthorisationMatrixTests {
             #expect(resolved["motcua.tinh"] == ["return-result"])
             #expect(resolved[Flow.citizenCCCD] == [])
             #expect(resolved["motcua.viettri"] == hidden)
+        }
+    }
+}
+
+@Suite("National portal: the status sync through the LGSP, end to end")
+struct NationalSyncThroughGatewayTests {
+    /// The simulated national portal on a port of its own, as the LGSP's upstream.
+    static func withPortal(_ body: (NationalPortalSimulator, String) async throws -> Void) async throws {
+        let portal = NationalPortalSimulator()
+        let server = try await Application.make(.testing)
+        server.logger.logLevel = .warning
+        try server.register(collection: portal)
+        do {
+            try await server.server.start(address: .hostname("127.0.0.1", port: 0))
+            try await body(portal, "http://127.0.0.1:\(try #require(server.http.server.shared.localAddress?.port))")
+        } catch {
+            await server.server.shutdown()
+            try? await server.asyncShutdown()
+            throw error
+        }
+        await server.server.shutdown()
+        try await server.asyncShutdown()
+    }
+
+    @Test func everyStateArrivesOnceAndInOrderAcrossLostAnswersAndARestart() async throws {
+        try await Self.withPortal { portal, portalURL in
+            try await withRestarts { start in
+                var app = try await start()
+                let sql = try #require(app.db as? any SQLDatabase)
+                try await sql.update("exchange_services").set("base_url", to: portalURL + "/dvcqg").where("code", .equal, "dong-bo-ho-so").run()
+                let desk = try await Official(app, "motcua.tinh")
+                let specialist = try await Official(app, "chuyenvien.taichinh")
+                let code = try await desk.post("/api/v1/dossiers", DossierTests.businessRegistration()).decode(DossierBody.self).code
+                func sync() async throws { try await NationalSync.runOnce(app: app, now: app.clock.now()) }
+
+                try await sync()
+                #expect(portal.received(code).map(\.TrangThaiHoSo) == [1])
+                // Two changes before the next pass go in one push that carries both steps.
+                #expect(try await desk.act(code, "receive").status == .ok)
+                #expect(try await desk.act(code, "start-processing").status == .ok)
+                try await sync()
+                #expect(portal.received(code).map(\.TrangThaiHoSo) == [1, 4])
+                #expect(portal.received(code).last?.steps == [1, 2, 4])
+
+                // The portal keeps a state but its answer is lost: the retry carries the same id and is not kept twice.
+                portal.loseAnswers(1)
+                #expect(try await specialist.act(code, "request-supplement", comment: "Bổ sung bản sao điều lệ").status == .ok)
+                try await sync()
+                let pending = try await NationalSyncMessage.query(on: app.db).filter(\.$sentAt == nil).all()
+                #expect(pending.count == 1 && pending.first?.attempts == 1)
+                #expect(portal.received(code).map(\.TrangThaiHoSo) == [1, 4, 5])
+
+                // The server restarts before the retry is due; the retry goes after it, once.
+                try await app.asyncShutdown()
+                app = try await start()
+                (app.clock as? TestClock)?.advance(by: 120)
+                try await sync()
+                #expect(try await NationalSyncMessage.query(on: app.db).filter(\.$sentAt == nil).count() == 0)
+                #expect(portal.received(code).map(\.TrangThaiHoSo) == [1, 4, 5], "the repeat was acknowledged, not kept")
+
+                // Every exchange went through the gateway's log, as MOTCUA calling DVCQG.
+                let records = try await MessageRecord.query(on: app.db).filter(\.$service == "VN/GOV/000.00.00.G22/DVCQG/dong-bo-ho-so")
+                    .filter(\.$issue == code).sort(\.$seq).all()
+                #expect(records.map(\.status) == [200, 200, 503, 200])
+                #expect(records.map(\.messageID) == portal.received(code).map(\.messageID) + [portal.received(code)[2].messageID])
+                #expect(Set(records.map(\.client)) == ["VN/GOV/000.00.00.H42/MOTCUA"])
+                try await app.asyncShutdown()
+            }
         }
     }
 }

@@ -38,6 +38,19 @@ public func withApp(_ body: (Application) async throws -> Void) async throws {
     try await database.drop()
 }
 
+/// Runs `body` with a function that starts an app on one fresh database; shutting an app down and
+/// starting another is a restart of the server on the same data.
+public func withRestarts(_ body: (_ start: @Sendable () async throws -> Application) async throws -> Void) async throws {
+    let database = try await Templates.shared.freshDatabase()
+    do {
+        try await body { try await makeApp(database: database.choice) }
+    } catch {
+        try? await database.drop()
+        throw error
+    }
+    try await database.drop()
+}
+
 func testConfig(_ database: AppConfig.DatabaseChoice) -> AppConfig {
     AppConfig(dataDir: NSTemporaryDirectory(), database: database, publicURL: "http://127.0.0.1:8080", secureCookies: false,
               bcryptCost: 8, seedDemo: false, host: "127.0.0.1", port: 0)

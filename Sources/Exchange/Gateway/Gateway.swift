@@ -178,8 +178,10 @@ public struct ExchangeCall: Sendable {
     /// since the caller is this process, but the caller must be a registered, connected system
     /// with the right, and the call is logged like any other.
     public static func `internal`(from client: SubsystemID, to provider: SubsystemID, service: String, path: String, method: HTTPMethod = .GET,
+                                  body: Data = Data(), contentType: HTTPMediaType? = nil, messageID: String? = nil,
                                   userID: String, issue: String = "", app: Application) async -> Result<Answer, Failure> {
-        var call = ExchangeCall(method: method, userID: userID, issue: issue)
+        var call = ExchangeCall(method: method, body: body, messageID: messageID, userID: userID, issue: issue)
+        if let contentType { call.headers.contentType = contentType }
         call.client = client
         call.provider = provider
         call.serviceCode = service

@@ -7,6 +7,8 @@ extension Registry {
     public static let oneStop = SubsystemID("VN/GOV/000.00.00.H42/MOTCUA")!
     public static let population = SubsystemID("VN/GOV/000.00.00.G12/DANCU")!
     public static let businessRegistry = SubsystemID("VN/GOV/000.00.00.G09/DKKD")!
+    /// The national public service portal (Cổng DVCQG), which receives the one-stop's status sync.
+    public static let nationalPortal = SubsystemID("VN/GOV/000.00.00.G22/DVCQG")!
 
     public static func seedDemo(nationalBaseURL: String, ownerAgency: String, on db: any Database) async throws {
         func system(_ code: String, _ name: String, _ subsystem: String, _ owner: String, level: Int, _ status: InformationSystem.Status,
@@ -34,6 +36,8 @@ extension Registry {
                                       .trial, purpose: "Tra cứu thông tin khai sinh")
         let lltp = try await system("LLTP", "Cơ sở dữ liệu lý lịch tư pháp (mô phỏng)", "VN/GOV/000.00.00.G06/LLTP", ownerAgency, level: 3,
                                     .planned, purpose: "Tra cứu tình trạng án tích")
+        let dvcqg = try await system("DVCQG", "Cổng Dịch vụ công quốc gia (mô phỏng)", nationalPortal.description, ownerAgency, level: 4,
+                                     .official, purpose: "Nhận đồng bộ trạng thái hồ sơ của tỉnh; chuyển hồ sơ nộp trên Cổng về tỉnh")
         _ = try await system("QLVB", "Hệ thống quản lý văn bản và điều hành", "VN/GOV/000.00.00.H42/QLVB", ownerAgency, level: 2, .planned,
                              purpose: "Liên thông văn bản điện tử")
         func service(_ code: String, of s: InformationSystem, path: String) async throws -> ExchangeService {
@@ -48,11 +52,11 @@ extension Registry {
             try await v.create(on: db)
             return v
         }
-        func grant(_ v: ExchangeService, path: String) async throws {
+        func grant(_ v: ExchangeService, method: String = "GET", path: String) async throws {
             let r = AccessRight()
             r.$consumer.id = try motcua.requireID()
             r.$service.id = try v.requireID()
-            r.method = "GET"
+            r.method = method
             r.path = path
             try await r.create(on: db)
         }
@@ -60,5 +64,6 @@ extension Registry {
         try await grant(try await service("doanh-nghiep", of: dkkd, path: "/dang-ky-kinh-doanh"), path: "/doanh-nghiep/*")
         try await grant(try await service("khai-sinh", of: hotich, path: "/ho-tich"), path: "/khai-sinh/*")
         _ = try await service("ly-lich", of: lltp, path: "/ly-lich-tu-phap")
+        try await grant(try await service("dong-bo-ho-so", of: dvcqg, path: "/dvcqg"), method: "POST", path: "/dong-bo")
     }
 }

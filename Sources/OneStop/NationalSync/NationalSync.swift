@@ -25,15 +25,17 @@ public final class NationalSyncMessage: Model, @unchecked Sendable {
 }
 
 /// Where the payload goes: the national portal's API, or the log when none is configured.
+/// `messageID` names the dossier's state (`code@revision`): a push repeated after a lost answer
+/// carries the same id, so the portal can take each state once.
 public protocol NationalPortalClient: Sendable {
-    func push(_ payload: NationalDossierPayload) async throws
+    func push(_ payload: NationalDossierPayload, messageID: String) async throws
 }
 
 public struct LogNationalPortal: NationalPortalClient {
     let logger: Logger
     public init(logger: Logger) { self.logger = logger }
-    public func push(_ payload: NationalDossierPayload) async throws {
-        logger.info("national sync \(payload.MaHoSo) status \(payload.TrangThaiHoSo)")
+    public func push(_ payload: NationalDossierPayload, messageID: String) async throws {
+        logger.info("national sync \(messageID) status \(payload.TrangThaiHoSo)")
     }
 }
 
@@ -86,35 +88,40 @@ public enum NationalSync {
         return m
     }
 
-    /// One pass over the outbox, oldest first; returns how many were sent.
+    /// One pass over the outbox, oldest first; returns how many messages were sent.
+    ///
+    /// The payload is the dossier as it stands, with every step in `QuaTrinhXuLy`: one push covers
+    /// all the changes waiting for its dossier, so they are all marked sent with it, and a later
+    /// state can never be followed by an earlier one. A dossier whose oldest waiting change is
+    /// backing off after a failure is not pushed until that change is due again.
     @discardableResult
     public static func runOnce(app: Application, now: Date, limit: Int = 50) async throws -> Int {
         let due = try await NationalSyncMessage.query(on: app.db).filter(\.$sentAt == nil).filter(\.$failedAt == nil)
             .filter(\.$nextAttemptAt <= now).sort(\.$createdAt).limit(limit).all()
         var sent = 0
-        var pushed: [UUID: String] = [:]
-        for m in due {
+        var done = Set<UUID>()
+        for m in due where done.insert(m.dossierID).inserted {
+            let waiting = try await NationalSyncMessage.query(on: app.db).filter(\.$dossierID == m.dossierID).filter(\.$sentAt == nil)
+                .filter(\.$failedAt == nil).sort(\.$createdAt).all()
+            guard let oldest = waiting.first, oldest.nextAttemptAt <= now else { continue }
             do {
-                // The payload is the dossier as it stands: several changes waiting for one dossier go in one push.
-                if let payload = pushed[m.dossierID] {
-                    m.payload = payload
-                } else {
-                    guard let d = try await Dossier.find(m.dossierID, on: app.db) else { continue }
-                    let payload = try await NationalDossierPayload.make(d, on: app.db)
-                    try await app.nationalPortal.push(payload)
-                    m.payload = String(decoding: try JSONEncoder.national.encode(payload), as: UTF8.self)
-                    pushed[m.dossierID] = m.payload
+                guard let d = try await Dossier.find(m.dossierID, on: app.db) else { continue }
+                let payload = try await NationalDossierPayload.make(d, on: app.db)
+                try await app.nationalPortal.push(payload, messageID: "\(d.code)@\(d.revision)")
+                let text = String(decoding: try JSONEncoder.national.encode(payload), as: UTF8.self)
+                for w in waiting {
+                    (w.payload, w.sentAt) = (text, now)
+                    try await w.save(on: app.db)
                 }
-                m.sentAt = now
-                sent += 1
+                sent += waiting.count
             } catch {
-                m.attempts += 1
-                m.lastError = String(String(describing: error).prefix(500))
-                if m.attempts >= OutboxDispatcher.maxAttempts { m.failedAt = now } else {
-                    m.nextAttemptAt = OutboxDispatcher.retryAt(after: m.attempts, now: now)
+                oldest.attempts += 1
+                oldest.lastError = String(String(describing: error).prefix(500))
+                if oldest.attempts >= OutboxDispatcher.maxAttempts { oldest.failedAt = now } else {
+                    oldest.nextAttemptAt = OutboxDispatcher.retryAt(after: oldest.attempts, now: now)
                 }
+                try await oldest.save(on: app.db)
             }
-            try await m.save(on: app.db)
         }
         return sent
     }
