@@ -54,6 +54,25 @@ struct RegistryPagesTests {
             #expect(revoked.status == .ok && revoked.body.contains("Đã thu hồi"))
             #expect(try await ExchangeCredential.find(stored.id, on: app.db)?.revokedAt != nil)
 
+            // Rotation: a new key at once, the old one for 24 more hours beside it, then not.
+            let current = try await Registry.issueKey(for: tnmt, at: app.clock.now(), on: app.db)
+            let rotated = try await admin.post("/quan-tri/lgsp/he-thong/TNMT", form: [("action", "rotate"), ("key", current.id.uuidString)])
+            // The whole new key (the flash names the old one by its first characters).
+            let replacement = try #require(rotated.body.range(of: #"lgsp_[A-Za-z0-9_-]{20,}"#, options: .regularExpression).map { String(rotated.body[$0]) })
+            #expect(rotated.status == .ok && replacement != current.key && rotated.body.contains("Dùng đến"))
+            let directory = app.exchangeDirectory
+            func works(_ k: String) async throws -> Bool {
+                directory.forgetEverything()
+                return try await directory.credential(hash: SecureToken.hash(k), now: app.clock.now(), on: app.db) != nil
+            }
+            #expect(try await works(current.key))
+            #expect(try await works(replacement))
+            let clock = try #require(app.clock as? TestClock)
+            clock.advance(by: Registry.rotationGrace + 1)
+            #expect(try await works(current.key) == false)
+            #expect(try await works(replacement))
+            clock.advance(by: -(Registry.rotationGrace + 1))  // the admin's session goes on
+
             // Limits: a bad number is refused in Vietnamese; an empty field means no limit.
             let badLimit = try await admin.post("/quan-tri/lgsp/he-thong/TNMT", form: [("action", "limits"), ("ratePerSecond", "-3"), ("dailyQuota", "")])
             #expect(badLimit.status == .badRequest && badLimit.body.contains("Giới hạn mỗi giây là số nguyên dương"))

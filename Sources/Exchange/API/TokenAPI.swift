@@ -39,7 +39,7 @@ struct TokenAPI: RouteCollection {
         let id = (basic?.username).flatMap { $0.removingPercentEncoding } ?? form.client_id
         let secret = (basic?.password).flatMap { $0.removingPercentEncoding } ?? form.client_secret
         guard let id, let secret, let credentialID = UUID(uuidString: id),
-              let credential = try await ExchangeCredential.query(on: req.db).filter(\.$id == credentialID).filter(\.$revokedAt == nil)
+              let credential = try await ExchangeCredential.query(on: req.db).filter(\.$id == credentialID).valid(at: req.now)
                 .with(\.$system).first(),
               SecureToken.constantTimeEqual(credential.keyHash, SecureToken.hash(secret)), credential.system.status != .suspended,
               let key = req.application.platformKey

@@ -42,13 +42,13 @@ public final class ExchangeDirectory: Sendable {
     init() {}
 
     /// The caller presenting an API key (by the key's hash).
-    func credential(hash: String, on db: any Database) async throws -> Caller? {
-        try await credentials.value(hash) { try await Self.caller(ExchangeCredential.query(on: db).filter(\.$keyHash == hash)) }
+    func credential(hash: String, now: Date, on db: any Database) async throws -> Caller? {
+        try await credentials.value(hash) { try await Self.caller(ExchangeCredential.query(on: db).filter(\.$keyHash == hash), now: now) }
     }
 
     /// The caller presenting an access token issued for credential `id`.
-    func credential(id: UUID, on db: any Database) async throws -> Caller? {
-        try await credentials.value("id:\(id.uuidString)") { try await Self.caller(ExchangeCredential.query(on: db).filter(\.$id == id)) }
+    func credential(id: UUID, now: Date, on db: any Database) async throws -> Caller? {
+        try await credentials.value("id:\(id.uuidString)") { try await Self.caller(ExchangeCredential.query(on: db).filter(\.$id == id), now: now) }
     }
 
     /// A subsystem of a trusted peer calling through the peer's gateway: registered here, not suspended.
@@ -73,8 +73,8 @@ public final class ExchangeDirectory: Sendable {
         } ?? [:]
     }
 
-    private static func caller(_ query: QueryBuilder<ExchangeCredential>) async throws -> Caller? {
-        guard let c = try await query.filter(\.$revokedAt == nil).with(\.$system).first(), c.system.status != .suspended else { return nil }
+    private static func caller(_ query: QueryBuilder<ExchangeCredential>, now: Date) async throws -> Caller? {
+        guard let c = try await query.valid(at: now).with(\.$system).first(), c.system.status != .suspended else { return nil }
         return Caller(systemID: c.$system.id, subsystem: c.system.subsystem, ratePerSecond: c.system.ratePerSecond, dailyQuota: c.system.dailyQuota)
     }
 

@@ -52,7 +52,7 @@ struct Gateway: RouteCollection {
         do {
             if let key = req.application.platformKey, let own = AccessToken.verify(token, keys: [key.keyID: key.publicKey], now: now) {
                 guard let credential = own.claims.cid.flatMap(UUID.init(uuidString:)) else { return nil }
-                return try await directory.credential(id: credential, on: req.db)
+                return try await directory.credential(id: credential, now: now, on: req.db)
             }
             let peers = try await directory.trustedPeers(on: req.db)
             guard let signed = AccessToken.verify(token, keys: peers.mapValues(\.key), audience: .peer, now: now), let peer = peers[signed.keyID] else {
@@ -96,7 +96,7 @@ struct Gateway: RouteCollection {
         if let presented, AccessToken.looksLikeToken(presented) {
             caller = try await tokenCaller(presented, client: client, req)
         } else if let presented {
-            do { caller = try await directory.credential(hash: SecureToken.hash(presented), on: req.db) } catch {
+            do { caller = try await directory.credential(hash: SecureToken.hash(presented), now: req.application.clock.now(), on: req.db) } catch {
                 throw .init(.internalServerError, "Server.ClientProxy.InternalError", "Không đọc được danh mục khoá truy cập.")
             }
         }

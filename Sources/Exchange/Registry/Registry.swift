@@ -89,9 +89,18 @@ public final class ExchangeCredential: Model, @unchecked Sendable {
     /// The first characters of the key, to tell keys apart on the pages.
     @Field(key: "key_prefix") public var keyPrefix: String
     @Field(key: "created_at") public var createdAt: Date
+    /// When the key stops working: at once when revoked, a day later when rotated (so that its
+    /// system can switch to the new key).
     @OptionalField(key: "revoked_at") public var revokedAt: Date?
 
     public init() {}
+
+    public func isValid(at now: Date) -> Bool { revokedAt.map { $0 > now } ?? true }
+}
+
+extension QueryBuilder where Model == ExchangeCredential {
+    /// The credentials not revoked at `now`.
+    func valid(at now: Date) -> Self { group(.or) { $0.filter(\.$revokedAt == nil).filter(\.$revokedAt > now) } }
 }
 
 /// Quyền truy cập: a consumer system may call a service, or only one endpoint of it.
@@ -168,6 +177,20 @@ public enum Registry {
     public struct IssuedKey: Sendable {
         public var id: UUID
         public var key: String
+    }
+
+    /// How long a rotated key keeps working beside its replacement.
+    public static let rotationGrace: TimeInterval = 86_400
+
+    /// A new key for the system of `old`, which stops working after `rotationGrace`.
+    public static func rotate(_ old: ExchangeCredential, at now: Date, on db: any Database) async throws -> IssuedKey {
+        try await db.transaction { db in
+            let system = try await old.$system.get(on: db)
+            let issued = try await issueKey(for: system, at: now, on: db)
+            old.revokedAt = min(old.revokedAt ?? .distantFuture, now.addingTimeInterval(rotationGrace))
+            try await old.save(on: db)
+            return issued
+        }
     }
 
     /// Makes a credential for `system`; its key is returned this once and stored only as its hash.

@@ -136,6 +136,7 @@ struct RegistryPages: RouteCollection {
     }
 
     func systemPage(_ req: Request, _ s: InformationSystem, errors: [String], newKey: Registry.IssuedKey?, flash: String? = nil) async throws -> Response {
+        let now = req.now
         let id = try s.requireID()
         let services = try await ExchangeService.query(on: req.db).filter(\.$system.$id == id).sort(\.$code).all()
         let keys = try await ExchangeCredential.query(on: req.db).filter(\.$system.$id == id).sort(\.$createdAt, .descending).all()
@@ -207,10 +208,15 @@ struct RegistryPages: RouteCollection {
         <tbody>\(keys.html { k in
             """
             <tr><td><code>\(k.keyPrefix)…</code></td><td>\(VietnamTime.display(k.createdAt))</td>\
-            <td>\(k.revokedAt == nil ? Components.badge("Đang dùng", tone: "ok") : Components.badge("Đã thu hồi", tone: "warn"))</td>\
-            <td>\(if: k.revokedAt == nil, HTML("""
+            <td>\(k.revokedAt == nil ? Components.badge("Đang dùng", tone: "ok")
+                : k.isValid(at: now) ? Components.badge("Dùng đến \(VietnamTime.display(k.revokedAt!))", tone: "neutral")
+                : Components.badge("Đã thu hồi", tone: "warn"))</td>\
+            <td>\(if: k.isValid(at: now), HTML("""
             <form method="post" class="inline">\(Components.csrfField(req.csrfToken))<input type="hidden" name="action" value="revoke">\
-            <input type="hidden" name="key" value="\(k.id?.uuidString ?? "")"><button type="submit">Thu hồi</button></form>
+            <input type="hidden" name="key" value="\(k.id?.uuidString ?? "")"><button type="submit">Thu hồi ngay</button></form>
+            """))\(if: k.revokedAt == nil, HTML("""
+             <form method="post" class="inline">\(Components.csrfField(req.csrfToken))<input type="hidden" name="action" value="rotate">\
+            <input type="hidden" name="key" value="\(k.id?.uuidString ?? "")"><button type="submit">Đổi khoá (khoá này dùng thêm 24 giờ)</button></form>
             """))</td></tr>
             """
         })</tbody></table></div>
@@ -315,6 +321,14 @@ struct RegistryPages: RouteCollection {
         case "key":
             let key = try await Registry.issueKey(for: s, at: now, on: req.db)
             return try await systemPage(req, s, errors: [], newKey: key)
+        case "rotate":
+            guard let keyID = f.key, let k = try await ExchangeCredential.query(on: req.db).filter(\.$id == keyID).filter(\.$system.$id == id).first(),
+                  k.revokedAt == nil else {
+                throw RequestError.notFound(what: "khoá truy cập đang dùng")
+            }
+            let issued = try await Registry.rotate(k, at: now, on: req.db)
+            req.application.exchangeDirectory.forgetEverything()
+            return try await systemPage(req, s, errors: [], newKey: issued, flash: "Khoá \(k.keyPrefix)… dùng được đến \(VietnamTime.display(k.revokedAt ?? now)).")
         case "revoke":
             guard let keyID = f.key, let k = try await ExchangeCredential.query(on: req.db).filter(\.$id == keyID).filter(\.$system.$id == id).first() else {
                 throw RequestError.notFound(what: "khoá truy cập")
