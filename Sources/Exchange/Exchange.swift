@@ -5,7 +5,7 @@ import Vapor
 /// systems and their services, the X-Road-style gateway and its hash-chained message log.
 /// Decision 0014 explains the design.
 public enum Exchange {
-    public static var migrations: [any Migration] { [CreateRegistry(), CreateMessageLog(), CreateLogSeals(), AddCallLimits(), AddFederation(), CreateLogArchives()] }
+    public static var migrations: [any Migration] { [CreateRegistry(), CreateMessageLog(), CreateLogSeals(), AddCallLimits(), AddFederation(), CreateLogArchives(), AddUpstreamAuthorization()] }
 
     /// Loads (or makes) the platform key in `dataDirectory` and seals the message log every second;
     /// with `logRetentionDays`, archives older records hourly into `dataDirectory/archives`.

@@ -2,10 +2,12 @@ import Foundation
 import NIOConcurrencyHelpers
 import Vapor
 
-/// The national public service portal's side of the status sync (Cổng DVCQG, research §9), as a
-/// stand-in: `POST /dvcqg/dong-bo` takes a dossier's state, once per `X-Road-Id` (a repeat after a
-/// lost answer is acknowledged, not kept again), and `GET /dvcqg/dong-bo/{MaHoSo}` lists what
-/// arrived for a dossier, in arrival order. What it has received lives as long as the process.
+/// The national public service portal (Cổng DVCQG, research §9), as a stand-in for both
+/// directions. It forwards dossiers submitted on it to a province through the province's LGSP
+/// gateway (`forward`). It takes the province's status sync: `POST /dvcqg/dong-bo` keeps a
+/// dossier's state once per `X-Road-Id` (a repeat after a lost answer is acknowledged, not kept
+/// again), and `GET /dvcqg/dong-bo/{MaHoSo}` lists what arrived for a dossier, in arrival order.
+/// What it has received lives as long as the process.
 public final class NationalPortalSimulator: RouteCollection, Sendable {
     public struct Received: Content, Sendable, Equatable {
         public var messageID: String
@@ -26,6 +28,18 @@ public final class NationalPortalSimulator: RouteCollection, Sendable {
     public func boot(routes: any RoutesBuilder) throws {
         routes.post("dvcqg", "dong-bo", use: receive)
         routes.get("dvcqg", "dong-bo", ":code", use: list)
+    }
+
+    /// Sends a dossier (the inbound API's JSON, with `MaHoSoQuocGia`) to the province's
+    /// `tiep-nhan-ho-so` service through its gateway, as the portal's system `client` with its key;
+    /// the message id is the national code, so a repeat is recognisable in both logs.
+    public static func forward(_ json: String, nationalCode: String, gateway: String, province: String, client: String, key: String,
+                               using http: any Client) async throws -> ClientResponse {
+        var headers: HTTPHeaders = ["X-Road-Client": client, "X-Road-Id": "dvcqg-" + nationalCode, "Content-Type": "application/json"]
+        headers.bearerAuthorization = BearerAuthorization(token: key)
+        return try await http.post(URI(string: "\(gateway)/r1/\(province)/tiep-nhan-ho-so/dossiers"), headers: headers) { req in
+            req.body = ByteBuffer(string: json)
+        }
     }
 
     /// What arrived for a dossier.

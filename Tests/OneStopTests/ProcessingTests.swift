@@ -397,6 +397,66 @@ struct NationalSyncThroughGatewayTests {
         try await server.asyncShutdown()
     }
 
+    /// The portal forwards a dossier through the province's gateway to the inbound API, and the
+    /// dossier's status goes back the same way.
+    @Test func aDossierComesInThroughTheGatewayAndItsStatusGoesBack() async throws {
+        try await Self.withPortal { portal, portalURL in
+            try await withApp { app async throws in
+                try await app.server.start(address: .hostname("127.0.0.1", port: 0))
+                do {
+                    let appURL = "http://127.0.0.1:\(try #require(app.http.server.shared.localAddress?.port))"
+                    let sql = try #require(app.db as? any SQLDatabase)
+                    try await sql.update("exchange_services").set("base_url", to: portalURL + "/dvcqg").where("code", .equal, "dong-bo-ho-so").run()
+                    // The province offers its inbound API as MOTCUA's service; the gateway presents the integration account's token to it.
+                    let token = try await TokenFactory.token(app, scopes: "national:forward", login: "admin")
+                    let oneStop = try #require(try await InformationSystem.query(on: app.db).filter(\.$subsystem == Registry.oneStop.description).first())
+                    let dvcqg = try #require(try await InformationSystem.query(on: app.db).filter(\.$subsystem == Registry.nationalPortal.description).first())
+                    let inbound = ExchangeService()
+                    (inbound.$system.id, inbound.code, inbound.version, inbound.baseURL, inbound.classification, inbound.timeoutMilliseconds) =
+                        (try oneStop.requireID(), "tiep-nhan-ho-so", "v1", appURL + "/api/v1/national", .restricted, 10_000)
+                    (inbound.viaPeer, inbound.upstreamAuthorization) = (false, "Bearer " + token)
+                    try await inbound.create(on: app.db)
+                    let right = AccessRight()
+                    (right.$consumer.id, right.$service.id, right.method, right.path) = (try dvcqg.requireID(), try inbound.requireID(), "POST", "/dossiers")
+                    try await right.create(on: app.db)
+                    let key = try await Registry.issueKey(for: dvcqg, at: app.clock.now(), on: app.db).key
+
+                    let json = """
+                    {"MaHoSoQuocGia": "G22.99-261118-000777", "MaTTHC": "2.001610", "ChuHoSo": "Nguyễn Văn An", "SoGiayToChuHoSo": "\(Flow.citizenCCCD)",
+                     "SoDienThoai": "0912345678", "TaiKhoanDuocXacThucVoiVNeID": 1,
+                     "DuLieuBieuMau": {"companyName": "DNTN Quốc Gia", "hqAddress": "Phường Việt Trì", "charterCapital": "100000000",
+                                       "mainBusinessLine": "Bán lẻ", "representativeName": "Nguyễn Văn An", "representativeId": "\(Flow.citizenCCCD)"},
+                     "TaiLieuNop": [{"MaThanhPhanHoSo": "Giấy đề nghị đăng ký doanh nghiệp", "TenTepDinhKem": "denghi.pdf", "NoiDung": "\(DossierTests.pdfBase64)"}]}
+                    """
+                    func forward() async throws -> ClientResponse {
+                        try await NationalPortalSimulator.forward(json, nationalCode: "G22.99-261118-000777", gateway: appURL, province: Registry.oneStop.description,
+                                                                  client: Registry.nationalPortal.description, key: key, using: app.client)
+                    }
+                    struct Accepted: Decodable { var MaHoSo: String; var TrangThaiHoSo: Int }
+                    let first = try await forward()
+                    #expect(first.status == .created, "\(first.body.map { String(buffer: $0) } ?? "")")
+                    let code = try first.content.decode(Accepted.self).MaHoSo
+                    #expect(try await forward().content.decode(Accepted.self).MaHoSo == code, "forwarded twice, taken once")
+                    let d = try await DossierService.find(code, on: app.db)
+                    #expect(d.source == "dvcqg" && d.nationalCode == "G22.99-261118-000777")
+                    let inLog = try await MessageRecord.query(on: app.db).filter(\.$messageID == "dvcqg-G22.99-261118-000777").sort(\.$seq).all()
+                    #expect(inLog.map(\.status) == [201, 201] && inLog.allSatisfy { $0.client == Registry.nationalPortal.description })
+                    // Without the provider's credential the inbound API refuses the gateway: the token came from the registry, not the caller.
+                    try await sql.update("exchange_services").set("upstream_authorization", to: SQLLiteral.null).where("code", .equal, "tiep-nhan-ho-so").run()
+                    app.exchangeDirectory.forgetEverything()
+                    #expect(try await forward().status == .unauthorized)
+
+                    try await NationalSync.runOnce(app: app, now: app.clock.now())
+                    #expect(portal.received(code).map(\.TrangThaiHoSo) == [1])
+                } catch {
+                    await app.server.shutdown()
+                    throw error
+                }
+                await app.server.shutdown()
+            }
+        }
+    }
+
     @Test func everyStateArrivesOnceAndInOrderAcrossLostAnswersAndARestart() async throws {
         try await Self.withPortal { portal, portalURL in
             try await withRestarts { start in

@@ -25,6 +25,7 @@ public final class ExchangeDirectory: Sendable {
         var baseURL: String
         var timeoutMilliseconds: Int
         var viaPeer: Bool
+        var upstreamAuthorization: String?
         /// Consumer system → its rights on this service.
         var rights: [UUID: [Right]]
     }
@@ -89,7 +90,7 @@ public final class ExchangeDirectory: Sendable {
                 rights[r.$consumer.id, default: []].append(Right(method: r.method, path: r.path))
             }
             return Service(baseURL: s.baseURL.hasSuffix("/") ? String(s.baseURL.dropLast()) : s.baseURL, timeoutMilliseconds: s.timeoutMilliseconds,
-                           viaPeer: s.viaPeer, rights: rights)
+                           viaPeer: s.viaPeer, upstreamAuthorization: s.upstreamAuthorization, rights: rights)
         }
     }
 

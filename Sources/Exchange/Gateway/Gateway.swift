@@ -274,6 +274,7 @@ public struct ExchangeCall: Sendable {
         upstream.headers.replaceOrAdd(name: "X-Road-Id", value: messageID)
         if !userID.isEmpty { upstream.headers.replaceOrAdd(name: "X-Road-UserId", value: userID) }
         upstream.body = .bytes(ByteBuffer(data: body))
+        if let authorization = service.upstreamAuthorization { upstream.headers.replaceOrAdd(name: .authorization, value: authorization) }
         if service.viaPeer {
             // The peer's gateway checks our signature and then its own access rights for the caller.
             guard let key = app.platformKey, let client,

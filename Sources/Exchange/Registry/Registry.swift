@@ -74,6 +74,9 @@ public final class ExchangeService: Model, Content, @unchecked Sendable {
     /// The upstream is another platform's gateway (`TrustedPeer`): calls are signed for it with
     /// this platform's key, on behalf of the caller.
     @Field(key: "via_peer") public var viaPeer: Bool
+    /// The `Authorization` the gateway sends the upstream (the provider's own credential for the
+    /// LGSP, e.g. an API token of this platform's inbound API); never the caller's.
+    @OptionalField(key: "upstream_authorization") public var upstreamAuthorization: String?
 
     public init() {}
 }

@@ -47,6 +47,14 @@ struct AddFederation: AsyncMigration {
     }
 }
 
+struct AddUpstreamAuthorization: AsyncMigration {
+    var name: String { "exchange.007.upstream-authorization" }
+    func prepare(on db: any Database) async throws {
+        try await db.schema(ExchangeService.schema).field("upstream_authorization", .string).update()
+    }
+    func revert(on db: any Database) async throws { try await db.schema(ExchangeService.schema).deleteField("upstream_authorization").update() }
+}
+
 extension Registry {
     /// Adds a peer platform to the trust list; `publicKey` is the base64url raw key (a JWK's `x`).
     /// Returns the problems, in Vietnamese, when it cannot.

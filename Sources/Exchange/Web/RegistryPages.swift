@@ -184,6 +184,8 @@ struct RegistryPages: RouteCollection {
         \(Components.select("Phân loại dữ liệu", name: "classification", options: ExchangeService.Classification.allCases.map { ($0.rawValue, Self.classificationLabels[$0] ?? "") },
                             selected: "restricted"))
         \(Components.field("Thời gian chờ tối đa (ms)", name: "timeout", type: "number", value: "5000", inputmode: "numeric"))
+        \(Components.field("Tiêu đề Authorization cổng gửi tới máy chủ dịch vụ (không bắt buộc)", name: "upstreamAuthorization",
+                           hint: "Khoá của chính máy chủ dịch vụ cấp cho LGSP, ví dụ Bearer …; không hiển thị lại sau khi lưu"))
         <p><label><input type="checkbox" name="viaPeer" value="1"> Dịch vụ của nền tảng tin cậy khác: địa chỉ là cổng <code>/r1/…</code> của nền tảng đó, \
         lời gọi được ký bằng khoá của nền tảng này</label></p>
         \(Components.textArea("Tài liệu OpenAPI (JSON hoặc YAML, không bắt buộc)", name: "openAPI", value: nil, rows: 4,
@@ -234,6 +236,7 @@ struct RegistryPages: RouteCollection {
         var classification: String?
         var timeout: String?
         var viaPeer: String?
+        var upstreamAuthorization: String?
         var consumer: String?
         var method: String?
         var path: String?
@@ -293,6 +296,7 @@ struct RegistryPages: RouteCollection {
             v.classification = ExchangeService.Classification(rawValue: f.classification ?? "") ?? .restricted
             v.timeoutMilliseconds = timeout
             v.viaPeer = f.viaPeer == "1"
+            v.upstreamAuthorization = f.upstreamAuthorization.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : String($0.prefix(4000)) }
             v.openAPI = f.openAPI.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
             try await v.create(on: req.db)
             return try await systemPage(req, s, errors: [], newKey: nil, flash: "Đã thêm dịch vụ \(code).")
