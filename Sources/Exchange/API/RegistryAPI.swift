@@ -1,10 +1,13 @@
 import Fluent
 import Foundation
+import Identity
+import Kernel
 import Vapor
 
 /// `GET /api/v1/exchange/systems`: the LGSP's systems and their connection status, public as the
 /// provinces publish them in their reports ("9 of 17 connected, 8 in trial"). No contacts, no
-/// upstream addresses, no keys.
+/// upstream addresses, no keys. With an administrator's `exchange:write` token, the registry's
+/// changes (`Registry.addSystem` and the rest, checked as on the pages).
 struct RegistryAPI: RouteCollection {
     struct SystemDTO: Content {
         var code: String
@@ -24,6 +27,125 @@ struct RegistryAPI: RouteCollection {
 
     func boot(routes: any RoutesBuilder) throws {
         routes.get("exchange", "systems", use: systems)
+        let write = routes.grouped(RequireScope(.exchangeWrite)).grouped(RequireAdministrator())
+        write.post("exchange", "systems", use: createSystem)
+        write.put("exchange", "systems", ":code", "status", use: setStatus)
+        write.put("exchange", "systems", ":code", "limits", use: setLimits)
+        write.post("exchange", "systems", ":code", "services", use: addService)
+        write.post("exchange", "systems", ":code", "rights", use: grant)
+        write.post("exchange", "systems", ":code", "keys", use: issueKey)
+        write.delete("exchange", "keys", ":id", use: revokeKey)
+    }
+
+    /// The token's owner must be an administrator, whatever scopes the token carries.
+    struct RequireAdministrator: AsyncMiddleware {
+        func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+            guard let p = req.apiPrincipal, let viewer = try await Identity.viewer(userID: p.userID, on: req.db) else { throw RequestError.unauthorized }
+            guard viewer.isAdmin else { throw RequestError.forbidden }
+            return try await next.respond(to: req)
+        }
+    }
+
+    func system(_ req: Request) async throws -> InformationSystem {
+        guard let code = req.parameters.get("code"), let s = try await InformationSystem.query(on: req.db).filter(\.$code == code).first() else {
+            throw RequestError.notFound(what: "hệ thống thông tin")
+        }
+        return s
+    }
+
+    func dto(_ s: InformationSystem, on db: any Database) async throws -> SystemDTO {
+        let services = try await ExchangeService.query(on: db).filter(\.$system.$id == s.requireID()).sort(\.$code).all()
+        return SystemDTO(code: s.code, name: s.name, ownerAgency: s.ownerAgency, subsystem: s.subsystem, securityLevel: s.securityLevel,
+                         status: s.status.rawValue, services: services.map(\.code))
+    }
+
+    @Sendable func createSystem(_ req: Request) async throws -> Response {
+        let s = try await Registry.addSystem(try req.content.decode(Registry.NewSystem.self), on: req.db)
+        return try await dto(s, on: req.db).encodeResponse(status: .created, for: req)
+    }
+
+    struct StatusBody: Content { var status: String }
+
+    @Sendable func setStatus(_ req: Request) async throws -> SystemDTO {
+        let s = try await system(req)
+        guard let status = InformationSystem.Status(rawValue: try req.content.decode(StatusBody.self).status) else {
+            throw Registry.Invalid(problems: ["Trạng thái kết nối là planned, trial, official hoặc suspended."])
+        }
+        s.status = status
+        try await s.save(on: req.db)
+        req.application.exchangeDirectory.forgetEverything()
+        return try await dto(s, on: req.db)
+    }
+
+    struct LimitsBody: Content {
+        /// Calls a second; null for no limit.
+        var ratePerSecond: Int?
+        /// Calls a day; null for no limit.
+        var dailyQuota: Int?
+    }
+
+    @Sendable func setLimits(_ req: Request) async throws -> LimitsBody {
+        let s = try await system(req)
+        let body = try req.content.decode(LimitsBody.self)
+        try await Registry.setLimits(s, ratePerSecond: body.ratePerSecond, dailyQuota: body.dailyQuota, on: req.db)
+        req.application.exchangeDirectory.forgetEverything()
+        return LimitsBody(ratePerSecond: s.ratePerSecond, dailyQuota: s.dailyQuota)
+    }
+
+    struct ServiceDTO: Content {
+        var code: String
+        var version: String
+        var baseURL: String
+        var classification: String
+        var timeoutMilliseconds: Int
+        var viaPeer: Bool
+        /// Whether the gateway presents a credential of its own to the upstream (never the value).
+        var upstreamAuthorization: Bool
+    }
+
+    @Sendable func addService(_ req: Request) async throws -> Response {
+        let v = try await Registry.addService(try req.content.decode(Registry.NewService.self), to: try await system(req), on: req.db)
+        return try await ServiceDTO(code: v.code, version: v.version, baseURL: v.baseURL, classification: v.classification.rawValue,
+                                    timeoutMilliseconds: v.timeoutMilliseconds, viaPeer: v.viaPeer, upstreamAuthorization: v.upstreamAuthorization != nil)
+            .encodeResponse(status: .created, for: req)
+    }
+
+    struct RightBody: Content {
+        var consumer: String
+        var service: String
+        var method: String?
+        var path: String?
+    }
+
+    @Sendable func grant(_ req: Request) async throws -> Response {
+        let body = try req.content.decode(RightBody.self)
+        let r = try await Registry.grant(consumerCode: body.consumer, serviceCode: body.service, of: try await system(req),
+                                         method: body.method, path: body.path, on: req.db)
+        req.application.exchangeDirectory.forgetEverything()
+        return try await RightBody(consumer: body.consumer.trimmingCharacters(in: .whitespaces), service: body.service, method: r.method, path: r.path)
+            .encodeResponse(status: .created, for: req)
+    }
+
+    struct KeyDTO: Content {
+        /// The OAuth `client_id`, and the id to revoke the key by.
+        var clientId: UUID
+        /// Shown this once: only its hash is kept.
+        var key: String
+    }
+
+    @Sendable func issueKey(_ req: Request) async throws -> Response {
+        let issued = try await Registry.issueKey(for: try await system(req), at: req.now, on: req.db)
+        return try await KeyDTO(clientId: issued.id, key: issued.key).encodeResponse(status: .created, for: req)
+    }
+
+    @Sendable func revokeKey(_ req: Request) async throws -> HTTPStatus {
+        guard let id = req.parameters.get("id", as: UUID.self), let k = try await ExchangeCredential.find(id, on: req.db) else {
+            throw RequestError.notFound(what: "khoá truy cập")
+        }
+        k.revokedAt = req.now
+        try await k.save(on: req.db)
+        req.application.exchangeDirectory.forgetEverything()
+        return .noContent
     }
 
     @Sendable func systems(_ req: Request) async throws -> ListDTO {

@@ -1,4 +1,3 @@
-import Directory
 import Fluent
 import Foundation
 import Kernel
@@ -96,32 +95,14 @@ struct RegistryPages: RouteCollection {
 
     @Sendable func createSystem(_ req: Request) async throws -> Response {
         let f = try req.content.decode(SystemForm.self)
-        var errors: [String] = []
-        let code = (f.code ?? "").trimmingCharacters(in: .whitespaces)
-        if code.isEmpty || code.count > 40 { errors.append("Mã hệ thống không được trống và tối đa 40 ký tự.") }
-        if (f.name ?? "").trimmingCharacters(in: .whitespaces).isEmpty { errors.append("Cần tên hệ thống.") }
-        let owner = (f.ownerAgency ?? "").trimmingCharacters(in: .whitespaces)
-        if try await Agency.query(on: req.db).filter(\.$code == owner).first() == nil { errors.append("Không có cơ quan mã “\(owner)”.") }
-        let subsystem = SubsystemID((f.subsystem ?? "").trimmingCharacters(in: .whitespaces))
-        if subsystem == nil { errors.append("Định danh phải có dạng instance/loại/mã thành viên/mã hệ thống con, chỉ gồm chữ, số và ' ( ) + , - . = ?") }
-        let level = Int(f.securityLevel ?? "") ?? 0
-        if !(1...5).contains(level) { errors.append("Cấp độ an toàn từ 1 đến 5.") }
-        if try await InformationSystem.query(on: req.db).group(.or, { $0.filter(\.$code == code).filter(\.$subsystem == subsystem?.description ?? "") }).first() != nil {
-            errors.append("Mã hệ thống hoặc định danh đã có.")
+        let input = Registry.NewSystem(code: f.code, name: f.name, ownerAgency: f.ownerAgency, purpose: f.purpose, securityLevel: Int(f.securityLevel ?? ""),
+                                       levelApproval: f.levelApproval, operatorContact: f.operatorContact, status: f.status, subsystem: f.subsystem)
+        do {
+            let s = try await Registry.addSystem(input, on: req.db)
+            return req.redirect(to: SiteURL.exchangeSystem(code: s.code).path)
+        } catch let invalid as Registry.Invalid {
+            return try await overviewPage(req, form: f, errors: invalid.problems)
         }
-        guard errors.isEmpty, let subsystem else { return try await overviewPage(req, form: f, errors: errors) }
-        let s = InformationSystem()
-        s.code = code
-        s.name = String((f.name ?? "").prefix(300))
-        s.ownerAgency = owner
-        s.purpose = String((f.purpose ?? "").prefix(1000))
-        s.securityLevel = level
-        s.levelApproval = InformationSystem.LevelApproval(rawValue: f.levelApproval ?? "") ?? .none
-        s.operatorContact = String((f.operatorContact ?? "").prefix(300))
-        s.status = InformationSystem.Status(rawValue: f.status ?? "") ?? .planned
-        s.subsystem = subsystem.description
-        try await s.create(on: req.db)
-        return req.redirect(to: SiteURL.exchangeSystem(code: code).path)
     }
 
     func find(_ req: Request) async throws -> InformationSystem {
@@ -246,6 +227,12 @@ struct RegistryPages: RouteCollection {
         var openAPI: String?
     }
 
+    /// A form's limit: nil when empty (no limit); text that is not a whole number reads as -1, which `setLimits` refuses.
+    static func number(_ text: String?) -> Int? {
+        let t = (text ?? "").trimmingCharacters(in: .whitespaces)
+        return t.isEmpty ? nil : Int(t) ?? -1
+    }
+
     @Sendable func changeSystem(_ req: Request) async throws -> Response {
         let s = try await find(req)
         let f = try req.content.decode(ChangeForm.self)
@@ -259,69 +246,32 @@ struct RegistryPages: RouteCollection {
             req.application.exchangeDirectory.forgetEverything()
             return try await systemPage(req, s, errors: [], newKey: nil, flash: "Đã cập nhật trạng thái kết nối.")
         case "limits":
-            func limit(_ text: String?, _ name: String) -> (Int?, String?) {
-                let t = (text ?? "").trimmingCharacters(in: .whitespaces)
-                if t.isEmpty { return (nil, nil) }
-                guard let n = Int(t), n > 0, n <= 1_000_000_000 else { return (nil, "\(name) là số nguyên dương.") }
-                return (n, nil)
+            let (rate, quota) = (Self.number(f.ratePerSecond), Self.number(f.dailyQuota))
+            do {
+                try await Registry.setLimits(s, ratePerSecond: rate, dailyQuota: quota, on: req.db)
+            } catch let invalid as Registry.Invalid {
+                return try await systemPage(req, s, errors: invalid.problems, newKey: nil)
             }
-            let (rate, rateError) = limit(f.ratePerSecond, "Giới hạn mỗi giây")
-            let (quota, quotaError) = limit(f.dailyQuota, "Hạn mức mỗi ngày")
-            let errors = [rateError, quotaError].compactMap { $0 }
-            guard errors.isEmpty else { return try await systemPage(req, s, errors: errors, newKey: nil) }
-            s.ratePerSecond = rate
-            s.dailyQuota = quota
-            try await s.save(on: req.db)
             req.application.exchangeDirectory.forgetEverything()
             return try await systemPage(req, s, errors: [], newKey: nil, flash: "Đã lưu giới hạn lời gọi.")
         case "service":
-            var errors: [String] = []
-            let code = (f.serviceCode ?? "").trimmingCharacters(in: .whitespaces)
-            if code.isEmpty || !code.utf8.allSatisfy(SubsystemID.allowed.contains) { errors.append("Mã dịch vụ chỉ gồm chữ, số và ' ( ) + , - . = ?") }
-            let base = (f.baseURL ?? "").trimmingCharacters(in: .whitespaces)
-            if URL(string: base).flatMap({ ["http", "https"].contains($0.scheme ?? "") && $0.host != nil ? $0 : nil }) == nil {
-                errors.append("Địa chỉ máy chủ dịch vụ phải bắt đầu bằng http:// hoặc https://.")
+            let input = Registry.NewService(code: f.serviceCode, version: f.version, baseURL: f.baseURL, classification: f.classification,
+                                            timeoutMilliseconds: f.timeout.flatMap { Int($0) ?? -1 }, viaPeer: f.viaPeer == "1",
+                                            upstreamAuthorization: f.upstreamAuthorization, openAPI: f.openAPI)
+            do {
+                let v = try await Registry.addService(input, to: s, on: req.db)
+                return try await systemPage(req, s, errors: [], newKey: nil, flash: "Đã thêm dịch vụ \(v.code).")
+            } catch let invalid as Registry.Invalid {
+                return try await systemPage(req, s, errors: invalid.problems, newKey: nil)
             }
-            let timeout = Int(f.timeout ?? "") ?? 5000
-            if !(100...120_000).contains(timeout) { errors.append("Thời gian chờ từ 100 đến 120.000 ms.") }
-            if try await ExchangeService.query(on: req.db).filter(\.$system.$id == id).filter(\.$code == code).first() != nil {
-                errors.append("Hệ thống đã có dịch vụ mã “\(code)”.")
-            }
-            guard errors.isEmpty else { return try await systemPage(req, s, errors: errors, newKey: nil) }
-            let v = ExchangeService()
-            v.$system.id = id
-            v.code = code
-            v.version = String((f.version ?? "v1").prefix(20))
-            v.baseURL = base
-            v.classification = ExchangeService.Classification(rawValue: f.classification ?? "") ?? .restricted
-            v.timeoutMilliseconds = timeout
-            v.viaPeer = f.viaPeer == "1"
-            v.upstreamAuthorization = f.upstreamAuthorization.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : String($0.prefix(4000)) }
-            v.openAPI = f.openAPI.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
-            try await v.create(on: req.db)
-            return try await systemPage(req, s, errors: [], newKey: nil, flash: "Đã thêm dịch vụ \(code).")
         case "grant":
-            let consumerCode = (f.consumer ?? "").trimmingCharacters(in: .whitespaces)
-            guard let consumer = try await InformationSystem.query(on: req.db).filter(\.$code == consumerCode).first() else {
-                return try await systemPage(req, s, errors: ["Không có hệ thống mã “\(consumerCode)”."], newKey: nil)
+            do {
+                _ = try await Registry.grant(consumerCode: f.consumer ?? "", serviceCode: f.serviceCode ?? "", of: s, method: f.method, path: f.path, on: req.db)
+            } catch let invalid as Registry.Invalid {
+                return try await systemPage(req, s, errors: invalid.problems, newKey: nil)
             }
-            guard let service = try await ExchangeService.query(on: req.db).filter(\.$system.$id == id).filter(\.$code == f.serviceCode ?? "").first() else {
-                return try await systemPage(req, s, errors: ["Chọn một dịch vụ của hệ thống này."], newKey: nil)
-            }
-            let method = (f.method ?? "").trimmingCharacters(in: .whitespaces).uppercased()
-            if !method.isEmpty && !["GET", "POST", "PUT", "PATCH", "DELETE"].contains(method) {
-                return try await systemPage(req, s, errors: ["Phương thức là GET, POST, PUT, PATCH hoặc DELETE."], newKey: nil)
-            }
-            let path = (f.path ?? "").trimmingCharacters(in: .whitespaces)
-            if !path.isEmpty && !path.hasPrefix("/") { return try await systemPage(req, s, errors: ["Đường dẫn bắt đầu bằng /."], newKey: nil) }
-            let r = AccessRight()
-            r.$consumer.id = try consumer.requireID()
-            r.$service.id = try service.requireID()
-            r.method = method.isEmpty ? nil : method
-            r.path = path.isEmpty ? nil : path
-            try await r.create(on: req.db)
             req.application.exchangeDirectory.forgetEverything()
-            return try await systemPage(req, s, errors: [], newKey: nil, flash: "Đã cấp quyền cho \(consumer.code).")
+            return try await systemPage(req, s, errors: [], newKey: nil, flash: "Đã cấp quyền cho \((f.consumer ?? "").trimmingCharacters(in: .whitespaces)).")
         case "key":
             let key = try await Registry.issueKey(for: s, at: now, on: req.db)
             return try await systemPage(req, s, errors: [], newKey: key)

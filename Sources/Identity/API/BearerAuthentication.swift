@@ -20,6 +20,8 @@ public enum APIScope: String, CaseIterable, Sendable {
     case dossiersWrite = "dossiers:write"
     /// Forward dossiers from the national public service portal (for the platform's integration account).
     case nationalForward = "national:forward"
+    /// Change the LGSP registry: systems, services, access rights, keys (administrators only).
+    case exchangeWrite = "exchange:write"
 
     public var label: String {
         switch self {
@@ -27,6 +29,7 @@ public enum APIScope: String, CaseIterable, Sendable {
         case .dossiersRead: "Xem hồ sơ của cơ quan"
         case .dossiersWrite: "Nộp, xử lý hồ sơ theo vai trò của chủ mã"
         case .nationalForward: "Chuyển hồ sơ từ Cổng Dịch vụ công quốc gia (tài khoản quản trị)"
+        case .exchangeWrite: "Quản lý danh mục LGSP: hệ thống, dịch vụ, quyền gọi, khoá (quản trị)"
         }
     }
 }

@@ -291,6 +291,9 @@ struct OfficialPages: RouteCollection {
         if scopes.contains(APIScope.catalogWrite.rawValue), !viewer.isAdmin {
             errors.append("Chỉ quản trị hệ thống được cấp quyền cập nhật danh mục.")
         }
+        if scopes.contains(APIScope.exchangeWrite.rawValue), !viewer.isAdmin {
+            errors.append("Chỉ quản trị hệ thống được cấp quyền quản lý danh mục LGSP.")
+        }
         let days = f.days ?? 90
         if !(1...730).contains(days) { errors.append("Thời hạn từ 1 đến 730 ngày.") }
         guard errors.isEmpty else { return try await tokensPage(req, created: nil, errors: errors) }

@@ -1,0 +1,68 @@
+@testable import Exchange
+import Fluent
+import Foundation
+import Kernel
+import Testing
+import TestSupport
+import Vapor
+
+@Suite("Exchange registry API: an administrator's integrator changes the registry")
+struct RegistryAPITests {
+    struct Envelope: Decodable { struct Body: Decodable { var code: String; var message: String }; var error: Body }
+    struct SystemDTO: Decodable { var code: String; var status: String; var services: [String] }
+    struct KeyDTO: Decodable { var clientId: UUID; var key: String }
+
+    @Test func systemsServicesRightsAndKeysThroughTheAPI() async throws {
+        try await withApp { app async throws in
+            let client = TestClient(app)
+            let token = try await TokenFactory.token(app, scopes: "exchange:write", login: "admin")
+            let readOnly = try await TokenFactory.token(app, scopes: "dossiers:read", login: "admin")
+            func send(_ method: HTTPMethod, _ path: String, _ json: String = "", token t: String? = token) async throws -> TestClient.Result {
+                var h: HTTPHeaders = ["Content-Type": "application/json"]
+                if let t { h.bearerAuthorization = BearerAuthorization(token: t) }
+                return try await client.request(method, "/api/v1/exchange" + path, headers: h, body: ByteBuffer(string: json))
+            }
+            let system = #"{"code": "TNMT", "name": "Hệ thống tài nguyên môi trường", "ownerAgency": "H42.01", "securityLevel": 3, "subsystem": "VN/GOV/000.00.00.H42/TNMT"}"#
+            #expect(try await send(.POST, "/systems", system, token: nil).status == .unauthorized)
+            #expect(try await send(.POST, "/systems", system, token: readOnly).status == .forbidden)
+
+            let bad = try await send(.POST, "/systems", #"{"code": "", "ownerAgency": "KHONG", "securityLevel": 9, "subsystem": "VN/GOV"}"#)
+            #expect(bad.status == .unprocessableEntity)
+            let problems = try bad.decode(Envelope.self).error
+            #expect(problems.code == "exchange.invalid" && problems.message.contains("Cấp độ an toàn") && problems.message.contains("KHONG"))
+            let created = try await send(.POST, "/systems", system)
+            #expect(created.status == .created)
+            #expect(try created.decode(SystemDTO.self).status == "planned")
+            #expect(try await send(.POST, "/systems", system).status == .unprocessableEntity, "the same code twice")
+
+            #expect(try await send(.PUT, "/systems/TNMT/status", #"{"status": "official"}"#).decode(SystemDTO.self).status == "official")
+            #expect(try await send(.PUT, "/systems/TNMT/status", #"{"status": "xong"}"#).status == .unprocessableEntity)
+            #expect(try await send(.PUT, "/systems/KHONGCO/status", #"{"status": "official"}"#).status == .notFound)
+            #expect(try await send(.PUT, "/systems/TNMT/limits", #"{"ratePerSecond": 10, "dailyQuota": null}"#).status == .ok)
+            #expect(try await send(.PUT, "/systems/TNMT/limits", #"{"ratePerSecond": 0}"#).status == .unprocessableEntity)
+            let tnmt = try #require(try await InformationSystem.query(on: app.db).filter(\.$code == "TNMT").first())
+            #expect(tnmt.status == .official && tnmt.ratePerSecond == 10 && tnmt.dailyQuota == nil)
+
+            #expect(try await send(.POST, "/systems/TNMT/services", #"{"code": "dat-dai", "baseURL": "ftp://x"}"#).status == .unprocessableEntity)
+            let service = try await send(.POST, "/systems/TNMT/services", #"{"code": "dat-dai", "baseURL": "http://127.0.0.1:9000", "upstreamAuthorization": "Bearer bi-mat"}"#)
+            #expect(service.status == .created && service.body.contains(#""upstreamAuthorization":true"#) && !service.body.contains("bi-mat"))
+            struct List: Decodable { var systems: [SystemDTO] }
+            #expect(try await send(.GET, "/systems", token: nil).decode(List.self).systems.first { $0.code == "TNMT" }?.services == ["dat-dai"])
+            #expect(try await send(.POST, "/systems/TNMT/rights", #"{"consumer": "KHONGCO", "service": "dat-dai"}"#).status == .unprocessableEntity)
+            #expect(try await send(.POST, "/systems/TNMT/rights", #"{"consumer": "MOTCUA", "service": "dat-dai", "method": "get", "path": "/thua-dat/*"}"#).status == .created)
+            let datDai = try #require(try await ExchangeService.query(on: app.db).filter(\.$code == "dat-dai").first())
+            let right = try #require(try await AccessRight.query(on: app.db).filter(\.$service.$id == datDai.requireID()).first())
+            #expect(right.method == "GET" && right.path == "/thua-dat/*")
+
+            let issued = try await send(.POST, "/systems/TNMT/keys")
+            #expect(issued.status == .created)
+            let key = try issued.decode(KeyDTO.self)
+            let directory = app.exchangeDirectory
+            #expect(try await directory.credential(hash: SecureToken.hash(key.key), now: app.clock.now(), on: app.db)?.subsystem == "VN/GOV/000.00.00.H42/TNMT")
+            #expect(try await send(.DELETE, "/keys/\(key.clientId.uuidString)").status == .noContent)
+            directory.forgetEverything()
+            #expect(try await directory.credential(hash: SecureToken.hash(key.key), now: app.clock.now(), on: app.db) == nil)
+            #expect(try await send(.DELETE, "/keys/\(UUID().uuidString)").status == .notFound)
+        }
+    }
+}
