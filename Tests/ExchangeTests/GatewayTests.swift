@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 @testable import Exchange
 import Fluent
 import Foundation
@@ -27,6 +28,10 @@ struct GatewayTests {
             return Response(status: .ok, headers: headers, body: .init(string: #"{"SoDinhDanh":"\#(req.parameters.get("id") ?? "")","HoVaTen":"Nguyễn Văn An"}"#))
         }
         upstream.post("echo") { req in req.body.string ?? "" }
+        upstream.on(.POST, "digest", body: .collect(maxSize: "20mb")) { req -> String in
+            let data = req.body.data.map { Data(buffer: $0) } ?? Data()
+            return "\(data.count) \(SecureToken.sha256Hex(data))"
+        }
         upstream.get("slow") { _ async throws -> String in try await Task.sleep(for: .seconds(2)); return "late" }
         do {
             try await upstream.server.start(address: .hostname("127.0.0.1", port: 0))
@@ -196,6 +201,55 @@ struct GatewayTests {
                 #expect(rewritten.firstBroken == records.count && rewritten.reason?.contains("niêm phong") == true)
                 try await sql.delete(from: MessageRecord.schema).where("seq", .equal, 8).run()
                 #expect(try await MessageLog.verify(from: 6, keys: keys, on: db).firstBroken == 8)
+            }
+        }
+    }
+
+    /// Large bodies go to the upstream as they arrive, hashed and counted on the way; past 10 MB
+    /// the call is refused as the caller's fault.
+    @Test func largeBodiesAreStreamedHashedAndLimited() async throws {
+        try await Self.withUpstream { upstream in
+            try await withApp { app async throws in
+                let db = app.db
+                let provider = try await Self.system("T-VB", "VN-test/GOV/000.00.00.H42/QLVB", on: db)
+                let caller = try await Self.system("T-MOTCUA", "VN-test/GOV/000.00.00.H42/MOTCUA", on: db)
+                try await Self.grant(caller, try await Self.service("van-ban", of: provider, baseURL: upstream, timeout: 20_000, on: db), on: db)
+                let key = try await Registry.issueKey(for: caller, at: app.clock.now(), on: db).key
+                // Through a real listener, so that the body arrives in pieces.
+                try await app.server.start(address: .hostname("127.0.0.1", port: 0))
+                let url = "http://127.0.0.1:\(try #require(app.http.server.shared.localAddress?.port))/r1/VN-test/GOV/000.00.00.H42/QLVB/van-ban/digest"
+                func post(_ body: Data) async throws -> ClientResponse {
+                    try await app.client.post(URI(string: url), headers: ["X-Road-Client": "VN-test/GOV/000.00.00.H42/MOTCUA", "Authorization": "Bearer \(key)",
+                                                                          "Content-Type": "application/pdf"]) { $0.body = ByteBuffer(data: body) }
+                }
+                do {
+                    var rng = SeededRandom(seed: 7)
+                    let document = Data((0..<3_000_000).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
+                    let ok = try await post(document)
+                    #expect(ok.status == .ok && ok.body.map { String(buffer: $0) } == "\(document.count) \(SecureToken.sha256Hex(document))")
+                    #expect(ok.headers.first(name: "X-Road-Request-Hash") == Data(SHA512.hash(data: document)).base64EncodedString())
+                    let tooLarge = try await post(Data(count: ExchangeCall.maxBody + 1))
+                    #expect(tooLarge.status == .payloadTooLarge && tooLarge.headers.first(name: "X-Road-Error") == "Client.BadRequest.RequestTooLarge")
+                    // Chunked, with no length declared: stopped as it passes the limit.
+                    var chunked = HTTPClientRequest(url: url)
+                    chunked.method = .POST
+                    chunked.headers = ["X-Road-Client": "VN-test/GOV/000.00.00.H42/MOTCUA", "Authorization": "Bearer \(key)"]
+                    let megabytes = AsyncStream<ByteBuffer> { c in
+                        for _ in 0..<11 { c.yield(ByteBuffer(repeating: 0x25, count: 1 << 20)) }
+                        c.finish()
+                    }
+                    chunked.body = .stream(megabytes, length: .unknown)
+                    let stopped = try await HTTPClient.shared.execute(chunked, timeout: .seconds(30))
+                    #expect(stopped.status == .payloadTooLarge && stopped.headers.first(name: "X-Road-Error") == "Client.BadRequest.RequestTooLarge")
+                    let records = try await MessageRecord.query(on: db).sort(\.$seq).all()
+                    #expect(records.map(\.status) == [200, 413, 413])
+                    #expect(records.first?.requestBytes == document.count && records.first?.requestHash == SecureToken.sha256Hex(document))
+                    #expect(app.circuitBreakers.retryAfter("VN-test/GOV/000.00.00.H42/QLVB/van-ban") == nil, "the caller's fault does not open the breaker")
+                } catch {
+                    await app.server.shutdown()
+                    throw error
+                }
+                await app.server.shutdown()
             }
         }
     }

@@ -13,7 +13,7 @@ import Vapor
 struct Gateway: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         for method in [HTTPMethod.GET, .POST, .PUT, .PATCH, .DELETE] {
-            routes.on(method, "r1", "**", body: .collect(maxSize: ByteCount(integerLiteral: ExchangeCall.maxBody)), use: handle)
+            routes.on(method, "r1", "**", body: .stream, use: handle)
         }
         routes.get("listClients", use: listClients)
     }
@@ -33,12 +33,13 @@ struct Gateway: RouteCollection {
     }
 
     func handle(_ req: Request) async throws -> Response {
-        var call = ExchangeCall(method: req.method, body: req.body.data.map { Data(buffer: $0) } ?? Data(),
+        var call = ExchangeCall(method: req.method,
                                 messageID: req.headers.first(name: "X-Road-Id").flatMap { $0.isEmpty ? nil : String($0.prefix(200)) },
                                 userID: String(req.headers.first(name: "X-Road-UserId")?.prefix(200) ?? ""),
                                 issue: String(req.headers.first(name: "X-Road-Issue")?.prefix(200) ?? ""))
         call.query = req.url.query
         call.headers = req.headers
+        call.stream = (req.body, req.headers.first(name: .contentLength).flatMap { Int($0) }, BodyDigest(limit: ExchangeCall.maxBody))
         let outcome = await call.perform(app: req.application, db: req.db) { call async throws(ExchangeCall.Failure) in
             try await authenticate(req, &call)
         }
@@ -165,6 +166,14 @@ public struct ExchangeCall: Sendable {
     var provider: SubsystemID?
     var serviceCode = ""
     var path = "/"
+    /// An outside caller's body, streamed to the upstream (`body` is then empty), with its declared length.
+    var stream: (body: Request.Body, length: Int?, digest: BodyDigest)?
+
+    /// The request body's size and hashes (SHA-256 hex for the log, SHA-512 base64 for `X-Road-Request-Hash`): of what was
+    /// streamed, or of `body`.
+    var requestSummary: (bytes: Int, sha256: String, sha512: String) {
+        stream?.digest.summary ?? (body.count, SecureToken.sha256Hex(body), Data(SHA512.hash(data: body)).base64EncodedString())
+    }
 
     public init(method: HTTPMethod, body: Data = Data(), messageID: String? = nil, userID: String = "", issue: String = "") {
         self.method = method
@@ -210,8 +219,6 @@ public struct ExchangeCall: Sendable {
         record.userID = userID
         record.issue = issue
         record.method = method.rawValue
-        record.requestBytes = body.count
-        record.requestHash = SecureToken.sha256Hex(body)
         record.responseHash = SecureToken.sha256Hex(Data())
         record.responseBytes = 0
         record.errorType = ""
@@ -223,6 +230,8 @@ public struct ExchangeCall: Sendable {
         } catch {
             outcome = .failure(error)
         }
+        let request = call.requestSummary
+        (record.requestBytes, record.requestHash) = (request.bytes, request.sha256)
         record.client = call.client?.description ?? ""
         record.service = call.provider.map { "\($0)/\(call.serviceCode)" } ?? ""
         record.path = String(call.path.prefix(2000))
@@ -273,7 +282,17 @@ public struct ExchangeCall: Sendable {
         if let client { upstream.headers.replaceOrAdd(name: "X-Road-Client", value: client.description) }
         upstream.headers.replaceOrAdd(name: "X-Road-Id", value: messageID)
         if !userID.isEmpty { upstream.headers.replaceOrAdd(name: "X-Road-UserId", value: userID) }
-        upstream.body = .bytes(ByteBuffer(data: body))
+        if let stream {
+            if let length = stream.length, length > Self.maxBody {
+                throw Failure(.payloadTooLarge, "Client.BadRequest.RequestTooLarge", "Thân yêu cầu vượt quá 10 MB.")
+            }
+            // A body only when the caller sent one: a GET must not go out chunked.
+            if stream.length.map({ $0 > 0 }) ?? headers.contains(name: .transferEncoding) {
+                upstream.body = .stream(DigestingBody(base: stream.body, digest: stream.digest), length: stream.length.map { .known($0) } ?? .unknown)
+            }
+        } else {
+            upstream.body = .bytes(ByteBuffer(data: body))
+        }
         if let authorization = service.upstreamAuthorization { upstream.headers.replaceOrAdd(name: .authorization, value: authorization) }
         if service.viaPeer {
             // The peer's gateway checks our signature and then its own access rights for the caller.
@@ -296,6 +315,8 @@ public struct ExchangeCall: Sendable {
             app.circuitBreakers.record(breaker, failed: true)
             throw Failure(.gatewayTimeout, "Server.ServerProxy.Timeout", "Dịch vụ không trả lời trong \(service.timeoutMilliseconds) ms.")
         } catch {
+            // The caller's body passing the limit is the caller's fault, not the upstream's.
+            if stream?.digest.tooLarge == true { throw Failure(.payloadTooLarge, "Client.BadRequest.RequestTooLarge", "Thân yêu cầu vượt quá 10 MB.") }
             app.circuitBreakers.record(breaker, failed: true)
             throw Failure(.badGateway, "Server.ServerProxy.ServiceFailed", "Không kết nối được dịch vụ: \(String(describing: error).prefix(200))")
         }
@@ -382,7 +403,7 @@ extension Result where Success == ExchangeCall.Answer, Failure == ExchangeCall.F
             response = Response(status: f.status, headers: headers, body: .init(data: data))
         }
         response.headers.replaceOrAdd(name: "X-Road-Id", value: call.messageID)
-        response.headers.replaceOrAdd(name: "X-Road-Request-Hash", value: Data(SHA512.hash(data: call.body)).base64EncodedString())
+        response.headers.replaceOrAdd(name: "X-Road-Request-Hash", value: call.requestSummary.sha512)
         return response
     }
 }

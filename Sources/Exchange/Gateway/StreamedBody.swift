@@ -1,0 +1,65 @@
+import Crypto
+import Foundation
+import Kernel
+import NIOConcurrencyHelpers
+import NIOCore
+import Vapor
+
+/// A caller's request body passed to the upstream as it arrives, never held whole: the gateway
+/// hashes it (SHA-256 for the message log, SHA-512 for `X-Road-Request-Hash`) and counts it on the
+/// way, and stops it past `ExchangeCall.maxBody`. A refused call's body is not read at all.
+final class BodyDigest: Sendable {
+    struct TooLarge: Error {}
+
+    private struct State {
+        var sha256 = SHA256()
+        var sha512 = SHA512()
+        var bytes = 0
+        var tooLarge = false
+    }
+    private let state = NIOLockedValueBox(State())
+    let limit: Int
+
+    init(limit: Int) { self.limit = limit }
+
+    /// Adds a chunk; throws once the body passes the limit.
+    func add(_ chunk: ByteBuffer) throws {
+        try state.withLockedValue { s in
+            s.bytes += chunk.readableBytes
+            if s.bytes > limit {
+                s.tooLarge = true
+                throw TooLarge()
+            }
+            chunk.withUnsafeReadableBytes { raw in
+                s.sha256.update(bufferPointer: raw)
+                s.sha512.update(bufferPointer: raw)
+            }
+        }
+    }
+
+    var tooLarge: Bool { state.withLockedValue { $0.tooLarge } }
+
+    /// The size and the hashes of what passed (`hex` SHA-256, base64 SHA-512).
+    var summary: (bytes: Int, sha256: String, sha512: String) {
+        state.withLockedValue { s in (s.bytes, SecureToken.hex(s.sha256.finalize()), Data(s.sha512.finalize()).base64EncodedString()) }
+    }
+}
+
+/// `Request.Body` with every chunk going through a `BodyDigest`.
+struct DigestingBody: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let base: Request.Body
+    let digest: BodyDigest
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var base: Request.Body.AsyncIterator
+        let digest: BodyDigest
+        mutating func next() async throws -> ByteBuffer? {
+            guard let chunk = try await base.next() else { return nil }
+            try digest.add(chunk)
+            return chunk
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: base.makeAsyncIterator(), digest: digest) }
+}
