@@ -37,11 +37,14 @@ public enum DemoProvince {
         try await Agency.query(on: db).count() > 0
     }
 
-    /// Where this server mounts `NationalSimulator` in the demo (`/mo-phong/quoc-gia`).
-    static func nationalSimulatorURL(_ app: Application) -> String {
+    /// This server as its own gateway reaches it (the listening address, not the public URL).
+    static func localURL(_ app: Application) -> String {
         let host = ["0.0.0.0", "::", ""].contains(app.config.host) ? "127.0.0.1" : app.config.host
-        return "http://\(host):\(app.config.port)/mo-phong/quoc-gia"
+        return "http://\(host):\(app.config.port)"
     }
+
+    /// Where this server mounts `NationalSimulator` in the demo (`/mo-phong/quoc-gia`).
+    static func nationalSimulatorURL(_ app: Application) -> String { localURL(app) + "/mo-phong/quoc-gia" }
 
     /// Seeds everything into an empty database, in one transaction so a failure leaves nothing half-written.
     public static func seed(on app: Application) async throws {
@@ -78,8 +81,14 @@ public enum DemoProvince {
             citizen.passwordHash = hash
             citizen.isActive = true
             try await citizen.create(on: db)
-            // The LGSP, with the national databases played by the simulator this server mounts in the demo.
-            try await Registry.seedDemo(nationalBaseURL: nationalSimulatorURL(app), ownerAgency: codes["ttpvhcc"] ?? "H42", on: db)
+            // The LGSP, with the national databases played by the simulator this server mounts in the demo,
+            // and the inbound API behind the gateway with an integration token of the administrator.
+            guard let admin = try await User.query(on: db).filter(\.$username == "admin").first() else { throw Abort(.internalServerError, reason: "demo admin missing") }
+            let integration = try await Accounts.issueAPIToken(userID: admin.requireID(), name: "LGSP: hồ sơ chuyển từ Cổng DVCQG", scopes: [.nationalForward],
+                                                               days: 730, at: app.clock.now(), on: db)
+            try await Registry.seedDemo(nationalBaseURL: nationalSimulatorURL(app),
+                                        inbound: (localURL(app) + "/api/v1/national", "Bearer " + integration),
+                                        ownerAgency: codes["ttpvhcc"] ?? "H42", on: db)
         }
         try await seedDossiers(on: app)
     }

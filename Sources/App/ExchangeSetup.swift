@@ -1,5 +1,6 @@
 import Exchange
 import Foundation
+import Kernel
 import NationalSim
 import OneStop
 import Vapor
@@ -49,8 +50,8 @@ struct LGSPNationalPortal: NationalPortalClient {
 /// `tinhso simulate national [--hostname H] [--port P]`: the national databases' stand-in as a
 /// server of its own, for an LGSP set up as in production (the demo mounts it at `/mo-phong/quoc-gia`).
 struct SimulateCommands: AsyncCommandGroup {
-    var help: String { "Stand-ins for systems this machine cannot reach: `simulate national`" }
-    var commands: [String: any AnyAsyncCommand] { ["national": SimulateNationalCommand()] }
+    var help: String { "Stand-ins for systems this machine cannot reach: `simulate national`, `simulate forward`" }
+    var commands: [String: any AnyAsyncCommand] { ["national": SimulateNationalCommand(), "forward": SimulateForwardCommand()] }
 }
 
 struct SimulateNationalCommand: AsyncCommand {
@@ -71,5 +72,38 @@ struct SimulateNationalCommand: AsyncCommand {
         while !Task.isCancelled { try await Task.sleep(for: .seconds(3600)) }
         await sim.server.shutdown()
         try await sim.asyncShutdown()
+    }
+}
+
+/// `tinhso simulate forward --key KEY [--gateway URL]`: the national portal forwards a sample
+/// dossier (a business registration by the demo citizen) to the province through its LGSP, as
+/// the portal's system `DVCQG` with a key issued to it on `/quan-tri/lgsp/he-thong/DVCQG`.
+struct SimulateForwardCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "key", help: "A key of the DVCQG system, issued on its LGSP page") var key: String?
+        @Option(name: "gateway", help: "The province's gateway (default this server's address)") var gateway: String?
+    }
+    var help: String { "Send a sample dossier from the simulated national portal through the LGSP gateway" }
+    /// A one-page PDF, base64, as the mandatory application form.
+    static let samplePDF = Data("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".utf8).base64EncodedString()
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        guard let key = signature.key else { throw CommandFailure("--key is required (issue one on /quan-tri/lgsp/he-thong/DVCQG)") }
+        let code = "G22.99-\(VietnamTime.compact(app.clock.now()).prefix(8).dropFirst(2))-\(Int.random(in: 100_000...999_999))"
+        let cccd = DemoProvince.citizenCCCD
+        let json = """
+        {"MaHoSoQuocGia": "\(code)", "MaTTHC": "2.001610", "ChuHoSo": "Nguyễn Văn An", "SoGiayToChuHoSo": "\(cccd)", "SoDienThoai": "0912345678",
+         "TaiKhoanDuocXacThucVoiVNeID": 1, "TrichYeuHoSo": "Đăng ký thành lập doanh nghiệp tư nhân (nộp trên Cổng DVCQG)",
+         "DuLieuBieuMau": {"companyName": "DNTN Quốc Gia", "hqAddress": "Phường Việt Trì", "charterCapital": "100000000",
+                           "mainBusinessLine": "Bán lẻ", "representativeName": "Nguyễn Văn An", "representativeId": "\(cccd)"},
+         "TaiLieuNop": [{"MaThanhPhanHoSo": "Giấy đề nghị đăng ký doanh nghiệp", "TenTepDinhKem": "giay-de-nghi.pdf", "NoiDung": "\(Self.samplePDF)"}]}
+        """
+        let response = try await NationalPortalSimulator.forward(json, nationalCode: code, gateway: signature.gateway ?? DemoProvince.localURL(app),
+                                                                 province: Registry.oneStop.description, client: Registry.nationalPortal.description,
+                                                                 key: key, using: app.client)
+        let body = response.body.map { String(buffer: $0) } ?? ""
+        guard response.status == .created else { throw CommandFailure("the gateway answered \(response.status.code): \(body)") }
+        context.console.print("Cổng DVCQG (mô phỏng) đã chuyển hồ sơ \(code) qua LGSP; tỉnh trả lời: \(body)")
     }
 }

@@ -407,18 +407,10 @@ struct NationalSyncThroughGatewayTests {
                     let appURL = "http://127.0.0.1:\(try #require(app.http.server.shared.localAddress?.port))"
                     let sql = try #require(app.db as? any SQLDatabase)
                     try await sql.update("exchange_services").set("base_url", to: portalURL + "/dvcqg").where("code", .equal, "dong-bo-ho-so").run()
-                    // The province offers its inbound API as MOTCUA's service; the gateway presents the integration account's token to it.
-                    let token = try await TokenFactory.token(app, scopes: "national:forward", login: "admin")
-                    let oneStop = try #require(try await InformationSystem.query(on: app.db).filter(\.$subsystem == Registry.oneStop.description).first())
+                    // The demo registers the inbound API as MOTCUA's service, with the integration token the gateway presents to it;
+                    // here the server listens on another port than the demo's.
+                    try await sql.update("exchange_services").set("base_url", to: appURL + "/api/v1/national").where("code", .equal, "tiep-nhan-ho-so").run()
                     let dvcqg = try #require(try await InformationSystem.query(on: app.db).filter(\.$subsystem == Registry.nationalPortal.description).first())
-                    let inbound = ExchangeService()
-                    (inbound.$system.id, inbound.code, inbound.version, inbound.baseURL, inbound.classification, inbound.timeoutMilliseconds) =
-                        (try oneStop.requireID(), "tiep-nhan-ho-so", "v1", appURL + "/api/v1/national", .restricted, 10_000)
-                    (inbound.viaPeer, inbound.upstreamAuthorization) = (false, "Bearer " + token)
-                    try await inbound.create(on: app.db)
-                    let right = AccessRight()
-                    (right.$consumer.id, right.$service.id, right.method, right.path) = (try dvcqg.requireID(), try inbound.requireID(), "POST", "/dossiers")
-                    try await right.create(on: app.db)
                     let key = try await Registry.issueKey(for: dvcqg, at: app.clock.now(), on: app.db).key
 
                     let json = """

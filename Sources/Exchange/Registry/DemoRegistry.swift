@@ -10,7 +10,9 @@ extension Registry {
     /// The national public service portal (Cổng DVCQG), which receives the one-stop's status sync.
     public static let nationalPortal = SubsystemID("VN/GOV/000.00.00.G22/DVCQG")!
 
-    public static func seedDemo(nationalBaseURL: String, ownerAgency: String, on db: any Database) async throws {
+    /// `inbound`: this server's inbound API for the portal's forwarded dossiers, and the
+    /// `Authorization` the gateway presents to it (an integration token of the running server).
+    public static func seedDemo(nationalBaseURL: String, inbound: (url: String, authorization: String), ownerAgency: String, on db: any Database) async throws {
         func system(_ code: String, _ name: String, _ subsystem: String, _ owner: String, level: Int, _ status: InformationSystem.Status,
                     purpose: String) async throws -> InformationSystem {
             let s = InformationSystem()
@@ -65,5 +67,11 @@ extension Registry {
         try await grant(try await service("khai-sinh", of: hotich, path: "/ho-tich"), path: "/khai-sinh/*")
         _ = try await service("ly-lich", of: lltp, path: "/ly-lich-tu-phap")
         try await grant(try await service("dong-bo-ho-so", of: dvcqg, path: "/dvcqg"), method: "POST", path: "/dong-bo")
+        // The portal forwards dossiers to the one-stop's inbound API through the gateway.
+        let intake = try await addService(NewService(code: "tiep-nhan-ho-so", baseURL: inbound.url, classification: "restricted",
+                                                     timeoutMilliseconds: 10_000, upstreamAuthorization: inbound.authorization), to: motcua, on: db)
+        let r = AccessRight()
+        (r.$consumer.id, r.$service.id, r.method, r.path) = (try dvcqg.requireID(), try intake.requireID(), "POST", "/dossiers")
+        try await r.create(on: db)
     }
 }

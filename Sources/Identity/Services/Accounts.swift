@@ -5,6 +5,20 @@ import Vapor
 
 /// Creating and changing accounts.
 public enum Accounts {
+    /// A new API token of `userID`; the secret is returned this once and stored only as its hash.
+    public static func issueAPIToken(userID: UUID, name: String, scopes: [APIScope], days: Int, at now: Date, on db: any Database) async throws -> String {
+        let secret = "tsk_" + SecureToken.generate()
+        let token = APIToken()
+        token.userID = userID
+        token.name = name
+        token.tokenHash = SecureToken.hash(secret)
+        token.scopes = scopes.map(\.rawValue).joined(separator: " ")
+        token.createdAt = now
+        token.expiresAt = now.addingTimeInterval(Double(days) * 86_400)
+        try await token.create(on: db)
+        return secret
+    }
+
     public struct Registration: Sendable {
         public var fullName: String
         public var identityNumber: String

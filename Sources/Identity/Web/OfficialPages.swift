@@ -297,15 +297,8 @@ struct OfficialPages: RouteCollection {
         let days = f.days ?? 90
         if !(1...730).contains(days) { errors.append("Thời hạn từ 1 đến 730 ngày.") }
         guard errors.isEmpty else { return try await tokensPage(req, created: nil, errors: errors) }
-        let secret = "tsk_" + SecureToken.generate()
-        let token = APIToken()
-        token.userID = viewer.userID
-        token.name = name
-        token.tokenHash = SecureToken.hash(secret)
-        token.scopes = scopes.joined(separator: " ")
-        token.createdAt = req.now
-        token.expiresAt = req.now.addingTimeInterval(Double(days) * 86_400)
-        try await token.create(on: req.db)
+        let secret = try await Accounts.issueAPIToken(userID: viewer.userID, name: name, scopes: scopes.compactMap(APIScope.init(rawValue:)),
+                                                      days: days, at: req.now, on: req.db)
         return try await tokensPage(req, created: secret, errors: [])
     }
 
