@@ -56,7 +56,7 @@ public struct AppConfig: Sendable {
             + "unset: only written to the log"),
         ("TINHSO_SMS_TOKEN", "Bearer token for the SMS gateway; required with TINHSO_SMS_URL"),
         ("TINHSO_SMS_BRANDNAME", "Registered brandname the SMS are sent under; required with TINHSO_SMS_URL"),
-        ("TINHSO_LOG_RETENTION_DAYS", "Days the LGSP message log keeps records in the database; older sealed records move hourly to "
+        ("TINHSO_LOG_RETENTION_DAYS", "Days the LGSP message log keeps records in the database; older sealed records move to "
             + "signed files in DATA_DIR/archives (default: keep all)"),
         ("TINHSO_METRICS_TOKEN", "Bearer token for /metrics (Prometheus) from other machines; without it /metrics answers only this machine"),
     ]

@@ -1,4 +1,5 @@
 import Directory
+import Exchange
 import Fluent
 import Identity
 import SQLKit
@@ -119,6 +120,13 @@ public enum Startup {
             demoValid = try await app.password.async(on: app.threadPool, hopTo: app.eventLoopGroup.next()).verify(DemoProvince.password, created: hash)
         }
         BackgroundWork.register("index snapshots", on: app) { app, now in try await IndexSnapshots.runOnce(app: app, now: now) }
+        Exchange.sealWhileServing(app)
+        if let days = app.config.logRetentionDays {
+            let directory = MessageLog.archiveDirectory(app.config.dataDir)
+            BackgroundWork.register("message log archive", on: app) { app, now in
+                try await MessageLog.archiveExpired(retentionDays: days, directory: directory, now: now, app: app)
+            }
+        }
         BackgroundWork.schedule(on: app)
         print(DemoProvince.banner(url: app.config.publicURL, demoLoginsValid: demoValid))
     }

@@ -34,7 +34,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.migrations.add(Directory.migrations + Identity.migrations + Procedures.migrations + WorkCalendar.migrations + OneStop.migrations
                        + Indicators.migrations + Exchange.migrations)
     Indicators.configure(app)
-    try Exchange.configure(app, dataDirectory: config.dataDir, logRetentionDays: config.logRetentionDays)
+    try Exchange.configure(app, dataDirectory: config.dataDir)
     app.citizenRegistry = LGSPCitizenRegistry(app: app)
     app.nationalPortal = LGSPNationalPortal(app: app)
 

@@ -7,19 +7,18 @@ import Vapor
 public enum Exchange {
     public static var migrations: [any Migration] { [CreateRegistry(), CreateMessageLog(), CreateLogSeals(), AddCallLimits(), AddFederation(), CreateLogArchives(), AddUpstreamAuthorization()] }
 
-    /// Loads (or makes) the platform key in `dataDirectory` and seals the message log every second;
-    /// with `logRetentionDays`, archives older records hourly into `dataDirectory/archives`.
-    public static func configure(_ app: Application, dataDirectory: String, logRetentionDays: Int? = nil) throws {
-        let key = try PlatformKey.load(directory: dataDirectory)
-        app.platformKey = key
-        app.lifecycle.use(LogSealer())
-        if let days = logRetentionDays {
-            app.lifecycle.use(LogArchiver(days: days, directory: MessageLog.archiveDirectory(dataDirectory)))
-        }
+    /// Loads (or makes) the platform key in `dataDirectory`.
+    public static func configure(_ app: Application, dataDirectory: String) throws {
+        app.platformKey = try PlatformKey.load(directory: dataDirectory)
         app.metrics.describe("tinhso_exchange_calls_total", kind: "counter", help: "Exchanges through the LGSP gateway by service, client and outcome.",
                              labels: ["service", "client", "outcome"])
         app.metrics.describe("tinhso_exchange_duration_seconds", kind: "histogram", help: "Exchange duration through the gateway by service.",
                              labels: ["service"])
+    }
+
+    /// While the server runs (not in a one-off command): the message log is sealed every second.
+    public static func sealWhileServing(_ app: Application) {
+        app.lifecycle.use(LogSealer())
     }
 
     /// The gateway sits at the root (`/r1/…`, as X-Road's), outside the session and API middleware:

@@ -81,4 +81,22 @@ struct LogArchiveTests {
             #expect(try await MessageRecord.query(on: app.db).count() == 5)
         }
     }
+
+    @Test func theBackgroundPassArchivesTheDaysPastRetentionOnce() async throws {
+        try await withApp { app async throws in
+            let key = try #require(app.platformKey)
+            let now = app.clock.now()
+            let directory = NSTemporaryDirectory() + "tinhso-archive-\(UUID().uuidString.prefix(8))"
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            try await Self.append(5, at: now.addingTimeInterval(-40 * 86_400), app: app)
+            try await LogSealing.sealOnce(app: app, key: key)
+            try await Self.append(3, at: now, app: app)
+            try await LogSealing.sealOnce(app: app, key: key)
+            try await MessageLog.archiveExpired(retentionDays: 30, directory: directory, now: now, app: app)
+            try await MessageLog.archiveExpired(retentionDays: 30, directory: directory, now: now, app: app)
+            let archives = try await LogArchive.query(on: app.db).all()
+            #expect(archives.map(\.lastSeq) == [5], "the old day once; today's records stay")
+            #expect(try await MessageRecord.query(on: app.db).count() == 3)
+        }
+    }
 }

@@ -2,7 +2,6 @@ import Crypto
 import Fluent
 import Foundation
 import Kernel
-import NIOConcurrencyHelpers
 import SQLKit
 import Vapor
 
@@ -101,43 +100,20 @@ struct ArchiveLine: Codable {
     }
 }
 
-/// Archives, every hour while the server runs, the records older than the retention period.
-final class LogArchiver: LifecycleHandler, Sendable {
-    private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
-    let days: Int
-    let directory: String
-    init(days: Int, directory: String) { (self.days, self.directory) = (days, directory) }
-
-    func didBootAsync(_ app: Application) async throws {
-        let (days, directory) = (days, directory)
-        task.withLockedValue {
-            $0 = Task {
-                while !Task.isCancelled {
-                    if let key = app.platformKey {
-                        do {
-                            let cutoff = app.clock.now().addingTimeInterval(-Double(days) * 86_400)
-                            if let a = try await MessageLog.archive(before: cutoff, directory: directory, key: key, app: app) {
-                                app.logger.notice("message log: records \(a.firstSeq)–\(a.lastSeq) archived to \(a.fileName)")
-                            }
-                        } catch { app.logger.error("message log archiving failed: \(error)") }
-                    }
-                    do { try await Task.sleep(for: .seconds(3600)) } catch { return }
-                }
-            }
-        }
-    }
-
-    func shutdownAsync(_ app: Application) async {
-        let running = task.withLockedValue { t -> Task<Void, Never>? in
-            t?.cancel()
-            return t
-        }
-        await running?.value
-    }
-}
-
 extension MessageLog {
     public static func archiveDirectory(_ dataDirectory: String) -> String { (dataDirectory as NSString).appendingPathComponent("archives") }
+
+    /// The background pass of `TINHSO_LOG_RETENTION_DAYS`: archives the days older than the
+    /// retention period, one file a day. Most passes cost two point queries: the newest archive,
+    /// and whether the record after it is old enough yet.
+    public static func archiveExpired(retentionDays: Int, directory: String, now: Date, app: Application) async throws {
+        guard let key = app.platformKey, let cutoff = VietnamTime.startOfDay(VietnamTime.isoDay(VietnamTime.dayNumber(now) - retentionDays)) else { return }
+        let archived = try await LogArchive.query(on: app.db).sort(\.$lastSeq, .descending).first()?.lastSeq ?? 0
+        guard let next = try await MessageRecord.query(on: app.db).filter(\.$seq == archived + 1).first(), next.at < cutoff else { return }
+        if let a = try await archive(before: cutoff, directory: directory, key: key, app: app) {
+            app.logger.notice("message log: records \(a.firstSeq)–\(a.lastSeq) archived to \(a.fileName)")
+        }
+    }
 
     static var archiveEncoder: JSONEncoder {
         let e = JSONEncoder()

@@ -155,6 +155,7 @@ do {
     (right.$consumer.id, right.$service.id) = (try consumer.requireID(), try service.requireID())
     try await right.create(on: app.db)
     let key = try await Registry.issueKey(for: consumer, at: Date(), on: app.db).key
+    Exchange.sealWhileServing(app)
     try await app.asyncBoot()
     try await startServer(app, port: gatewayPort)
     try await Task.sleep(for: .milliseconds(300))
