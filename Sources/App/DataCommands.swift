@@ -184,7 +184,7 @@ struct VerifyArchiveCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         guard let key = context.application.platformKey else { throw CommandFailure("no platform key") }
-        let v = try MessageLog.verifyFile(signature.file, keys: [key.keyID: key.publicKey])
+        let v = try MessageLog.verifyFile(signature.file, keys: key.verifying)
         if let problem = v.problem {
             context.console.error("Tệp lưu trữ không nguyên vẹn: \(problem).")
             throw CommandFailure("archive broken")
@@ -204,7 +204,7 @@ struct VerifyMessageLogCommand: AsyncCommand {
         let app = context.application
         try await Startup.migrate(app)
         guard let key = app.platformKey else { throw CommandFailure("no platform key") }
-        let v = try await MessageLog.verify(from: signature.from ?? 1, through: signature.through, keys: [key.keyID: key.publicKey], on: app.db)
+        let v = try await MessageLog.verify(from: signature.from ?? 1, through: signature.through, keys: key.verifying, on: app.db)
         if let broken = v.firstBroken {
             context.console.error("Nhật ký trao đổi bị thay đổi tại bản ghi \(broken): \(v.reason ?? "") (đã kiểm \(v.checked) bản ghi nguyên vẹn trước đó).")
             throw CommandFailure("message log broken at record \(broken)")

@@ -11,6 +11,13 @@ public enum SecureToken {
         return base64URL(Data(bytes))
     }
 
+    /// The bytes of base64url text, padded or not; nil when it is not base64url.
+    public static func data(base64URL text: Substring) -> Data? {
+        var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        s += String(repeating: "=", count: (4 - s.count % 4) % 4)
+        return Data(base64Encoded: s)
+    }
+
     /// Base64url without padding (RFC 4648 §5), as tokens and JWTs carry bytes.
     public static func base64URL(_ data: Data) -> String {
         data.base64EncodedString()

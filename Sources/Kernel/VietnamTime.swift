@@ -78,15 +78,18 @@ public enum VietnamTime {
         return "\(f.y)\(two(f.m))\(two(f.d))\(two(f.h))\(two(f.min))\(two(f.s))"
     }
 
-    /// Parses the national portal's `yyyyMMddHHmmss` (Vietnam time). Arithmetic, not a calendar:
-    /// an import reads millions of these.
     /// `date` to the whole millisecond. What is hashed at millisecond precision must be stored so:
     /// a `Date` read back from the database can differ from the one written by a unit in the last
     /// place, which flips the rounding of a value that lies near half a millisecond.
     public static func millisecond(_ date: Date) -> Date {
-        Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000)
+        Date(timeIntervalSince1970: Double(milliseconds(date)) / 1000)
     }
 
+    /// Milliseconds since 1970, as hashes and signatures write a time.
+    public static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+
+    /// Parses the national portal's `yyyyMMddHHmmss` (Vietnam time). Arithmetic, not a calendar:
+    /// an import reads millions of these.
     public static func parseCompact(_ text: String) -> Date? {
         // Without allocating: the import reads six of these per dossier, millions of dossiers.
         var fields = (0, 0, 0, 0, 0, 0), value = 0, count = 0

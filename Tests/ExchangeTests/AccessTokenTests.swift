@@ -43,7 +43,7 @@ struct AccessTokenTests {
                 let jwk = try #require(jwks.keys.first)
                 #expect(jwk["kty"] == "OKP" && jwk["crv"] == "Ed25519" && jwk["alg"] == "EdDSA")
                 let x = try #require(jwk["x"]), kid = try #require(jwk["kid"])
-                let raw = try #require(AccessToken.data(base64URL: Substring(x)))
+                let raw = try #require(SecureToken.data(base64URL: Substring(x)))
                 let published = try Curve25519.Signing.PublicKey(rawRepresentation: raw)
                 let claims = try #require(AccessToken.verify(answer.access_token, keys: [kid: published], now: app.clock.now())).claims
                 #expect(claims.sub == "VN-test/GOV/000.00.00.H42/MOTCUA" && claims.cid == issued.id.uuidString)

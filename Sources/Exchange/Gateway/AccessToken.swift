@@ -49,8 +49,8 @@ public enum AccessToken {
     public static func verify(_ token: String, keys: [String: Curve25519.Signing.PublicKey], audience: Audience = .gateway,
                               now: Date) -> (claims: Claims, keyID: String)? {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let headerData = data(base64URL: parts[0]), let claimsData = data(base64URL: parts[1]),
-              let signature = data(base64URL: parts[2]),
+        guard parts.count == 3, let headerData = SecureToken.data(base64URL: parts[0]), let claimsData = SecureToken.data(base64URL: parts[1]),
+              let signature = SecureToken.data(base64URL: parts[2]),
               let header = try? JSONDecoder().decode(Header.self, from: headerData), header.alg == "EdDSA",
               let key = keys[header.kid], key.isValidSignature(signature, for: Data((parts[0] + "." + parts[1]).utf8)),
               let claims = try? JSONDecoder().decode(Claims.self, from: claimsData)
@@ -63,11 +63,5 @@ public enum AccessToken {
     /// The platform key as a JSON Web Key (RFC 8037 §2), for whoever verifies its tokens.
     public static func jwk(_ key: PlatformKey) -> [String: String] {
         ["kty": "OKP", "crv": "Ed25519", "x": SecureToken.base64URL(key.publicKey.rawRepresentation), "kid": key.keyID, "alg": "EdDSA", "use": "sig"]
-    }
-
-    static func data(base64URL text: Substring) -> Data? {
-        var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        s += String(repeating: "=", count: (4 - s.count % 4) % 4)
-        return Data(base64Encoded: s)
     }
 }

@@ -52,9 +52,10 @@ public final class ExchangeDirectory: Sendable {
         try await credentials.value("id:\(id.uuidString)") { try await Self.caller(ExchangeCredential.query(on: db).filter(\.$id == id), now: now) }
     }
 
-    /// A subsystem of a trusted peer calling through the peer's gateway: registered here, not suspended.
-    func peerCaller(subsystem: String, on db: any Database) async throws -> Caller? {
-        try await credentials.value("peer:" + subsystem) {
+    /// A registered, not suspended subsystem calling without a key of its own: one of this
+    /// platform's modules, or a trusted peer's subsystem vouched for by the peer's gateway.
+    func system(subsystem: String, on db: any Database) async throws -> Caller? {
+        try await credentials.value("system:" + subsystem) {
             guard let s = try await InformationSystem.query(on: db).filter(\.$subsystem == subsystem).first(), s.status != .suspended,
                   let id = s.id else { return nil }
             return Caller(systemID: id, subsystem: s.subsystem, ratePerSecond: s.ratePerSecond, dailyQuota: s.dailyQuota)
@@ -66,7 +67,7 @@ public final class ExchangeDirectory: Sendable {
         try await peers.value("all") { () async throws -> [String: Peer]? in
             var out: [String: Peer] = [:]
             for p in try await TrustedPeer.query(on: db).all() {
-                guard let raw = AccessToken.data(base64URL: Substring(p.publicKey)),
+                guard let raw = SecureToken.data(base64URL: Substring(p.publicKey)),
                       let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else { continue }
                 out[p.keyID] = Peer(instance: p.instance, key: key)
             }

@@ -51,7 +51,7 @@ struct Gateway: RouteCollection {
     func tokenCaller(_ token: String, client: SubsystemID, _ req: Request) async throws(ExchangeCall.Failure) -> ExchangeDirectory.Caller? {
         let now = req.application.clock.now(), directory = req.application.exchangeDirectory
         do {
-            if let key = req.application.platformKey, let own = AccessToken.verify(token, keys: [key.keyID: key.publicKey], now: now) {
+            if let key = req.application.platformKey, let own = AccessToken.verify(token, keys: key.verifying, now: now) {
                 guard let credential = own.claims.cid.flatMap(UUID.init(uuidString:)) else { return nil }
                 return try await directory.credential(id: credential, now: now, on: req.db)
             }
@@ -63,7 +63,7 @@ struct Gateway: RouteCollection {
             guard client.instance == peer.instance, signed.claims.sub == client.description else {
                 throw ExchangeCall.Failure(.forbidden, "Client.IdentityMismatch", "Nền tảng tin cậy không được gọi thay cho \(client).")
             }
-            return try await directory.peerCaller(subsystem: client.description, on: req.db)
+            return try await directory.system(subsystem: client.description, on: req.db)
         } catch let failure as ExchangeCall.Failure {
             throw failure
         } catch {
@@ -198,12 +198,13 @@ public struct ExchangeCall: Sendable {
         call.path = split.first.map(String.init) ?? "/"
         call.query = split.count > 1 ? String(split[1]) : nil
         return await call.perform(app: app, db: app.db) { call async throws(Failure) in
-            guard let system = try? await InformationSystem.query(on: app.db).filter(\.$subsystem == client.description).first(),
-                  system.status != .suspended, let id = system.id else {
-                throw Failure(.forbidden, "Client.UnknownClient", "Hệ thống \(client) chưa đăng ký hoặc đang tạm dừng kết nối.")
+            let caller: ExchangeDirectory.Caller?
+            do { caller = try await app.exchangeDirectory.system(subsystem: client.description, on: app.db) } catch {
+                throw Failure(.internalServerError, "Server.ClientProxy.InternalError", "Không đọc được danh mục hệ thống.")
             }
-            call.callerSystemID = id
-            call.limits = (system.ratePerSecond, system.dailyQuota)
+            guard let caller else { throw Failure(.forbidden, "Client.UnknownClient", "Hệ thống \(client) chưa đăng ký hoặc đang tạm dừng kết nối.") }
+            call.callerSystemID = caller.systemID
+            call.limits = (caller.ratePerSecond, caller.dailyQuota)
         }
     }
 

@@ -26,8 +26,9 @@ final class CallLimiter: Sendable {
         }
         let clock = DispatchTime.now().uptimeNanoseconds
         return states.withLockedValue { all -> Refusal? in
-            var s = all[system] ?? State(tokens: Double(ratePerSecond ?? 0), refilled: clock, day: today, used: 0)
-            if s.day != today || startingCount != nil { s.day = today; s.used = startingCount ?? 0 }
+            // The first call of the day to get here starts the count; others that also read it add to it.
+            var s = all[system] ?? State(tokens: Double(ratePerSecond ?? 0), refilled: clock, day: -1, used: 0)
+            if s.day != today { (s.day, s.used) = (today, startingCount ?? 0) }
             if let rate = ratePerSecond {
                 s.tokens = min(Double(rate), s.tokens + Double(clock - s.refilled) / 1e9 * Double(rate))
                 s.refilled = clock

@@ -139,7 +139,7 @@ extension MessageLog {
               let sealed = try await LogSeal.query(on: db).filter(\.$seq <= newestOld).filter(\.$seq >= first).sort(\.$seq, .descending).first()?.seq
         else { return nil }
         let through = sealed
-        let check = try await verify(from: first, through: through, keys: [key.keyID: key.publicKey], on: db)
+        let check = try await verify(from: first, through: through, keys: key.verifying, on: db)
         if let broken = check.firstBroken {
             throw Abort(.conflict, reason: "nhật ký bị thay đổi tại bản ghi \(broken) (\(check.reason ?? "")): không lưu trữ")
         }

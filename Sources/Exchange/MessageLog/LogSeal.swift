@@ -24,7 +24,7 @@ public final class LogSeal: Model, @unchecked Sendable {
     public init() {}
 
     var signedText: Data {
-        Data("tinhso-log-seal|\(seq)|\(headHash)|\(Int64((sealedAt.timeIntervalSince1970 * 1000).rounded()))".utf8)
+        Data("tinhso-log-seal|\(seq)|\(headHash)|\(VietnamTime.milliseconds(sealedAt))".utf8)
     }
 }
 
@@ -51,11 +51,16 @@ public struct PlatformKey: Sendable {
     public let privateKey: Curve25519.Signing.PrivateKey
     public var publicKey: Curve25519.Signing.PublicKey { privateKey.publicKey }
     /// The first 16 hex digits of the SHA-256 of the public key.
-    public var keyID: String { Self.keyID(of: publicKey) }
+    public let keyID: String
+    /// This key alone, as `verify` and `AccessToken.verify` take their trusted keys.
+    public var verifying: [String: Curve25519.Signing.PublicKey] { [keyID: publicKey] }
 
     public static func keyID(of key: Curve25519.Signing.PublicKey) -> String { String(SecureToken.sha256Hex(key.rawRepresentation).prefix(16)) }
 
-    public init(privateKey: Curve25519.Signing.PrivateKey) { self.privateKey = privateKey }
+    public init(privateKey: Curve25519.Signing.PrivateKey) {
+        self.privateKey = privateKey
+        keyID = Self.keyID(of: privateKey.publicKey)
+    }
 
     /// Reads `<directory>/keys/platform-ed25519.key`, or makes it.
     public static func load(directory: String) throws -> PlatformKey {

@@ -38,7 +38,7 @@ public final class MessageRecord: Model, @unchecked Sendable {
 
     /// The record's hash over every field and the previous record's hash.
     func computedHash() -> String {
-        let millis = Int64((at.timeIntervalSince1970 * 1000).rounded())
+        let millis = VietnamTime.milliseconds(at)
         let line: [String] = [prevHash, String(seq), String(millis), client, service, messageID, userID, issue, method, path, String(status),
                               errorType, String(requestBytes), String(responseBytes), String(durationMicroseconds), requestHash, responseHash]
         return SecureToken.hash(line.joined(separator: "\u{1F}"))

@@ -65,7 +65,7 @@ extension Registry {
         if instance.isEmpty || instance.count > 255 || !instance.utf8.allSatisfy(SubsystemID.allowed.contains) {
             errors.append("Instance X-Road chỉ gồm chữ, số và ' ( ) + , - . = ?")
         }
-        let raw = AccessToken.data(base64URL: Substring(publicKey.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let raw = SecureToken.data(base64URL: Substring(publicKey.trimmingCharacters(in: .whitespacesAndNewlines)))
         guard let raw, let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else {
             return errors + ["Khoá công khai phải là giá trị “x” (base64url, 32 byte) trong khoá JWK Ed25519 của nền tảng đó."]
         }

@@ -300,7 +300,7 @@ struct RegistryPages: RouteCollection {
         let page = try await MessageRecord.query(on: req.db).sort(\.$seq, .descending).limit(100).all()
         var verification: HTML = .empty
         if req.query[String.self, at: "kiem-tra"] == "1", let key = req.application.platformKey {
-            let v = try await MessageLog.verify(keys: [key.keyID: key.publicKey], on: req.db)
+            let v = try await MessageLog.verify(keys: key.verifying, on: req.db)
             verification = v.firstBroken.map { broken in
                 HTML("<div class=\"notice error\" role=\"alert\"><p>Nhật ký bị thay đổi tại bản ghi <strong>\(broken)</strong>: \(v.reason ?? ""). Đã kiểm \(v.checked) bản ghi nguyên vẹn trước đó.</p></div>")
             } ?? HTML("<div class=\"notice\" role=\"status\"><p>Nhật ký nguyên vẹn: \(v.checked) bản ghi; niêm phong đến bản ghi \(v.sealedThrough.map(String.init) ?? "—") (\(v.seals) dấu).</p></div>")

@@ -8,7 +8,7 @@ enum AuditChain {
     static let genesis = String(repeating: "0", count: 64)
 
     static func hash(prev: String, seq: Int, action: String, from: Int?, to: Int, actor: String, at: Date, comment: String) -> String {
-        let millis = Int64((at.timeIntervalSince1970 * 1000).rounded())
+        let millis = VietnamTime.milliseconds(at)
         let line = [prev, String(seq), action, from.map(String.init) ?? "-", String(to), actor, String(millis), comment]
             .joined(separator: "\u{1F}")
         return SecureToken.hash(line)
