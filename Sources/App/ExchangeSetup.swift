@@ -11,6 +11,7 @@ struct LGSPCitizenRegistry: CitizenRegistry {
     let app: Application
 
     func citizen(identity: String, userID: String) async -> CitizenLookup {
+        guard await ExchangeCall.isRegistered(from: Registry.oneStop, to: Registry.population, service: "cong-dan", app: app) else { return .notConnected }
         let result = await ExchangeCall.internal(from: Registry.oneStop, to: Registry.population, service: "cong-dan",
                                                  path: "/cong-dan/\(identity)", userID: userID, app: app)
         switch result {
@@ -35,6 +36,10 @@ struct LGSPNationalPortal: NationalPortalClient {
     struct Refused: Error, CustomStringConvertible { var description: String }
 
     func push(_ payload: NationalDossierPayload, messageID: String) async throws {
+        // A deployment whose LGSP does not route to the portal keeps the sync in the server's log.
+        guard await ExchangeCall.isRegistered(from: Registry.oneStop, to: Registry.nationalPortal, service: "dong-bo-ho-so", app: app) else {
+            return try await LogNationalPortal(logger: app.logger).push(payload, messageID: messageID)
+        }
         let result = await ExchangeCall.internal(from: Registry.oneStop, to: Registry.nationalPortal, service: "dong-bo-ho-so", path: "/dong-bo",
                                                  method: .POST, body: try JSONEncoder.national.encode(payload), contentType: .json,
                                                  messageID: messageID, userID: "", issue: payload.MaHoSo, app: app)
@@ -69,7 +74,8 @@ struct SimulateNationalCommand: AsyncCommand {
         let (host, port) = (signature.hostname ?? "127.0.0.1", signature.port ?? 8090)
         try await sim.server.start(address: .hostname(host, port: port))
         context.console.print("Mô phỏng hệ thống quốc gia tại http://\(host):\(port)/dan-cu/cong-dan/{số định danh}, /dang-ky-kinh-doanh/doanh-nghiep/{mã số}, /ho-tich/khai-sinh/{số định danh}, /ly-lich-tu-phap/{số định danh}; cổng DVCQG nhận đồng bộ tại /dvcqg/dong-bo")
-        while !Task.isCancelled { try await Task.sleep(for: .seconds(3600)) }
+        // Until the command is interrupted (cancelling the sleep), then a clean shutdown.
+        do { while true { try await Task.sleep(for: .seconds(3600)) } } catch {}
         await sim.server.shutdown()
         try await sim.asyncShutdown()
     }

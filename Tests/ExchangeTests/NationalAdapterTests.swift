@@ -1,6 +1,7 @@
 @testable import Exchange
 import AsyncHTTPClient
 import Fluent
+import Identity
 import Foundation
 import Kernel
 import NationalSim
@@ -35,6 +36,10 @@ struct NationalAdapterTests {
                     s.timeoutMilliseconds = 30_000  // the suite runs in parallel on 2 cores
                     try await s.save(on: app.db)
                 }
+                // The account's name differs from the register's, so only the lookup can put the register's in the form.
+                let account = try #require(try await User.query(on: app.db).filter(\.$identityNumber == "025090000001").first())
+                account.fullName = "Tên Trong Tài Khoản"
+                try await account.save(on: app.db)
                 let citizen = TestClient(app)
                 try await citizen.login("025090000001", password: "tinhso2026")
                 let form = try await citizen.get("/thu-tuc/1.012694/nop")
@@ -53,8 +58,19 @@ struct NationalAdapterTests {
                 app.exchangeDirectory.forgetEverything()
                 let fallback = try await citizen.get("/thu-tuc/1.012694/nop")
                 #expect(fallback.status == .ok && fallback.body.contains("Chưa tra cứu được Cơ sở dữ liệu quốc gia về dân cư"))
+                #expect(fallback.body.contains(#"name="applicantName" type="text" value="Tên Trong Tài Khoản""#))
                 let refused = try #require(try await MessageRecord.query(on: app.db).sort(\.$seq, .descending).first())
                 #expect(refused.errorType == "Client.UnknownService" && refused.status == 404)
+
+                // A deployment whose LGSP has no population database: the form is filled from the account, and nothing is called.
+                let services = try await ExchangeService.query(on: app.db).filter(\.$system.$id == population.requireID()).all()
+                for s in services { try await AccessRight.query(on: app.db).filter(\.$service.$id == s.requireID()).delete(); try await s.delete(on: app.db) }
+                app.exchangeDirectory.forgetEverything()
+                let logged = try await MessageRecord.query(on: app.db).count()
+                let unconnected = try await citizen.get("/thu-tuc/1.012694/nop")
+                #expect(unconnected.status == .ok && !unconnected.body.contains("Cơ sở dữ liệu quốc gia về dân cư"))
+                #expect(unconnected.body.contains(#"name="applicantName" type="text" value="Tên Trong Tài Khoản""#))
+                #expect(try await MessageRecord.query(on: app.db).count() == logged)
             }
         }
     }

@@ -39,6 +39,17 @@ public final class ExchangeDirectory: Sendable {
     private let credentials = ShortLivedCache<String, Caller>(seconds: 2)
     private let services = ShortLivedCache<String, Service>(seconds: 2)
     private let peers = ShortLivedCache<String, [String: Peer]>(seconds: 2)
+    private let registered = ShortLivedCache<String, Bool>(seconds: 2)
+
+    /// Whether the registry holds `client` and the service `code` of `provider`, whatever their
+    /// status: a route this platform was set up with (a suspended one still fails, and is logged).
+    func isRegistered(client: String, provider: String, code: String, on db: any Database) async throws -> Bool {
+        try await registered.value("\(client) → \(provider)/\(code)") {
+            guard try await InformationSystem.query(on: db).filter(\.$subsystem == client).first() != nil,
+                  let p = try await InformationSystem.query(on: db).filter(\.$subsystem == provider).first() else { return false }
+            return try await ExchangeService.query(on: db).filter(\.$system.$id == p.requireID()).filter(\.$code == code).first() != nil
+        } ?? false
+    }
 
     init() {}
 
@@ -101,6 +112,7 @@ public final class ExchangeDirectory: Sendable {
         services.forgetAll()
         credentials.forgetAll()
         peers.forgetAll()
+        registered.forgetAll()
     }
 }
 

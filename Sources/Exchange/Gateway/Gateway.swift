@@ -183,6 +183,12 @@ public struct ExchangeCall: Sendable {
         self.issue = issue
     }
 
+    /// Whether this platform's registry routes `client` to `service` of `provider` at all; a module
+    /// whose route is not set up (a deployment without the national systems) works without it.
+    public static func isRegistered(from client: SubsystemID, to provider: SubsystemID, service: String, app: Application) async -> Bool {
+        (try? await app.exchangeDirectory.isRegistered(client: client.description, provider: provider.description, code: service, on: app.db)) ?? false
+    }
+
     /// A call by one of this platform's own systems (the one-stop looking up a citizen): no key,
     /// since the caller is this process, but the caller must be a registered, connected system
     /// with the right, and the call is logged like any other.

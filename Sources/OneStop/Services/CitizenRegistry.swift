@@ -14,6 +14,8 @@ public enum CitizenLookup: Sendable, Equatable {
     case notFound
     /// The registry could not answer (the reason, for the page).
     case unavailable(String)
+    /// No population database is connected here: forms are filled from the account, silently.
+    case notConnected
 }
 
 /// What the population database says of a person, as far as the forms use it.

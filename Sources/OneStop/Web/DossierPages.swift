@@ -58,6 +58,8 @@ struct DossierPages: RouteCollection {
                 notice = "<div class=\"notice\" role=\"status\"><p>Không tìm thấy số định danh \(applicant.identity) trong Cơ sở dữ liệu quốc gia về dân cư; hãy kiểm tra lại thông tin người nộp.</p></div>"
             case .unavailable(let why):
                 notice = "<div class=\"notice\" role=\"status\"><p>Chưa tra cứu được Cơ sở dữ liệu quốc gia về dân cư (\(why)); thông tin được điền từ tài khoản.</p></div>"
+            case .notConnected:
+                break
             }
         }
         return try await submitPage(req, procedure: p, values: values, applicant: applicant, agency: nil, errors: [], notice: notice)
