@@ -24,13 +24,16 @@ public struct AppConfig: Sendable {
     public var sms: HTTPSMSSender.Configuration?
     /// Days the LGSP message log keeps records in the database before archiving them to signed files; nil keeps them all.
     public var logRetentionDays: Int?
+    /// Bearer token for `/metrics` from other machines; nil serves it to this machine only.
+    public var metricsToken: String?
 
     public init(dataDir: String, database: DatabaseChoice, publicURL: String, secureCookies: Bool, bcryptCost: Int,
                 seedDemo: Bool, host: String, port: Int, smtp: SMTPSender.Configuration? = nil, sms: HTTPSMSSender.Configuration? = nil,
-                logRetentionDays: Int? = nil) {
+                logRetentionDays: Int? = nil, metricsToken: String? = nil) {
         self.dataDir = dataDir; self.database = database; self.publicURL = publicURL; self.secureCookies = secureCookies
         self.bcryptCost = bcryptCost; self.seedDemo = seedDemo; self.host = host; self.port = port
         self.smtp = smtp; self.sms = sms; self.logRetentionDays = logRetentionDays
+        self.metricsToken = metricsToken
     }
 
     /// A setting the operator got wrong, with a message that says how to fix it.
@@ -103,6 +106,7 @@ public struct AppConfig: Sendable {
             seedDemo: try bool("TINHSO_DEMO", default: true), host: host, port: port,
             smtp: try smtpSettings(env, heloName: u.host ?? "localhost"), sms: try smsSettings(env),
             logRetentionDays: env["TINHSO_LOG_RETENTION_DAYS"].flatMap { $0.isEmpty ? nil : $0 } == nil ? nil
-                : try int("TINHSO_LOG_RETENTION_DAYS", default: 0, range: 1...36_500))
+                : try int("TINHSO_LOG_RETENTION_DAYS", default: 0, range: 1...36_500),
+            metricsToken: env["TINHSO_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 })
     }
 }

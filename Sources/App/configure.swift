@@ -40,7 +40,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
 
     app.middleware = .init()
     app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
-    MetricsSetup.use(on: app, token: Environment.get("TINHSO_METRICS_TOKEN"))
+    MetricsSetup.use(on: app, token: config.metricsToken)
     app.middleware.use(AppErrorMiddleware())
     try routes(app)
 

@@ -10,12 +10,6 @@ import Vapor
 
 @Suite("Exchange gateway: X-Road conventions, access rights and the message log")
 struct GatewayTests {
-    /// `/metrics` is served with this token (set before any app of the test process configures).
-    static let metricsToken: String = {
-        setenv("TINHSO_METRICS_TOKEN", "bench-and-tests", 1)
-        return "bench-and-tests"
-    }()
-
     /// A separate server playing the real upstream systems.
     static func withUpstream(_ body: (String) async throws -> Void) async throws {
         let upstream = try await Application.make(.testing)
@@ -86,7 +80,6 @@ struct GatewayTests {
     struct ErrorBody: Decodable { var type: String; var message: String; var detail: String }
 
     @Test func callsPassWithTheirHeadersAndFailuresAreTypedAndEverythingIsLogged() async throws {
-        _ = Self.metricsToken
         try await Self.withUpstream { upstream in
             try await withApp { app async throws in
                 let db = app.db
@@ -147,7 +140,7 @@ struct GatewayTests {
                     #expect(same(body.type, type) && !body.message.isEmpty)
                 }
                 // The whole server's metrics, with the exchanges by service, client and outcome.
-                let metrics = try await client.request(.GET, "/metrics", headers: ["Authorization": "Bearer \(Self.metricsToken)"])
+                let metrics = try await client.request(.GET, "/metrics", headers: ["Authorization": "Bearer \(testMetricsToken)"])
                 #expect(metrics.status == .ok && metrics.headers.first(name: .contentType)?.hasPrefix("text/plain") == true)
                 #expect(metrics.body.contains(#"tinhso_exchange_calls_total{service="VN-test/GOV/000.00.00.H42/DANCU/cong-dan",client="VN-test/GOV/000.00.00.H42/MOTCUA",outcome="200"} 2.0"#))
                 #expect(metrics.body.contains(#"tinhso_exchange_calls_total{service="unknown",client="unknown",outcome="Client.Unauthorized"} 2.0"#))

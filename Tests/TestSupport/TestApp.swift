@@ -51,9 +51,12 @@ public func withRestarts(_ body: (_ start: @Sendable () async throws -> Applicat
     try await database.drop()
 }
 
+/// The bearer token test apps serve `/metrics` with.
+public let testMetricsToken = "tests-metrics-token"
+
 func testConfig(_ database: AppConfig.DatabaseChoice) -> AppConfig {
     AppConfig(dataDir: NSTemporaryDirectory(), database: database, publicURL: "http://127.0.0.1:8080", secureCookies: false,
-              bcryptCost: 8, seedDemo: false, host: "127.0.0.1", port: 0)
+              bcryptCost: 8, seedDemo: false, host: "127.0.0.1", port: 0, metricsToken: testMetricsToken)
 }
 
 func makeApp(database: AppConfig.DatabaseChoice) async throws -> Application {

@@ -98,21 +98,23 @@ public enum NationalSync {
     public static func runOnce(app: Application, now: Date, limit: Int = 50) async throws -> Int {
         let due = try await NationalSyncMessage.query(on: app.db).filter(\.$sentAt == nil).filter(\.$failedAt == nil)
             .filter(\.$nextAttemptAt <= now).sort(\.$createdAt).limit(limit).all()
+        // Every waiting change of the due dossiers, and the dossiers, in one query each.
+        let ids = Array(Set(due.map(\.dossierID)))
+        guard !ids.isEmpty else { return 0 }
+        let waitingByDossier = Dictionary(grouping: try await NationalSyncMessage.query(on: app.db).filter(\.$dossierID ~~ ids)
+            .filter(\.$sentAt == nil).filter(\.$failedAt == nil).sort(\.$createdAt).all(), by: \.dossierID)
+        let dossiers = Dictionary(uniqueKeysWithValues: try await Dossier.query(on: app.db).filter(\.$id ~~ ids).all().compactMap { d in d.id.map { ($0, d) } })
         var sent = 0
         var done = Set<UUID>()
         for m in due where done.insert(m.dossierID).inserted {
-            let waiting = try await NationalSyncMessage.query(on: app.db).filter(\.$dossierID == m.dossierID).filter(\.$sentAt == nil)
-                .filter(\.$failedAt == nil).sort(\.$createdAt).all()
-            guard let oldest = waiting.first, oldest.nextAttemptAt <= now else { continue }
+            guard let waiting = waitingByDossier[m.dossierID], let oldest = waiting.first, oldest.nextAttemptAt <= now,
+                  let d = dossiers[m.dossierID] else { continue }
             do {
-                guard let d = try await Dossier.find(m.dossierID, on: app.db) else { continue }
                 let payload = try await NationalDossierPayload.make(d, on: app.db)
                 try await app.nationalPortal.push(payload, messageID: "\(d.code)@\(d.revision)")
                 let text = String(decoding: try JSONEncoder.national.encode(payload), as: UTF8.self)
-                for w in waiting {
-                    (w.payload, w.sentAt) = (text, now)
-                    try await w.save(on: app.db)
-                }
+                try await NationalSyncMessage.query(on: app.db).filter(\.$id ~~ waiting.compactMap(\.id))
+                    .set(\.$payload, to: text).set(\.$sentAt, to: now).update()
                 sent += waiting.count
             } catch {
                 oldest.attempts += 1
