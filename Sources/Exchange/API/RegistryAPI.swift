@@ -46,33 +46,27 @@ struct RegistryAPI: RouteCollection {
         }
     }
 
-    func system(_ req: Request) async throws -> InformationSystem {
-        guard let code = req.parameters.get("code"), let s = try await InformationSystem.query(on: req.db).filter(\.$code == code).first() else {
-            throw RequestError.notFound(what: "hệ thống thông tin")
-        }
-        return s
-    }
+    func system(_ req: Request) async throws -> InformationSystem { try await Registry.system(code: req.parameters.get("code"), on: req.db) }
 
     func dto(_ s: InformationSystem, on db: any Database) async throws -> SystemDTO {
-        let services = try await ExchangeService.query(on: db).filter(\.$system.$id == s.requireID()).sort(\.$code).all()
-        return SystemDTO(code: s.code, name: s.name, ownerAgency: s.ownerAgency, subsystem: s.subsystem, securityLevel: s.securityLevel,
-                         status: s.status.rawValue, services: services.map(\.code))
+        Self.dto(s, services: try await ExchangeService.query(on: db).filter(\.$system.$id == s.requireID()).sort(\.$code).all().map(\.code))
+    }
+
+    static func dto(_ s: InformationSystem, services: [String]) -> SystemDTO {
+        SystemDTO(code: s.code, name: s.name, ownerAgency: s.ownerAgency, subsystem: s.subsystem, securityLevel: s.securityLevel,
+                  status: s.status.rawValue, services: services)
     }
 
     @Sendable func createSystem(_ req: Request) async throws -> Response {
         let s = try await Registry.addSystem(try req.content.decode(Registry.NewSystem.self), on: req.db)
-        return try await dto(s, on: req.db).encodeResponse(status: .created, for: req)
+        return try await Self.dto(s, services: []).encodeResponse(status: .created, for: req)
     }
 
     struct StatusBody: Content { var status: String }
 
     @Sendable func setStatus(_ req: Request) async throws -> SystemDTO {
         let s = try await system(req)
-        guard let status = InformationSystem.Status(rawValue: try req.content.decode(StatusBody.self).status) else {
-            throw Registry.Invalid(problems: ["Trạng thái kết nối là planned, trial, official hoặc suspended."])
-        }
-        s.status = status
-        try await s.save(on: req.db)
+        try await Registry.setStatus(s, to: try req.content.decode(StatusBody.self).status, on: req.db)
         req.application.exchangeDirectory.forgetEverything()
         return try await dto(s, on: req.db)
     }
@@ -142,8 +136,7 @@ struct RegistryAPI: RouteCollection {
         guard let id = req.parameters.get("id", as: UUID.self), let k = try await ExchangeCredential.find(id, on: req.db) else {
             throw RequestError.notFound(what: "khoá truy cập")
         }
-        k.revokedAt = req.now
-        try await k.save(on: req.db)
+        try await Registry.revoke(k, at: req.now, on: req.db)
         req.application.exchangeDirectory.forgetEverything()
         return .noContent
     }
@@ -152,9 +145,7 @@ struct RegistryAPI: RouteCollection {
         let systems = try await InformationSystem.query(on: req.db).sort(\.$code).all()
         let services = Dictionary(grouping: try await ExchangeService.query(on: req.db).sort(\.$code).all(), by: { $0.$system.id })
         let counts = Dictionary(uniqueKeysWithValues: Registry.connectionCounts(systems).map { ($0.key.rawValue, $0.value) })
-        return ListDTO(counts: counts, total: systems.count, systems: systems.map { s in
-            SystemDTO(code: s.code, name: s.name, ownerAgency: s.ownerAgency, subsystem: s.subsystem, securityLevel: s.securityLevel,
-                      status: s.status.rawValue, services: s.id.flatMap { services[$0] }?.map(\.code) ?? [])
-        })
+        return ListDTO(counts: counts, total: systems.count,
+                       systems: systems.map { s in Self.dto(s, services: s.id.flatMap { services[$0] }?.map(\.code) ?? []) })
     }
 }

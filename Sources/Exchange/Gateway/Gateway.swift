@@ -169,11 +169,16 @@ public struct ExchangeCall: Sendable {
     /// An outside caller's body, streamed to the upstream (`body` is then empty), with its declared length.
     var stream: (body: Request.Body, length: Int?, digest: BodyDigest)?
 
-    /// The request body's size and hashes (SHA-256 hex for the log, SHA-512 base64 for `X-Road-Request-Hash`): of what was
-    /// streamed, or of `body`.
-    var requestSummary: (bytes: Int, sha256: String, sha512: String) {
-        stream?.digest.summary ?? (body.count, SecureToken.sha256Hex(body), Data(SHA512.hash(data: body)).base64EncodedString())
+    /// The request body's size and SHA-256 (hex) for the log: of what was streamed, or of `body`.
+    var requestForLog: (bytes: Int, sha256: String) {
+        guard let s = stream?.digest.summary else { return (body.count, SecureToken.sha256Hex(body)) }
+        return (s.bytes, s.sha256)
     }
+
+    /// `X-Road-Request-Hash`: the body's SHA-512, base64.
+    var requestHashHeader: String { stream?.digest.summary.sha512 ?? Data(SHA512.hash(data: body)).base64EncodedString() }
+
+    static let emptySHA256 = SecureToken.sha256Hex(Data())
 
     public init(method: HTTPMethod, body: Data = Data(), messageID: String? = nil, userID: String = "", issue: String = "") {
         self.method = method
@@ -226,7 +231,7 @@ public struct ExchangeCall: Sendable {
         record.userID = userID
         record.issue = issue
         record.method = method.rawValue
-        record.responseHash = SecureToken.sha256Hex(Data())
+        record.responseHash = Self.emptySHA256
         record.responseBytes = 0
         record.errorType = ""
         var outcome: Result<Answer, Failure>
@@ -237,8 +242,7 @@ public struct ExchangeCall: Sendable {
         } catch {
             outcome = .failure(error)
         }
-        let request = call.requestSummary
-        (record.requestBytes, record.requestHash) = (request.bytes, request.sha256)
+        (record.requestBytes, record.requestHash) = call.requestForLog
         record.client = call.client?.description ?? ""
         record.service = call.provider.map { "\($0)/\(call.serviceCode)" } ?? ""
         record.path = String(call.path.prefix(2000))
@@ -410,7 +414,7 @@ extension Result where Success == ExchangeCall.Answer, Failure == ExchangeCall.F
             response = Response(status: f.status, headers: headers, body: .init(data: data))
         }
         response.headers.replaceOrAdd(name: "X-Road-Id", value: call.messageID)
-        response.headers.replaceOrAdd(name: "X-Road-Request-Hash", value: call.requestSummary.sha512)
+        response.headers.replaceOrAdd(name: "X-Road-Request-Hash", value: call.requestHashHeader)
         return response
     }
 }

@@ -16,6 +16,7 @@ final class BodyDigest: Sendable {
         var sha512 = SHA512()
         var bytes = 0
         var tooLarge = false
+        var summary: (bytes: Int, sha256: String, sha512: String)?
     }
     private let state = NIOLockedValueBox(State())
     let limit: Int
@@ -39,9 +40,15 @@ final class BodyDigest: Sendable {
 
     var tooLarge: Bool { state.withLockedValue { $0.tooLarge } }
 
-    /// The size and the hashes of what passed (`hex` SHA-256, base64 SHA-512).
+    /// The size and the hashes of what passed (`hex` SHA-256, base64 SHA-512), finalised once:
+    /// the log and the answer's header both read them once the body has gone.
     var summary: (bytes: Int, sha256: String, sha512: String) {
-        state.withLockedValue { s in (s.bytes, SecureToken.hex(s.sha256.finalize()), Data(s.sha512.finalize()).base64EncodedString()) }
+        state.withLockedValue { s in
+            if let done = s.summary { return done }
+            let done = (s.bytes, SecureToken.hex(s.sha256.finalize()), Data(s.sha512.finalize()).base64EncodedString())
+            s.summary = done
+            return done
+        }
     }
 }
 

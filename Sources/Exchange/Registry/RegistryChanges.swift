@@ -57,6 +57,28 @@ extension Registry {
         return s
     }
 
+    /// The system with `code`, or not found.
+    public static func system(code: String?, on db: any Database) async throws -> InformationSystem {
+        guard let code, let s = try await InformationSystem.query(on: db).filter(\.$code == code).first() else {
+            throw RequestError.notFound(what: "hệ thống thông tin")
+        }
+        return s
+    }
+
+    public static func setStatus(_ s: InformationSystem, to status: String?, on db: any Database) async throws {
+        guard let status = status.flatMap(InformationSystem.Status.init(rawValue:)) else {
+            throw Invalid(problems: ["Trạng thái kết nối là planned, trial, official hoặc suspended."])
+        }
+        s.status = status
+        try await s.save(on: db)
+    }
+
+    /// Stops a key at once (also one being rotated out).
+    public static func revoke(_ k: ExchangeCredential, at now: Date, on db: any Database) async throws {
+        k.revokedAt = now
+        try await k.save(on: db)
+    }
+
     /// A rate (calls a second) and a daily quota; nil is no limit.
     public static func setLimits(_ s: InformationSystem, ratePerSecond: Int?, dailyQuota: Int?, on db: any Database) async throws {
         var errors: [String] = []

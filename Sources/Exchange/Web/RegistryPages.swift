@@ -105,12 +105,7 @@ struct RegistryPages: RouteCollection {
         }
     }
 
-    func find(_ req: Request) async throws -> InformationSystem {
-        guard let code = req.parameters.get("code"), let s = try await InformationSystem.query(on: req.db).filter(\.$code == code).first() else {
-            throw RequestError.notFound(what: "hệ thống thông tin")
-        }
-        return s
-    }
+    func find(_ req: Request) async throws -> InformationSystem { try await Registry.system(code: req.parameters.get("code"), on: req.db) }
 
     @Sendable func system(_ req: Request) async throws -> Response {
         try await systemPage(req, try await find(req), errors: [], newKey: nil)
@@ -240,9 +235,9 @@ struct RegistryPages: RouteCollection {
         let now = req.application.clock.now()
         switch f.action {
         case "status":
-            guard let status = InformationSystem.Status(rawValue: f.status ?? "") else { return try await systemPage(req, s, errors: ["Trạng thái không hợp lệ."], newKey: nil) }
-            s.status = status
-            try await s.save(on: req.db)
+            do { try await Registry.setStatus(s, to: f.status, on: req.db) } catch let invalid as Registry.Invalid {
+                return try await systemPage(req, s, errors: invalid.problems, newKey: nil)
+            }
             req.application.exchangeDirectory.forgetEverything()
             return try await systemPage(req, s, errors: [], newKey: nil, flash: "Đã cập nhật trạng thái kết nối.")
         case "limits":
@@ -287,8 +282,7 @@ struct RegistryPages: RouteCollection {
             guard let keyID = f.key, let k = try await ExchangeCredential.query(on: req.db).filter(\.$id == keyID).filter(\.$system.$id == id).first() else {
                 throw RequestError.notFound(what: "khoá truy cập")
             }
-            k.revokedAt = now
-            try await k.save(on: req.db)
+            try await Registry.revoke(k, at: now, on: req.db)
             req.application.exchangeDirectory.forgetEverything()
             return try await systemPage(req, s, errors: [], newKey: nil, flash: "Đã thu hồi khoá \(k.keyPrefix)….")
         default:
