@@ -1,6 +1,7 @@
 import App
 import Fluent
 import Foundation
+import NIOConcurrencyHelpers
 import Kernel
 import SQLKit
 import Vapor
@@ -40,14 +41,25 @@ public func withApp(_ body: (Application) async throws -> Void) async throws {
 
 /// Runs `body` with a function that starts an app on one fresh database; shutting an app down and
 /// starting another is a restart of the server on the same data.
+/// An app the body left running (it threw before shutting it down) is shut down here.
 public func withRestarts(_ body: (_ start: @Sendable () async throws -> Application) async throws -> Void) async throws {
     let database = try await Templates.shared.freshDatabase()
+    let started = NIOLockedValueBox<[Application]>([])
+    func shutDownLeftovers() async {
+        for app in started.withLockedValue({ $0 }) where !app.didShutdown { try? await app.asyncShutdown() }
+    }
     do {
-        try await body { try await makeApp(database: database.choice) }
+        try await body {
+            let app = try await makeApp(database: database.choice)
+            started.withLockedValue { $0.append(app) }
+            return app
+        }
     } catch {
+        await shutDownLeftovers()
         try? await database.drop()
         throw error
     }
+    await shutDownLeftovers()
     try await database.drop()
 }
 
