@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Fluent
 import Foundation
 import Kernel
+import NIOConcurrencyHelpers
 import SQLKit
 import Testing
 import TestSupport
@@ -332,15 +333,15 @@ struct GatewayTests {
                     try await client.request(.GET, "/r1/VN-test/GOV/000.00.00.H42/DANCU/cong-dan/citizens/1",
                                              headers: ["X-Road-Client": "VN-test/GOV/000.00.00.H42/\(who)", "Authorization": "Bearer \(key)"])
                 }
-                // The rate, on the limiter itself (over HTTP a busy machine refills the bucket between calls).
-                let limiter = CallLimiter()
-                var refusals: [CallLimiter.Refusal?] = []
-                for _ in 0..<3 {
-                    refusals.append(try await limiter.admit(system: fast.requireID(), subsystem: fast.subsystem, ratePerSecond: 2, dailyQuota: nil,
-                                                            now: app.clock.now(), db: db))
-                }
-                #expect(refusals[0] == nil && refusals[1] == nil && refusals[2]?.type == "Client.RateLimited" && refusals[2]?.retryAfter == 1)
-                #expect(try await call("NHANH", fastKey).status != .tooManyRequests)
+                // The rate: with the limiter's clock held still, two calls a second pass and the third waits a second.
+                let uptime = TestUptime()
+                app.callLimiter = CallLimiter(uptime: uptime.read)
+                for _ in 0..<2 { #expect(try await call("NHANH", fastKey).status != .tooManyRequests) }
+                let tooFast = try await call("NHANH", fastKey)
+                #expect(tooFast.status == .tooManyRequests && tooFast.headers.first(name: "X-Road-Error") == "Client.RateLimited")
+                #expect(tooFast.headers.first(name: .retryAfter) == "1")
+                uptime.advance(seconds: 1)
+                #expect(try await call("NHANH", fastKey).status != .tooManyRequests, "the bucket refilled")
                 // Admitted, whatever the upstream answers on a busy machine; the fourth is refused.
                 for _ in 0..<3 { #expect(try await call("NGAY", dailyKey).status != .tooManyRequests) }
                 let over = try await call("NGAY", dailyKey)
@@ -359,7 +360,8 @@ struct GatewayTests {
     /// with `Retry-After`, then tries again when the breaker's time is up.
     @Test func aDeadUpstreamOpensTheCircuitBreaker() async throws {
         try await withApp { app async throws in
-            app.circuitBreakers = CircuitBreakers(threshold: 5, openSeconds: 3)
+            let uptime = TestUptime()
+            app.circuitBreakers = CircuitBreakers(threshold: 5, openSeconds: 3, uptime: uptime.read)
             let db = app.db
             let provider = try await Self.system("T-DANCU", "VN-test/GOV/000.00.00.H42/DANCU", on: db)
             let caller = try await Self.system("T-MOTCUA", "VN-test/GOV/000.00.00.H42/MOTCUA", on: db)
@@ -377,9 +379,16 @@ struct GatewayTests {
             let open = try await call()
             #expect(open.status == .serviceUnavailable && open.headers.first(name: "X-Road-Error") == "Server.ServerProxy.CircuitOpen")
             #expect((1...3).contains(Int(open.headers.first(name: .retryAfter) ?? "") ?? 0))
-            try await Task.sleep(for: .milliseconds(3200))
+            uptime.advance(seconds: 3.2)
             #expect(transport.contains(try await call().headers.first(name: "X-Road-Error") ?? ""), "tried again after the open time")
             #expect(try await call().headers.first(name: "X-Road-Error") == "Server.ServerProxy.CircuitOpen", "and open again at once")
         }
     }
+}
+
+/// A monotonic clock a test moves by hand.
+final class TestUptime: Sendable {
+    private let nanoseconds = NIOLockedValueBox<UInt64>(1_000_000_000)
+    var read: @Sendable () -> UInt64 { { self.nanoseconds.withLockedValue { $0 } } }
+    func advance(seconds: Double) { nanoseconds.withLockedValue { $0 += UInt64(seconds * 1e9) } }
 }

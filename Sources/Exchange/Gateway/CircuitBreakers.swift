@@ -11,15 +11,18 @@ public final class CircuitBreakers: Sendable {
     private let states = NIOLockedValueBox<[String: State]>([:])
     let threshold: Int
     let openNanoseconds: UInt64
+    /// The monotonic clock, in nanoseconds (a test's own, to open and close without waiting).
+    let uptime: @Sendable () -> UInt64
 
-    public init(threshold: Int = 5, openSeconds: Double = 30) {
+    public init(threshold: Int = 5, openSeconds: Double = 30, uptime: @escaping @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds }) {
         self.threshold = threshold
         openNanoseconds = UInt64(openSeconds * 1e9)
+        self.uptime = uptime
     }
 
     /// Seconds until `service` may be called again, or nil when it may be now.
     func retryAfter(_ service: String) -> Int? {
-        let now = DispatchTime.now().uptimeNanoseconds
+        let now = uptime()
         return states.withLockedValue { s in
             guard let until = s[service]?.openUntil, until > now else { return nil }
             return max(1, Int((Double(until - now) / 1e9).rounded(.up)))
@@ -27,7 +30,7 @@ public final class CircuitBreakers: Sendable {
     }
 
     func record(_ service: String, failed: Bool) {
-        let now = DispatchTime.now().uptimeNanoseconds
+        let now = uptime()
         states.withLockedValue { s in
             var state = s[service] ?? State()
             if failed {

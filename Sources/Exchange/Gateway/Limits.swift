@@ -11,6 +11,10 @@ import Vapor
 final class CallLimiter: Sendable {
     struct State { var tokens: Double; var refilled: UInt64; var day: Int; var used: Int }
     private let states = NIOLockedValueBox<[UUID: State]>([:])
+    /// The monotonic clock the bucket refills by, in nanoseconds (a test's own, to hold it still).
+    let uptime: @Sendable () -> UInt64
+
+    init(uptime: @escaping @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds }) { self.uptime = uptime }
 
     struct Refusal: Error, Equatable { var type: String; var message: String; var retryAfter: Int }
 
@@ -24,7 +28,7 @@ final class CallLimiter: Sendable {
             startingCount = try await MessageRecord.query(on: db).filter(\.$client == subsystem).filter(\.$at >= midnight)
                 .filter(\.$errorType !~ ["Client.RateLimited", "Client.QuotaExceeded"]).count()
         }
-        let clock = DispatchTime.now().uptimeNanoseconds
+        let clock = uptime()
         return states.withLockedValue { all -> Refusal? in
             // The first call of the day to get here starts the count; others that also read it add to it.
             var s = all[system] ?? State(tokens: Double(ratePerSecond ?? 0), refilled: clock, day: -1, used: 0)
@@ -67,9 +71,12 @@ struct AddCallLimits: AsyncMigration {
 extension Application {
     private struct LimiterKey: StorageKey { typealias Value = CallLimiter }
     var callLimiter: CallLimiter {
-        if let l = storage[LimiterKey.self] { return l }
-        let l = CallLimiter()
-        storage[LimiterKey.self] = l
-        return l
+        get {
+            if let l = storage[LimiterKey.self] { return l }
+            let l = CallLimiter()
+            storage[LimiterKey.self] = l
+            return l
+        }
+        set { storage[LimiterKey.self] = newValue }
     }
 }
