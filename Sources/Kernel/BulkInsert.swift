@@ -32,20 +32,33 @@ public enum BulkInsert {
     public static func rows(_ rows: [SQLCells], into table: String, addingOnConflict: (keys: [String], counters: [String])? = nil,
                             on db: any SQLDatabase) async throws {
         guard let first = rows.first else { return }
-        let columns = first.map(\.0)
+        var cells: [SQLCell] = []
+        cells.reserveCapacity(rows.count * first.count)
+        for row in rows { for (_, value) in row { cells.append(value.cell) } }
+        try await self.rows(columns: first.map(\.0), cells: cells, into: table, addingOnConflict: addingOnConflict, on: db)
+    }
+
+    /// The same, with the rows' values one after the other in `cells` (`columns.count` a row):
+    /// the aggregates build their wide rows this way, without a name beside every value.
+    public static func rows(columns: [String], cells: [SQLCell], into table: String,
+                            addingOnConflict: (keys: [String], counters: [String])? = nil, on db: any SQLDatabase) async throws {
+        guard !columns.isEmpty, !cells.isEmpty else { return }
+        precondition(cells.count % columns.count == 0, "BulkInsert: \(cells.count) values for rows of \(columns.count) columns")
         // Under SQLite's 32,766 bound parameters per statement (PostgreSQL allows 65,535).
         let perStatement = max(1, 30_000 / columns.count)
-        for start in stride(from: 0, to: rows.count, by: perStatement) {
-            let chunk = rows[start..<min(rows.count, start + perStatement)]
+        let rowCount = cells.count / columns.count
+        for start in stride(from: 0, to: rowCount, by: perStatement) {
+            let rows = min(rowCount, start + perStatement) - start
+            let chunk = cells[(start * columns.count)..<((start + rows) * columns.count)]
             if let sqlite = db as? any SQLiteDatabase {
                 var binds: [SQLiteData] = []
-                binds.reserveCapacity(chunk.count * columns.count)
-                for row in chunk { for (_, value) in row { binds.append(sqlite: value.cell) } }
-                _ = try await sqlite.query(statement(table, columns, rows: chunk.count, addingOnConflict, placeholder: { _ in "?" }), binds)
+                binds.reserveCapacity(chunk.count)
+                for cell in chunk { binds.append(sqlite: cell) }
+                _ = try await sqlite.query(statement(table, columns, rows: rows, addingOnConflict, placeholder: { _ in "?" }), binds)
             } else if let postgres = db as? any PostgresDatabase {
-                var binds = PostgresBindings(capacity: chunk.count * columns.count)
-                for row in chunk { for (_, value) in row { try binds.append(postgres: value.cell) } }
-                let query = PostgresQuery(unsafeSQL: statement(table, columns, rows: chunk.count, addingOnConflict, placeholder: { "$\($0)" }), binds: binds)
+                var binds = PostgresBindings(capacity: chunk.count)
+                for cell in chunk { try binds.append(postgres: cell) }
+                let query = PostgresQuery(unsafeSQL: statement(table, columns, rows: rows, addingOnConflict, placeholder: { "$\($0)" }), binds: binds)
                 let logger = db.logger
                 try await postgres.withConnection { connection in
                     connection.eventLoop.makeFutureWithTask { _ = try await connection.query(query, logger: logger) }

@@ -58,15 +58,20 @@ public struct Counters: Sendable, Equatable {
 
     public var isZero: Bool { values.allSatisfy { $0 == 0 } }
 
+    /// Adds `other`'s amounts, each multiplied by `sign`.
+    mutating func add(_ other: Counters, times sign: Int64 = 1) {
+        for i in values.indices { values[i] += sign * other.values[i] }
+    }
+
     public static func + (a: Counters, b: Counters) -> Counters {
         var r = a
-        for i in r.values.indices { r.values[i] += b.values[i] }
+        r.add(b)
         return r
     }
 
     public static func - (a: Counters, b: Counters) -> Counters {
         var r = a
-        for i in r.values.indices { r.values[i] -= b.values[i] }
+        r.add(b, times: -1)
         return r
     }
 

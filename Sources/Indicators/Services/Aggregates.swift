@@ -52,21 +52,38 @@ public enum Aggregates {
         public var procedureCode: String
         public var fieldCode: String
 
-        /// The key's columns (`Scope.columns`) with their values.
-        var row: SQLCells {
-            switch scope {
-            case .agency: [("grain", grain.rawValue), ("start_day", startDay), ("agency_code", agencyCode)]
-            case .procedure: [("grain", grain.rawValue), ("start_day", startDay), ("procedure_code", procedureCode), ("field_code", fieldCode)]
-            case .agencyProcedure:
-                [("grain", grain.rawValue), ("start_day", startDay), ("agency_code", agencyCode), ("procedure_code", procedureCode),
-                 ("field_code", fieldCode)]
+        /// The key's columns' values (`Scope.columns`, in their order).
+        func appendCells(to cells: inout [SQLCell]) {
+            cells.append(.int(grain.rawValue))
+            cells.append(.int(startDay))
+            if scope != .procedure { cells.append(.text(agencyCode)) }
+            if scope != .agency {
+                cells.append(.text(procedureCode))
+                cells.append(.text(fieldCode))
             }
+        }
+
+        /// The order of the unique key: grain, start day, agency, procedure.
+        static func < (a: Key, b: Key) -> Bool {
+            (a.grain.rawValue, a.startDay, a.agencyCode, a.procedureCode) < (b.grain.rawValue, b.startDay, b.agencyCode, b.procedureCode)
         }
     }
 
-    /// Adds `sign` × a fact's contributions to `deltas`, in its day's, month's and year's bucket of every scope.
+    /// Adds `sign` × a fact's contributions to `deltas`, in its day's, month's and year's bucket of
+    /// every scope. A fact's contributions fall on a few days: each day's are summed first, so
+    /// that its nine buckets are each looked up once.
     static func add(_ fact: DossierFact, sign: Int64, to deltas: inout [Key: Counters]) {
+        var days: [(day: Int, counters: Counters)] = []
         for (counter, day, amount) in fact.contributions {
+            if let i = days.firstIndex(where: { $0.day == day }) {
+                days[i].counters[counter] += amount
+            } else {
+                var counters = Counters()
+                counters[counter] = amount
+                days.append((day, counters))
+            }
+        }
+        for (day, counters) in days {
             let c = VietnamTime.civil(day)
             let starts: [(Grain, Int)] = [(.day, day), (.month, VietnamTime.dayNumber(year: c.year, month: c.month, day: 1)),
                                           (.year, VietnamTime.dayNumber(year: c.year, month: 1, day: 1))]
@@ -75,20 +92,29 @@ public enum Aggregates {
                             Key(scope: .procedure, grain: grain, startDay: start, agencyCode: "", procedureCode: fact.procedureCode, fieldCode: fact.fieldCode),
                             Key(scope: .agencyProcedure, grain: grain, startDay: start, agencyCode: fact.agencyCode,
                                 procedureCode: fact.procedureCode, fieldCode: fact.fieldCode)] {
-                    deltas[key, default: Counters()][counter] += sign * amount
+                    deltas[key, default: Counters()].add(counters, times: sign)
                 }
             }
         }
     }
 
-    /// Adds the deltas to the tables (upserts that add to the counters already there).
+    /// Adds the deltas to the tables (upserts that add to the counters already there), each
+    /// table's rows in the order of its unique key, so that each lands beside the one before.
     static func apply(_ deltas: [Key: Counters], on sql: any SQLDatabase) async throws {
+        var byScope: [Scope: [(key: Key, counters: Counters)]] = [:]
+        for (key, counters) in deltas where !counters.isZero { byScope[key.scope, default: []].append((key, counters)) }
         let counters = Counter.allCases.map(\.rawValue)
         for scope in Scope.allCases {
-            let rows = deltas.filter { $0.key.scope == scope && !$0.value.isZero }.map { key, value in
-                key.row + zip(counters, value.values).map { ($0, $1 as any SQLCellValue) }
+            guard var rows = byScope[scope] else { continue }
+            rows.sort { $0.key < $1.key }
+            var cells: [SQLCell] = []
+            cells.reserveCapacity(rows.count * (scope.columns.count + counters.count))
+            for (key, amounts) in rows {
+                key.appendCells(to: &cells)
+                for amount in amounts.values { cells.append(.int(Int(amount))) }
             }
-            try await BulkInsert.rows(rows, into: scope.table, addingOnConflict: (scope.keyColumns, counters), on: sql)
+            try await BulkInsert.rows(columns: scope.columns + counters, cells: cells, into: scope.table,
+                                      addingOnConflict: (scope.keyColumns, counters), on: sql)
         }
     }
 

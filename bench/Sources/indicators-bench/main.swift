@@ -16,16 +16,14 @@ import Vapor
 // 1. Import: a synthetic year (SyntheticYear) written as JSON Lines, then `DossierImporter.run`
 //    on it: every line decoded, checked, written with its audit trail, files, fees, fact and
 //    buckets. Baseline: decode only + bare multi-row INSERT of the dossier rows.
-// 2. Load to the full size: more synthetic years through the importer's checks and the
-//    statistics' fact derivation, writing facts and buckets only (`Aggregates.append`): the
-//    statistics read nothing else, and the naive baseline scans the facts.
+// 2. Load to the full size: two synthetic years through the importer's checks and the
+//    statistics' fact derivation, copied to six years; facts and buckets only (`Aggregates.append`):
+//    the statistics read nothing else, and the naive baseline scans the facts.
 // 3. Time, warm: the statistics of the province for last year and for this year so far, one
 //    agency's, and the 766 index through its API route; the naive SQL scan for the same figures
 //    (checked equal).
 //   BENCH_DOSSIERS (default 10,000,000), BENCH_IMPORT (default 200,000), BENCH_RUNS (default 20);
-//   DATABASE_URL=postgres://… for PostgreSQL (the database is emptied). Loading is the slow part:
-//   about 9 minutes a million dossiers on 2 cores today (a set-based bulk load is the next step),
-//   so BENCH_DOSSIERS=1000000 is the everyday run.
+//   DATABASE_URL=postgres://… for PostgreSQL (the database is emptied).
 
 /// Each result line as soon as it is measured, also when the output goes to a file.
 func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
@@ -84,6 +82,22 @@ func naive(_ p: Period, on sql: any SQLDatabase) async throws -> [Figure: Int64]
     var out: [Figure: Int64] = [:]
     for (f, _) in exprs { out[f] = try row.decode(column: f.rawValue, as: Int64?.self) ?? 0 }
     return out
+}
+
+extension DossierFact {
+    /// The same dossier as another one, `days` later (earlier when negative), numbered `n`.
+    func copy(n: Int, movedBy days: Int) -> DossierFact {
+        var f = self
+        f.dossierID = UUID()
+        f.code = "BENCH-\(n)"
+        for path in [\DossierFact.receivedDay, \.notReceivedDay, \.dueDay, \.endDay, \.returnedDay, \.lateSinceDay] {
+            f[keyPath: path] = f[keyPath: path].map { $0 + days }
+        }
+        f.supplements = supplements.split(separator: ",").map { episode in
+            episode.split(separator: "-", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : String(Int($0)! + days) }.joined(separator: "-")
+        }.joined(separator: ",")
+        return f
+    }
 }
 
 /// Empty tables `floor_<name>` shaped like `tables`, with their indexes and (SQLite) triggers.
@@ -187,33 +201,47 @@ do {
     say(String(format: "import ceiling: the database alone writes the same rows (with their buckets) in %.1f s = %.0f dossiers/s; the import reaches %.0f%% of it",
                  floorSeconds, floorRate, 100 * importRate / floorRate))
 
-    // 2. Load facts and buckets to the full size: five earlier years and this year so far. The
-    //    records go through the importer's checks 20,000 at a time; their facts are written a
-    //    million at a time, so that the buckets they share are upserted once.
+    // 2. Load facts and buckets to the full size: five earlier years and this year so far. Two
+    //    years are generated (the last full one and this one), their records checked by the
+    //    importer and their facts derived as an import derives them; every year is then made of
+    //    copies of one of these, moved to that year and spread by up to a week (new ids and codes),
+    //    and written a million facts at a time with their buckets (`Aggregates.append`).
     let rest = total - importCount
     let years = [thisYear - 6, thisYear - 5, thisYear - 4, thisYear - 3, thisYear - 2, thisYear]
+    let templateSize = min(200_000, max(1, rest / years.count))
     var loaded = 0
     let loadSeconds = try await seconds {
-        var facts: [DossierFact] = []
-        func flush() async throws {
-            let batch = facts
-            facts = []
-            try await app.groupCommit.transaction { db in try await Aggregates.append(batch, on: db as! any SQLDatabase) }
-        }
-        for (i, year) in years.enumerated() {
+        func template(_ year: Int) async throws -> [DossierFact] {
             let synthetic = try await SyntheticYear.make(app: app, year: year, now: now)
-            let share = i == years.count - 1 ? rest - loaded : rest / years.count
-            for start in stride(from: 0, to: share, by: 20_000) {
-                let records = try (start..<min(share, start + 20_000)).map { ($0 + 1, try synthetic.record($0, seed: UInt64(year))) }
+            var facts: [DossierFact] = []
+            for start in stride(from: 0, to: templateSize, by: 20_000) {
+                let records = try (start..<min(templateSize, start + 20_000)).map { ($0 + 1, try synthetic.record($0, seed: UInt64(year))) }
                 let (prepared, _) = await importer.prepare(records)
                 facts += prepared.compactMap(FactDerivation.fact(of:))
-                loaded += records.count
-                if facts.count >= 1_000_000 { try await flush() }
+            }
+            return facts
+        }
+        let full = try await template(thisYear - 1), current = try await template(thisYear)
+        var batch: [DossierFact] = []
+        func flush() async throws {
+            let facts = batch
+            batch = []
+            try await app.groupCommit.transaction { db in try await Aggregates.append(facts, on: db as! any SQLDatabase) }
+        }
+        for (i, year) in years.enumerated() {
+            let (source, sourceYear) = year == thisYear ? (current, thisYear) : (full, thisYear - 1)
+            let offset = VietnamTime.dayNumber(year: year, month: 1, day: 1) - VietnamTime.dayNumber(year: sourceYear, month: 1, day: 1)
+            let share = i == years.count - 1 ? rest - loaded : rest / years.count
+            for n in 0..<share {
+                let copy = n / max(1, source.count)
+                batch.append(source[n % source.count].copy(n: loaded, movedBy: offset - copy % 7))
+                loaded += 1
+                if batch.count == 1_000_000 { try await flush() }
             }
         }
         try await flush()
     }
-    say(String(format: "load: %d more dossiers' facts in %.0f s", loaded, loadSeconds))
+    say(String(format: "load: %d more dossiers' facts (copies of %d generated for each of two years) in %.0f s", loaded, templateSize, loadSeconds))
     }
     struct Count: Decodable { var n: Int }
     let facts = try await sql.raw("SELECT COUNT(*) AS n FROM dossier_facts").first(decoding: Count.self)?.n ?? 0
