@@ -28,6 +28,17 @@ struct GatewayTests {
             return "\(data.count) \(SecureToken.sha256Hex(data))"
         }
         upstream.get("slow") { _ async throws -> String in try await Task.sleep(for: .seconds(2)); return "late" }
+        // N megabytes (`megabytes(N)`), with their length declared, or chunked.
+        upstream.get("megabytes", ":n") { req -> Response in
+            Response(status: .ok, body: .init(buffer: ByteBuffer(data: Self.megabytes(req.parameters.get("n", as: Int.self) ?? 0))))
+        }
+        upstream.get("chunked", ":n") { req -> Response in
+            let n = req.parameters.get("n", as: Int.self) ?? 0
+            return Response(status: .ok, body: .init(asyncStream: { writer in
+                for i in 0..<n { try await writer.write(.buffer(ByteBuffer(repeating: UInt8(i + 1), count: 1 << 20))) }
+                try await writer.write(.end)
+            }, count: -1))
+        }
         do {
             try await upstream.server.start(address: .hostname("127.0.0.1", port: 0))
             let port = try #require(upstream.http.server.shared.localAddress?.port)
@@ -39,6 +50,13 @@ struct GatewayTests {
         }
         await upstream.server.shutdown()
         try await upstream.asyncShutdown()
+    }
+
+    /// N megabytes, the i-th filled with the byte i + 1.
+    static func megabytes(_ n: Int) -> Data {
+        var data = Data(capacity: n << 20)
+        for i in 0..<n { data.append(Data(repeating: UInt8(i + 1), count: 1 << 20)) }
+        return data
     }
 
     static func system(_ code: String, _ subsystem: String, on db: any Database) async throws -> InformationSystem {
@@ -241,6 +259,57 @@ struct GatewayTests {
                     #expect(records.map(\.status) == [200, 413, 413])
                     #expect(records.first?.requestBytes == document.count && records.first?.requestHash == SecureToken.sha256Hex(document))
                     #expect(app.circuitBreakers.retryAfter("VN-test/GOV/000.00.00.H42/QLVB/van-ban") == nil, "the caller's fault does not open the breaker")
+                } catch {
+                    await app.server.shutdown()
+                    throw error
+                }
+                await app.server.shutdown()
+            }
+        }
+    }
+
+    /// Large answers are relayed as they come, whatever their size, hashed and counted on the way;
+    /// their record is durable before their last piece goes. When the log cannot be written, a
+    /// small answer is withheld (503) and a large one cut short: neither reaches the caller whole.
+    @Test func largeAnswersAreRelayedAndLoggedBeforeTheyEnd() async throws {
+        try await Self.withUpstream { upstream in
+            try await withApp { app async throws in
+                let db = app.db
+                let provider = try await Self.system("T-VB", "VN-test/GOV/000.00.00.H42/QLVB", on: db)
+                let caller = try await Self.system("T-MOTCUA", "VN-test/GOV/000.00.00.H42/MOTCUA", on: db)
+                try await Self.grant(caller, try await Self.service("tai-lieu", of: provider, baseURL: upstream, timeout: 20_000, on: db), on: db)
+                let key = try await Registry.issueKey(for: caller, at: app.clock.now(), on: db).key
+                try await app.server.start(address: .hostname("127.0.0.1", port: 0))
+                let base = "http://127.0.0.1:\(try #require(app.http.server.shared.localAddress?.port))/r1/VN-test/GOV/000.00.00.H42/QLVB/tai-lieu"
+                func get(_ path: String) async throws -> HTTPClientResponse {
+                    var request = HTTPClientRequest(url: base + path)
+                    request.headers = ["X-Road-Client": "VN-test/GOV/000.00.00.H42/MOTCUA", "Authorization": "Bearer \(key)"]
+                    return try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+                }
+                do {
+                    // 3 MB declared, and 12 MB chunked: past the 10 MB an answer may have when collected.
+                    let declared = try await get("/megabytes/3")
+                    #expect(declared.status == .ok && declared.headers.first(name: .contentLength) == String(3 << 20))
+                    #expect(Data(buffer: try await declared.body.collect(upTo: 20 << 20)) == Self.megabytes(3))
+                    let chunked = try await get("/chunked/12")
+                    #expect(chunked.status == .ok && chunked.headers.first(name: .contentLength) == nil)
+                    #expect(Data(buffer: try await chunked.body.collect(upTo: 20 << 20)) == Self.megabytes(12))
+                    var records = try await MessageRecord.query(on: db).sort(\.$seq).all()
+                    #expect(records.map(\.status) == [200, 200] && records.map(\.errorType) == ["", ""])
+                    #expect(records.map(\.responseBytes) == [3 << 20, 12 << 20])
+                    #expect(records.map(\.responseHash) == [SecureToken.sha256Hex(Self.megabytes(3)), SecureToken.sha256Hex(Self.megabytes(12))])
+
+                    let sql = try #require(db as? any SQLDatabase)
+                    try await sql.raw("ALTER TABLE exchange_messages RENAME TO exchange_messages_away").run()
+                    let withheld = try await get("/citizens/025090000001")
+                    #expect(withheld.status == .serviceUnavailable && withheld.headers.first(name: "X-Road-Error") == "Server.ClientProxy.MessageLogUnavailable")
+                    let cut = try await get("/megabytes/3")
+                    await #expect(throws: (any Error).self, "the answer stops short of its declared length") {
+                        _ = try await cut.body.collect(upTo: 20 << 20)
+                    }
+                    try await sql.raw("ALTER TABLE exchange_messages_away RENAME TO exchange_messages").run()
+                    records = try await MessageRecord.query(on: db).sort(\.$seq).all()
+                    #expect(records.count == 2, "nothing of the calls the log could not hold")
                 } catch {
                     await app.server.shutdown()
                     throw error

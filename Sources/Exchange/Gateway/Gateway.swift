@@ -40,7 +40,7 @@ struct Gateway: RouteCollection {
         call.query = req.url.query
         call.headers = req.headers
         call.stream = (req.body, req.headers.first(name: .contentLength).flatMap { Int($0) }, BodyDigest(limit: ExchangeCall.maxBody))
-        let outcome = await call.perform(app: req.application, db: req.db) { call async throws(ExchangeCall.Failure) in
+        let outcome = await call.perform(app: req.application, db: req.db, relayLarge: true) { call async throws(ExchangeCall.Failure) in
             try await authenticate(req, &call)
         }
         return outcome.response(for: call)
@@ -113,8 +113,12 @@ struct Gateway: RouteCollection {
 /// One exchange through the LGSP, from an outside system (`Gateway`) or from a module of this
 /// platform (`ExchangeCall.internal`): the same access check, forwarding and message log.
 public struct ExchangeCall: Sendable {
-    /// Bodies above this are refused (X-Road's default loggable size for REST).
+    /// Request bodies above this are refused (X-Road's default loggable size for REST), and so are
+    /// answers above it that are collected (`internal` calls).
     public static let maxBody = 10 * 1024 * 1024
+    /// Answers to outside callers above this, or of no declared length, are relayed (`Relay`)
+    /// instead of collected.
+    static let relayAbove = 1 << 20
     /// Hop-by-hop headers (RFC 9110 §7.6.1), those X-Road strips, and the caller's credentials.
     static let dropped: Set<String> = ["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
                                        "transfer-encoding", "upgrade", "host", "user-agent", "server", "authorization", "x-api-key",
@@ -150,6 +154,8 @@ public struct ExchangeCall: Sendable {
         public var status: HTTPResponseStatus
         public var headers: HTTPHeaders
         public var body: ByteBuffer
+        /// A large answer still coming from the upstream (`body` is then empty).
+        var relay: Relay?
     }
 
     public var method: HTTPMethod
@@ -220,8 +226,9 @@ public struct ExchangeCall: Sendable {
     }
 
     /// Identifies the caller (`identify`), then authorises, forwards and logs. The answer is
-    /// given only once its record is durable.
-    func perform(app: Application, db: any Database,
+    /// given only once its record is durable; with `relayLarge`, a large answer is relayed as it
+    /// comes and its record written before its last piece goes (`Relay`).
+    func perform(app: Application, db: any Database, relayLarge: Bool = false,
                  identify: (inout ExchangeCall) async throws(Failure) -> Void) async -> Result<Answer, Failure> {
         let started = DispatchTime.now().uptimeNanoseconds
         var call = self
@@ -238,7 +245,7 @@ public struct ExchangeCall: Sendable {
         do {
             try await identify(&call)
             try await call.admit(app: app, db: db)
-            outcome = .success(try await call.forward(app: app, db: db))
+            outcome = .success(try await call.forward(app: app, db: db, relayLarge: relayLarge))
         } catch {
             outcome = .failure(error)
         }
@@ -246,33 +253,44 @@ public struct ExchangeCall: Sendable {
         record.client = call.client?.description ?? ""
         record.service = call.provider.map { "\($0)/\(call.serviceCode)" } ?? ""
         record.path = String(call.path.prefix(2000))
+        let identified = call.callerSystemID != nil
         switch outcome {
-        case .success(let a):
+        case .success(var a):
             record.status = Int(a.status.code)
+            if var relay = a.relay {
+                (relay.record, relay.started, relay.identified) = (record, started, identified)
+                a.relay = relay
+                return .success(a)
+            }
             record.responseBytes = a.body.readableBytes
             record.responseHash = SecureToken.sha256Hex(Data(buffer: a.body))
         case .failure(let f):
             record.status = Int(f.status.code)
             record.errorType = f.type
         }
+        if let failure = await Self.log(record, identified: identified, started: started, app: app) { return .failure(failure) }
+        return outcome
+    }
+
+    /// Counts the exchange in the metrics and writes its record; the failure to answer with
+    /// instead when the record cannot be written (nothing passes unlogged).
+    static func log(_ record: MessageRecord, identified: Bool, started: UInt64, app: Application) async -> Failure? {
         record.durationMicroseconds = Int((DispatchTime.now().uptimeNanoseconds - started) / 1000)
         // Labels only from the registry: names a caller made up must not grow the series without bound.
-        let known = call.callerSystemID != nil && !record.errorType.hasPrefix("Client.Unknown")
+        let known = identified && !record.errorType.hasPrefix("Client.Unknown")
         let (service, client) = known ? (record.service, record.client) : ("unknown", "unknown")
         app.metrics.increment("tinhso_exchange_calls_total", [service, client, record.errorType.isEmpty ? String(record.status) : record.errorType])
         app.metrics.observe("tinhso_exchange_duration_seconds", [service], seconds: Double(record.durationMicroseconds) / 1e6)
         do {
             try await MessageLog.append(record, app: app)
+            return nil
         } catch {
-            // Nothing passes unlogged: the answer, whatever it was, is withheld.
             app.logger.error("message log write failed: \(error)")
-            return .failure(Failure(.serviceUnavailable, "Server.ClientProxy.MessageLogUnavailable",
-                                    "Không ghi được nhật ký trao đổi; cổng tạm ngừng nhận yêu cầu."))
+            return Failure(.serviceUnavailable, "Server.ClientProxy.MessageLogUnavailable", "Không ghi được nhật ký trao đổi; cổng tạm ngừng nhận yêu cầu.")
         }
-        return outcome
     }
 
-    func forward(app: Application, db: any Database) async throws(Failure) -> Answer {
+    func forward(app: Application, db: any Database, relayLarge: Bool) async throws(Failure) -> Answer {
         guard let provider, let callerSystemID else { throw Failure(.internalServerError, "Server.ClientProxy.InternalError", "Lời gọi chưa xác định bên gọi.") }
         if MetadataService(rawValue: serviceCode) != nil {
             do { return try await metadata(provider: provider, caller: callerSystemID, on: db) } catch let f as Failure { throw f } catch {
@@ -299,7 +317,7 @@ public struct ExchangeCall: Sendable {
             }
             // A body only when the caller sent one: a GET must not go out chunked.
             if stream.length.map({ $0 > 0 }) ?? headers.contains(name: .transferEncoding) {
-                upstream.body = .stream(DigestingBody(base: stream.body, digest: stream.digest), length: stream.length.map { .known($0) } ?? .unknown)
+                upstream.body = .stream(DigestingBody(base: stream.body, digest: stream.digest), length: stream.length.map { .known(Int64($0)) } ?? .unknown)
             }
         } else {
             upstream.body = .bytes(ByteBuffer(data: body))
@@ -331,12 +349,17 @@ public struct ExchangeCall: Sendable {
             app.circuitBreakers.record(breaker, failed: true)
             throw Failure(.badGateway, "Server.ServerProxy.ServiceFailed", "Không kết nối được dịch vụ: \(String(describing: error).prefix(200))")
         }
+        var out = HTTPHeaders()
+        for (name, value) in answer.headers where !Self.dropped.contains(name.lowercased()) { out.add(name: name, value: value) }
+        let length = answer.headers.first(name: .contentLength).flatMap { Int($0) }
+        if relayLarge, length.map({ $0 > Self.relayAbove }) ?? true {
+            return Answer(messageID: messageID, status: answer.status, headers: out, body: ByteBuffer(),
+                          relay: Relay(body: answer.body, length: length, breaker: breaker, app: app))
+        }
         let bytes: ByteBuffer
         do { bytes = try await answer.body.collect(upTo: Self.maxBody) } catch {
             throw Failure(.badGateway, "Server.ServerProxy.ResponseTooLarge", "Câu trả lời của dịch vụ vượt quá 10 MB.")
         }
-        var out = HTTPHeaders()
-        for (name, value) in answer.headers where !Self.dropped.contains(name.lowercased()) { out.add(name: name, value: value) }
         return Answer(messageID: messageID, status: answer.status, headers: out, body: bytes)
     }
 }
@@ -404,7 +427,12 @@ extension Result where Success == ExchangeCall.Answer, Failure == ExchangeCall.F
     func response(for call: ExchangeCall) -> Response {
         let response: Response
         switch self {
-        case .success(let a): response = Response(status: a.status, headers: a.headers, body: .init(buffer: a.body))
+        case .success(let a):
+            if let relay = a.relay {
+                response = Response(status: a.status, headers: a.headers, body: .init(asyncStream: { await relay.run($0) }, count: relay.length ?? -1))
+            } else {
+                response = Response(status: a.status, headers: a.headers, body: .init(buffer: a.body))
+            }
         case .failure(let f):
             var headers = HTTPHeaders()
             headers.contentType = .json

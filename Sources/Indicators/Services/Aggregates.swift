@@ -107,14 +107,17 @@ public enum Aggregates {
         for scope in Scope.allCases {
             guard var rows = byScope[scope] else { continue }
             rows.sort { $0.key < $1.key }
-            var cells: [SQLCell] = []
-            cells.reserveCapacity(rows.count * (scope.columns.count + counters.count))
-            for (key, amounts) in rows {
-                key.appendCells(to: &cells)
-                for amount in amounts.values { cells.append(.int(Int(amount))) }
+            // 10,000 rows of cells at a time: a million facts touch a few million buckets.
+            for start in stride(from: 0, to: rows.count, by: 10_000) {
+                var cells: [SQLCell] = []
+                cells.reserveCapacity(10_000 * (scope.columns.count + counters.count))
+                for (key, amounts) in rows[start..<min(rows.count, start + 10_000)] {
+                    key.appendCells(to: &cells)
+                    for amount in amounts.values { cells.append(.int(Int(amount))) }
+                }
+                try await BulkInsert.rows(columns: scope.columns + counters, cells: cells, into: scope.table,
+                                          addingOnConflict: (scope.keyColumns, counters), on: sql)
             }
-            try await BulkInsert.rows(columns: scope.columns + counters, cells: cells, into: scope.table,
-                                      addingOnConflict: (scope.keyColumns, counters), on: sql)
         }
     }
 
