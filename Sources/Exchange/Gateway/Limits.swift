@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import Kernel
 import NIOConcurrencyHelpers
+import SQLKit
 import Vapor
 
 /// Giới hạn gọi: each consumer system's rate (a token bucket, burst of one second's worth) and
@@ -65,6 +66,18 @@ struct AddCallLimits: AsyncMigration {
     func revert(on db: any Database) async throws {
         try await db.schema(InformationSystem.schema).deleteField("daily_quota").update()
         try await db.schema(InformationSystem.schema).deleteField("rate_per_second").update()
+    }
+}
+
+/// The quota's first count of the day reads a caller's records since midnight: without this index
+/// it scanned the whole log.
+struct IndexLogByClient: AsyncMigration {
+    var name: String { "exchange.008.log-by-client" }
+    func prepare(on db: any Database) async throws {
+        try await (db as? any SQLDatabase)?.create(index: "exchange_messages_client_at").on(MessageRecord.schema).column("client").column("at").run()
+    }
+    func revert(on db: any Database) async throws {
+        try await (db as? any SQLDatabase)?.drop(index: "exchange_messages_client_at").run()
     }
 }
 
