@@ -99,15 +99,15 @@ func rssMB() -> Int {
 }
 
 let upstreamGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-let upstreamPort = try freePort()
 let upstream = try await ServerBootstrap(group: upstreamGroup)
     .serverChannelOption(.backlog, value: 1024)
     .childChannelInitializer { channel in
         channel.pipeline.configureHTTPServerPipeline().flatMap { channel.pipeline.addHandler(Upstream()) }
     }
-    .bind(host: "127.0.0.1", port: upstreamPort).get()
+    .bind(host: "127.0.0.1", port: 0).get()
+let upstreamPort = upstream.localAddress?.port ?? 0
 
-// (a) nginx.
+// (a) nginx, on a port the system just had free (nginx cannot report the one it bound).
 let nginxPort = try freePort()
 try """
 worker_processes 1;
@@ -129,9 +129,7 @@ try nginx.run()
 // (b) the gateway.
 var env = Environment(name: "bench", arguments: ["exchange-bench"])
 try LoggingSystem.bootstrap(from: &env)
-let gatewayPort = try freePort()
 var config = try AppConfig.load(from: ["TINHSO_DATA_DIR": dir, "DATABASE_URL": environment["DATABASE_URL"] ?? "", "TINHSO_DEMO": "false"])
-config.port = gatewayPort
 let app = try await Application.make(env)
 app.logger.logLevel = .error
 try await configure(app, config: config)
@@ -157,8 +155,8 @@ do {
     let key = try await Registry.issueKey(for: consumer, at: Date(), on: app.db).key
     Exchange.sealWhileServing(app)
     try await app.asyncBoot()
-    try await startServer(app, port: gatewayPort)
-    try await Task.sleep(for: .milliseconds(300))
+    try await app.server.start(address: .hostname("127.0.0.1", port: 0))
+    let gatewayPort = app.http.server.shared.localAddress?.port ?? 0
     say("exchange: wrk -c\(connections) -d\(duration)s, 1 KB JSON POST bodies and answers, \(config.database), 2 cores shared by all")
 
     let direct = try wrk("http://127.0.0.1:\(upstreamPort)/cong-dan/025090000001", headers: [])
@@ -195,5 +193,4 @@ func unwrap<T>(_ v: T?) throws -> T {
     return v
 }
 
-func startServer(_ app: Application, port: Int) async throws { try await app.server.start(address: .hostname("127.0.0.1", port: port)) }
 func stopServer(_ app: Application) async { await app.server.shutdown() }
