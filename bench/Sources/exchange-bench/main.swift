@@ -155,7 +155,7 @@ do {
     let key = try await Registry.issueKey(for: consumer, at: Date(), on: app.db).key
     Exchange.sealWhileServing(app)
     try await app.asyncBoot()
-    try await app.server.start(address: .hostname("127.0.0.1", port: 0))
+    try await startServer(app)
     let gatewayPort = app.http.server.shared.localAddress?.port ?? 0
     say("exchange: wrk -c\(connections) -d\(duration)s, 1 KB JSON POST bodies and answers, \(config.database), 2 cores shared by all")
 
@@ -193,4 +193,6 @@ func unwrap<T>(_ v: T?) throws -> T {
     return v
 }
 
+// Outside the top-level code: there the synchronous overloads are picked, and refused.
+func startServer(_ app: Application) async throws { try await app.server.start(address: .hostname("127.0.0.1", port: 0)) }
 func stopServer(_ app: Application) async { await app.server.shutdown() }
