@@ -352,7 +352,9 @@ public struct ExchangeCall: Sendable {
         var out = HTTPHeaders()
         for (name, value) in answer.headers where !Self.dropped.contains(name.lowercased()) { out.add(name: name, value: value) }
         let length = answer.headers.first(name: .contentLength).flatMap { Int($0) }
-        if relayLarge, length.map({ $0 > Self.relayAbove }) ?? true {
+        // 204 and 304 carry no body, so no chunked framing either.
+        let mayHaveBody = answer.status != .noContent && answer.status != .notModified
+        if relayLarge, mayHaveBody, length.map({ $0 > Self.relayAbove }) ?? true {
             return Answer(messageID: messageID, status: answer.status, headers: out, body: ByteBuffer(),
                           relay: Relay(body: answer.body, length: length, breaker: breaker, app: app))
         }
