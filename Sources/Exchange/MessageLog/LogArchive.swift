@@ -129,8 +129,8 @@ extension MessageLog {
     }
 
     /// Moves the records older than `before` (and only sealed ones, so each archive ends at a
-    /// seal) into a new file in `directory`, verified first: a broken chain is not archived.
-    /// Returns nil when there is nothing to archive.
+    /// seal) into a new file in `directory`, checked as they are written: a broken chain is not
+    /// archived. Returns nil when there is nothing to archive.
     public static func archive(before: Date, directory: String, key: PlatformKey, app: Application) async throws -> LogArchive? {
         let db = app.db
         let last = try await LogArchive.query(on: db).sort(\.$lastSeq, .descending).first()
@@ -139,10 +139,6 @@ extension MessageLog {
               let sealed = try await LogSeal.query(on: db).filter(\.$seq <= newestOld).filter(\.$seq >= first).sort(\.$seq, .descending).first()?.seq
         else { return nil }
         let through = sealed
-        let check = try await verify(from: first, through: through, keys: key.verifying, on: db)
-        if let broken = check.firstBroken {
-            throw Abort(.conflict, reason: "nhật ký bị thay đổi tại bản ghi \(broken) (\(check.reason ?? "")): không lưu trữ")
-        }
 
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let name = "message-log-\(first)-\(through).jsonl"
@@ -153,19 +149,22 @@ extension MessageLog {
         var count = 0, lastHash = ""
         let encoder = archiveEncoder
         do {
+            var (check, _) = try await chainStart(from: first, keys: key.verifying, on: db)
             let seals = Dictionary(try await LogSeal.query(on: db).filter(\.$seq >= first).filter(\.$seq <= through).all().map { ($0.seq, $0) },
                                    uniquingKeysWith: { a, _ in a })
-            var next = first
-            while next <= through {
-                let page = try await MessageRecord.query(on: db).filter(\.$seq >= next).filter(\.$seq <= through).sort(\.$seq).limit(5000).all()
-                guard !page.isEmpty else { break }
+            while check.expected <= through {
+                let page = try await MessageRecord.query(on: db).filter(\.$seq >= check.expected).filter(\.$seq <= through).sort(\.$seq).limit(5000).all()
+                guard !page.isEmpty else { throw ChainCheck.Broken(seq: check.expected, reason: "bản ghi \(check.expected) bị xoá") }
                 var chunk = Data()
                 for r in page {
+                    try check.next(r)
                     chunk += try encoder.encode(ArchiveLine(r)) + Data([0x0A])
-                    if let s = seals[r.seq] { chunk += try encoder.encode(ArchiveLine(s)) + Data([0x0A]) }
+                    if let s = seals[r.seq] {
+                        try check.seal(s)
+                        chunk += try encoder.encode(ArchiveLine(s)) + Data([0x0A])
+                    }
                     count += 1
                     lastHash = r.hash
-                    next = r.seq + 1
                 }
                 hasher.update(data: chunk)
                 try handle.write(contentsOf: chunk)
@@ -175,6 +174,9 @@ extension MessageLog {
         } catch {
             try? handle.close()
             try? FileManager.default.removeItem(atPath: path + ".partial")
+            if let broken = error as? ChainCheck.Broken {
+                throw Abort(.conflict, reason: "nhật ký bị thay đổi tại bản ghi \(broken.seq) (\(broken.reason)): không lưu trữ")
+            }
             throw error
         }
         let archive = LogArchive()
@@ -220,25 +222,23 @@ extension MessageLog {
         guard SecureToken.sha256Hex(data) == m.fileSHA256 else {
             return fail("nội dung tệp khác với lúc lưu trữ (SHA-256 không khớp)")
         }
-        var expected = m.firstSeq, prev: String?
+        var check = ChainCheck(expected: m.firstSeq, prev: nil, keys: keys)
         let decoder = archiveDecoder
         for line in data.split(separator: 0x0A) {
-            guard let l = try? decoder.decode(ArchiveLine.self, from: line) else { return fail("dòng không đọc được sau bản ghi \(expected - 1)") }
-            if l.seal == true {
-                let s = l.logSeal
-                guard let key = keys[s.keyID], let sig = Data(base64Encoded: s.signature), key.isValidSignature(sig, for: s.signedText),
-                      s.headHash == prev, s.seq == expected - 1 else { return fail("dấu niêm phong tại bản ghi \(s.seq) không hợp lệ") }
-                v.seals += 1
-                continue
+            guard let l = try? decoder.decode(ArchiveLine.self, from: line) else { return fail("dòng không đọc được sau bản ghi \(check.expected - 1)") }
+            do {
+                if l.seal == true {
+                    try check.seal(l.logSeal)
+                    v.seals += 1
+                } else {
+                    try check.next(l.record)
+                    v.records += 1
+                }
+            } catch {
+                return fail("bản ghi \(error.seq): \(error.reason)")
             }
-            let r = l.record
-            guard r.seq == expected else { return fail("thiếu bản ghi \(expected)") }
-            if let prev, r.prevHash != prev { return fail("liên kết tại bản ghi \(r.seq) không khớp") }
-            guard r.computedHash() == r.hash else { return fail("bản ghi \(r.seq) đã bị sửa") }
-            prev = r.hash
-            expected += 1
-            v.records += 1
         }
+        let (expected, prev) = (check.expected, check.prev)
         guard v.records == m.records, expected - 1 == m.lastSeq, prev == m.lastHash else { return fail("tệp không chứa đủ các bản ghi đã kê khai") }
         return v
     }

@@ -133,62 +133,85 @@ public enum MessageLog {
         public var reason: String?
     }
 
+    /// Where a check of the records from `from` on starts: after the archived records when the
+    /// range starts inside them (archives run from record 1 without gaps, and are checked in
+    /// their files), linked to their signed last hash; otherwise at `from`, linked to the record
+    /// before it or to the genesis. Throws `ChainCheck.Broken` when that link is itself missing.
+    static func chainStart(from: Int, keys: [String: Curve25519.Signing.PublicKey], on db: any Database) async throws -> (ChainCheck, archivedThrough: Int?) {
+        let from = max(1, from)
+        if let archive = try await LogArchive.query(on: db).sort(\.$lastSeq, .descending).first(), archive.lastSeq >= from - 1 {
+            guard archive.isSigned(by: keys) else {
+                throw ChainCheck.Broken(seq: archive.lastSeq, reason: "chữ ký của bản lưu trữ \(archive.fileName) không hợp lệ hoặc khoá \(archive.keyID) không được tin cậy")
+            }
+            return (ChainCheck(expected: archive.lastSeq + 1, prev: archive.lastHash, keys: keys), archive.lastSeq)
+        }
+        guard from > 1 else { return (ChainCheck(expected: 1, prev: genesis, keys: keys), nil) }
+        guard let before = try await MessageRecord.query(on: db).filter(\.$seq == from - 1).first()?.hash else {
+            throw ChainCheck.Broken(seq: from - 1, reason: "bản ghi \(from - 1) không còn")
+        }
+        return (ChainCheck(expected: from, prev: before, keys: keys), nil)
+    }
+
     /// Checks the records `from`…`through` (all when nil) in chain order, a page at a time, and
     /// the seals among them against `keys` (key id → public key).
     public static func verify(from: Int = 1, through: Int? = nil, keys: [String: Curve25519.Signing.PublicKey],
                               on db: any Database) async throws -> Verification {
         var v = Verification(checked: 0, seals: 0, sealedThrough: nil, archivedThrough: nil, firstBroken: nil, reason: nil)
-        func broken(_ seq: Int, _ reason: String) -> Verification {
-            v.firstBroken = seq
-            v.reason = reason
-            return v
-        }
-        var expected = max(1, from)
-        var prev: String
-        // Archived records are checked in their files; their signed row gives the link to the first one left.
-        // Archives run from record 1 without gaps: a range starting inside them starts after the newest.
-        let archive = try await LogArchive.query(on: db).sort(\.$lastSeq, .descending).first()
-        if let archive, archive.lastSeq >= expected - 1 {
-            guard archive.isSigned(by: keys) else {
-                return broken(archive.lastSeq, "chữ ký của bản lưu trữ \(archive.fileName) không hợp lệ hoặc khoá \(archive.keyID) không được tin cậy")
-            }
-            v.archivedThrough = archive.lastSeq
-            expected = archive.lastSeq + 1
-            prev = archive.lastHash
-        } else if expected > 1 {
-            guard let before = try await MessageRecord.query(on: db).filter(\.$seq == expected - 1).first()?.hash else {
-                return broken(expected - 1, "bản ghi \(expected - 1) không còn")
-            }
-            prev = before
-        } else {
-            prev = genesis
-        }
-        var sealQuery = LogSeal.query(on: db).filter(\.$seq >= expected)
-        if let through { sealQuery = sealQuery.filter(\.$seq <= through) }
-        let seals = Dictionary(try await sealQuery.all().map { ($0.seq, $0) }, uniquingKeysWith: { a, _ in a })
-        while true {
-            var q = MessageRecord.query(on: db).filter(\.$seq >= expected).sort(\.$seq).limit(5000)
-            if let through { q = q.filter(\.$seq <= through) }
-            let page = try await q.all()
-            for r in page {
-                if r.seq != expected { return broken(expected, "bản ghi \(expected) bị xoá") }
-                if r.prevHash != prev { return broken(r.seq, "liên kết với bản ghi trước không khớp") }
-                if r.computedHash() != r.hash { return broken(r.seq, "nội dung bản ghi đã bị sửa") }
-                if let seal = seals[r.seq] {
-                    guard let key = keys[seal.keyID], let signature = Data(base64Encoded: seal.signature),
-                          key.isValidSignature(signature, for: seal.signedText) else {
-                        return broken(r.seq, "chữ ký niêm phong không hợp lệ hoặc khoá \(seal.keyID) không được tin cậy")
+        do {
+            var (check, archivedThrough) = try await chainStart(from: from, keys: keys, on: db)
+            v.archivedThrough = archivedThrough
+            var sealQuery = LogSeal.query(on: db).filter(\.$seq >= check.expected)
+            if let through { sealQuery = sealQuery.filter(\.$seq <= through) }
+            let seals = Dictionary(try await sealQuery.all().map { ($0.seq, $0) }, uniquingKeysWith: { a, _ in a })
+            while true {
+                var q = MessageRecord.query(on: db).filter(\.$seq >= check.expected).sort(\.$seq).limit(5000)
+                if let through { q = q.filter(\.$seq <= through) }
+                let page = try await q.all()
+                for r in page {
+                    try check.next(r)
+                    v.checked += 1
+                    if let seal = seals[r.seq] {
+                        try check.seal(seal)
+                        v.seals += 1
+                        v.sealedThrough = r.seq
                     }
-                    guard seal.headHash == r.hash else { return broken(r.seq, "bản ghi khác với lúc được niêm phong") }
-                    v.seals += 1
-                    v.sealedThrough = r.seq
                 }
-                prev = r.hash
-                expected += 1
-                v.checked += 1
+                if page.count < 5000 { break }
             }
-            if page.count < 5000 { break }
+        } catch let broken as ChainCheck.Broken {
+            (v.firstBroken, v.reason) = (broken.seq, broken.reason)
         }
         return v
+    }
+}
+
+/// What every stretch of the log must hold, record after record, wherever it is read (the
+/// database, an archive file): each record in its place, linked to the one before, unaltered;
+/// each seal signed by a trusted key over the record it follows.
+struct ChainCheck {
+    struct Broken: Error { var seq: Int; var reason: String }
+
+    /// The next record's number.
+    var expected: Int
+    /// The hash the next record must link to; nil when it is not known (an archive file read on
+    /// its own), so the first record's link is not checked.
+    var prev: String?
+    let keys: [String: Curve25519.Signing.PublicKey]
+
+    /// Takes the next record, or throws where and why the chain breaks.
+    mutating func next(_ r: MessageRecord) throws(Broken) {
+        if r.seq != expected { throw Broken(seq: expected, reason: "bản ghi \(expected) bị xoá") }
+        if let prev, r.prevHash != prev { throw Broken(seq: r.seq, reason: "liên kết với bản ghi trước không khớp") }
+        if r.computedHash() != r.hash { throw Broken(seq: r.seq, reason: "nội dung bản ghi đã bị sửa") }
+        prev = r.hash
+        expected += 1
+    }
+
+    /// Checks a seal over the record just taken.
+    func seal(_ s: LogSeal) throws(Broken) {
+        guard let key = keys[s.keyID], let signature = Data(base64Encoded: s.signature), key.isValidSignature(signature, for: s.signedText) else {
+            throw Broken(seq: s.seq, reason: "chữ ký niêm phong không hợp lệ hoặc khoá \(s.keyID) không được tin cậy")
+        }
+        guard s.seq == expected - 1, s.headHash == prev else { throw Broken(seq: s.seq, reason: "bản ghi khác với lúc được niêm phong") }
     }
 }
