@@ -14,6 +14,7 @@ public enum Indicators {
     public static func configure(_ app: Application) {
         app.dossierObservers.append(StatisticsMaintainer())
         app.storage[CatalogProcedure.CacheKey.self] = ShortLivedCache(seconds: 2)
+        app.storage[Units.CacheKey.self] = ShortLivedCache(seconds: 2)
     }
 
     public static func routes(pages: any RoutesBuilder, api: any RoutesBuilder) throws {

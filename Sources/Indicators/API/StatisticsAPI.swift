@@ -17,7 +17,7 @@ struct StatisticsAPI: RouteCollection {
 
     @Sendable func statistics(_ req: Request) async throws -> StatisticsDTO {
         let sql = try StatisticsService.sql(req.db)
-        let units = try await Units.load(on: req.db)
+        let units = try await Units.current(req.application, on: req.db)
         let r = try StatisticsRequest.parse(req, names: .api, units: units)
         let groupBy = try req.queryEnum(GroupBy.self, "groupBy")
         let table = try await StatisticsTable.load(r.period, filter: r.filter, on: sql)
@@ -38,7 +38,7 @@ struct StatisticsAPI: RouteCollection {
 
     @Sendable func serviceIndex(_ req: Request) async throws -> ServiceIndexDTO {
         let sql = try StatisticsService.sql(req.db)
-        let units = try await Units.load(on: req.db)
+        let units = try await Units.current(req.application, on: req.db)
         let r = try StatisticsRequest.parse(req, names: .api, units: units)
         let report = try await StatisticsService.serviceIndex(r, units: units, ranking: try req.queryString("ranking") == "true", app: req.application, on: sql)
         let history = try await IndexSnapshots.history(agency: r.agency, since: VietnamTime.dayNumber(req.now) - 90, on: sql)
@@ -47,7 +47,7 @@ struct StatisticsAPI: RouteCollection {
 
     @Sendable func unitScores(_ req: Request) async throws -> UnitScoresDTO {
         let sql = try StatisticsService.sql(req.db)
-        let units = try await Units.load(on: req.db)
+        let units = try await Units.current(req.application, on: req.db)
         let r = try StatisticsRequest.parse(req, names: .api, units: units)
         return try await StatisticsService.serviceIndex(r, units: units, ranking: true, app: req.application, on: sql).scoresDTO(period: r.period, agency: r.agency)
     }

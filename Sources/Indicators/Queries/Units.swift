@@ -1,7 +1,9 @@
 import Directory
 import Fluent
 import Foundation
+import Kernel
 import SQLKit
+import Vapor
 
 /// The agencies statistics can be asked for, with their sub-agencies (đơn vị trực thuộc).
 public struct Units: Sendable {
@@ -15,6 +17,15 @@ public struct Units: Sendable {
     }
 
     public var all: [Unit]
+
+    struct CacheKey: StorageKey { typealias Value = ShortLivedCache<String, Units> }
+
+    /// The agencies as they stand, kept two seconds like the catalog (`CatalogProcedure.current`):
+    /// every statistics page and index answer needs them whole, and only an administrator changes them.
+    public static func current(_ app: Application, on db: any Database) async throws -> Units {
+        guard let cache = app.storage[CacheKey.self] else { return try await load(on: db) }
+        return try await cache.value("") { try await load(on: db) } ?? Units(all: [])
+    }
 
     public static func load(on db: any Database) async throws -> Units {
         let agencies = try await Agency.query(on: db).sort(\.$code).all()

@@ -28,7 +28,7 @@ public enum IndexSnapshots {
             .where("day", .greaterThan, today - backfillDays).all(decoding: Row.self).map(\.day))
         let missing = ((today - backfillDays + 1)...today).filter { !have.contains($0) }
         guard !missing.isEmpty else { return 0 }
-        let units = try await Units.load(on: app.db)
+        let units = try await Units.current(app, on: app.db)
         for day in missing {
             let year = VietnamTime.civil(day).year
             let period = Period(first: VietnamTime.dayNumber(year: year, month: 1, day: 1), last: day, label: "\(year)")

@@ -36,7 +36,7 @@ struct StatisticsPages: RouteCollection {
     }
 
     static func start(_ req: Request, page: SiteURL, title: String, heading: String) async throws -> Parsed {
-        let units = try await Units.load(on: req.db)
+        let units = try await Units.current(req.application, on: req.db)
         let fields = try await fieldOptions(req.db)
         do { return .ready(Start(units: units, fields: fields, request: try parse(req, units: units))) } catch let e as any DomainError {
             return .invalid(Layout.page(req, title: title, status: e.status,
@@ -181,7 +181,7 @@ struct StatisticsPages: RouteCollection {
     /// The dossiers behind one figure.
     @Sendable func dossiers(_ req: Request) async throws -> Response {
         let sql = try StatisticsService.sql(req.db)
-        let units = try await Units.load(on: req.db)
+        let units = try await Units.current(req.application, on: req.db)
         let r = try Self.parse(req, units: units)
         guard let figure = try req.queryEnum(Figure.self, "chi-tieu") else {
             throw RequestError.badParameter(name: "chi-tieu", reason: "cần chọn một chỉ tiêu")
@@ -242,7 +242,7 @@ struct StatisticsPages: RouteCollection {
     /// portal's scoreboard (counts only), refreshed every five minutes without any script.
     @Sendable func dashboard(_ req: Request) async throws -> Response {
         let sql = try StatisticsService.sql(req.db)
-        let units = try await Units.load(on: req.db)
+        let units = try await Units.current(req.application, on: req.db)
         let today = VietnamTime.dayNumber(req.now)
         let year = VietnamTime.civil(today).year
         let period = Period(first: VietnamTime.dayNumber(year: year, month: 1, day: 1), last: today, label: String(year))
