@@ -410,6 +410,8 @@ struct NationalSyncThroughGatewayTests {
                     // The demo registers the inbound API as MOTCUA's service, with the integration token the gateway presents to it;
                     // here the server listens on another port than the demo's.
                     try await sql.update("exchange_services").set("base_url", to: appURL + "/api/v1/national").where("code", .equal, "tiep-nhan-ho-so").run()
+                    // A loaded 2-core machine once took over the demo's 10 s to take a dossier in.
+                    try await sql.update("exchange_services").set("timeout_ms", to: 60_000).run()
                     let dvcqg = try #require(try await InformationSystem.query(on: app.db).filter(\.$subsystem == Registry.nationalPortal.description).first())
                     let key = try await Registry.issueKey(for: dvcqg, at: app.clock.now(), on: app.db).key
 
