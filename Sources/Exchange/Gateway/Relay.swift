@@ -30,7 +30,7 @@ struct Relay: Sendable {
         var bytes = 0
         var held: ByteBuffer?
         var broken: Broken?
-        do {
+        do throws(Broken) {
             var pieces = body.makeAsyncIterator()
             while true {
                 let piece: ByteBuffer?
@@ -43,10 +43,8 @@ struct Relay: Sendable {
                 }
                 held = piece
             }
-        } catch let failure as Broken {
-            broken = failure
         } catch {
-            broken = .upstream(error)
+            broken = error
         }
         record.responseBytes = bytes
         record.responseHash = SecureToken.hex(sha256.finalize())
