@@ -10,8 +10,8 @@ public enum Exchange {
     /// Loads (or makes) the platform key in `dataDirectory`.
     public static func configure(_ app: Application, dataDirectory: String) throws {
         app.platformKey = try PlatformKey.load(directory: dataDirectory)
-        // The gateway keeps a connection per call in flight to each upstream, as a proxy does;
-        // the client's default of 8 queued the rest behind them.
+        // A connection per call in flight to each upstream, as a proxy keeps: with the client's
+        // default of 8, eight slow calls to one upstream held every other caller of it in a queue.
         app.http.client.configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 128
         app.metrics.describe("tinhso_exchange_calls_total", kind: "counter", help: "Exchanges through the LGSP gateway by service, client and outcome.",
                              labels: ["service", "client", "outcome"])
