@@ -221,46 +221,22 @@ struct GatewayTests {
         }
     }
 
-    /// Large bodies go to the upstream as they arrive, hashed and counted on the way; past 10 MB
-    /// the call is refused as the caller's fault.
-    @Test func largeBodiesAreStreamedHashedAndLimited() async throws {
-        try await Self.withUpstream { upstream in
+    /// `QLVB`'s service `code` on the upstream, granted to `MOTCUA`, behind the gateway on a real
+    /// listener (so that bodies pass in pieces); `body` gets the app, the service's `/r1/…` URL
+    /// and MOTCUA's key, and the listener is stopped however it ends.
+    static func withListeningGateway(service code: String,
+                                     _ body: (Application, _ serviceURL: String, _ key: String) async throws -> Void) async throws {
+        try await withUpstream { upstream in
             try await withApp { app async throws in
                 let db = app.db
-                let provider = try await Self.system("T-VB", "VN-test/GOV/000.00.00.H42/QLVB", on: db)
-                let caller = try await Self.system("T-MOTCUA", "VN-test/GOV/000.00.00.H42/MOTCUA", on: db)
-                try await Self.grant(caller, try await Self.service("van-ban", of: provider, baseURL: upstream, timeout: 20_000, on: db), on: db)
+                let provider = try await system("T-VB", "VN-test/GOV/000.00.00.H42/QLVB", on: db)
+                let caller = try await system("T-MOTCUA", "VN-test/GOV/000.00.00.H42/MOTCUA", on: db)
+                try await grant(caller, try await service(code, of: provider, baseURL: upstream, on: db), on: db)
                 let key = try await Registry.issueKey(for: caller, at: app.clock.now(), on: db).key
-                // Through a real listener, so that the body arrives in pieces.
                 try await app.server.start(address: .hostname("127.0.0.1", port: 0))
-                let url = "http://127.0.0.1:\(try #require(app.http.server.shared.localAddress?.port))/r1/VN-test/GOV/000.00.00.H42/QLVB/van-ban/digest"
-                func post(_ body: Data) async throws -> ClientResponse {
-                    try await app.client.post(URI(string: url), headers: ["X-Road-Client": "VN-test/GOV/000.00.00.H42/MOTCUA", "Authorization": "Bearer \(key)",
-                                                                          "Content-Type": "application/pdf"]) { $0.body = ByteBuffer(data: body) }
-                }
                 do {
-                    var rng = SeededRandom(seed: 7)
-                    let document = Data((0..<3_000_000).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
-                    let ok = try await post(document)
-                    #expect(ok.status == .ok && ok.body.map { String(buffer: $0) } == "\(document.count) \(SecureToken.sha256Hex(document))")
-                    #expect(ok.headers.first(name: "X-Road-Request-Hash") == Data(SHA512.hash(data: document)).base64EncodedString())
-                    let tooLarge = try await post(Data(count: ExchangeCall.maxBody + 1))
-                    #expect(tooLarge.status == .payloadTooLarge && tooLarge.headers.first(name: "X-Road-Error") == "Client.BadRequest.RequestTooLarge")
-                    // Chunked, with no length declared: stopped as it passes the limit.
-                    var chunked = HTTPClientRequest(url: url)
-                    chunked.method = .POST
-                    chunked.headers = ["X-Road-Client": "VN-test/GOV/000.00.00.H42/MOTCUA", "Authorization": "Bearer \(key)"]
-                    let megabytes = AsyncStream<ByteBuffer> { c in
-                        for _ in 0..<11 { c.yield(ByteBuffer(repeating: 0x25, count: 1 << 20)) }
-                        c.finish()
-                    }
-                    chunked.body = .stream(megabytes, length: .unknown)
-                    let stopped = try await HTTPClient.shared.execute(chunked, timeout: .seconds(30))
-                    #expect(stopped.status == .payloadTooLarge && stopped.headers.first(name: "X-Road-Error") == "Client.BadRequest.RequestTooLarge")
-                    let records = try await MessageRecord.query(on: db).sort(\.$seq).all()
-                    #expect(records.map(\.status) == [200, 413, 413])
-                    #expect(records.first?.requestBytes == document.count && records.first?.requestHash == SecureToken.sha256Hex(document))
-                    #expect(app.circuitBreakers.retryAfter("VN-test/GOV/000.00.00.H42/QLVB/van-ban") == nil, "the caller's fault does not open the breaker")
+                    let port = try #require(app.http.server.shared.localAddress?.port)
+                    try await body(app, "http://127.0.0.1:\(port)/r1/VN-test/GOV/000.00.00.H42/QLVB/\(code)", key)
                 } catch {
                     await app.server.shutdown()
                     throw error
@@ -270,57 +246,78 @@ struct GatewayTests {
         }
     }
 
+    /// Large bodies go to the upstream as they arrive, hashed and counted on the way; past 10 MB
+    /// the call is refused as the caller's fault.
+    @Test func largeBodiesAreStreamedHashedAndLimited() async throws {
+        try await Self.withListeningGateway(service: "van-ban") { app, service, key in
+            let db = app.db
+            let url = service + "/digest"
+            func post(_ body: Data) async throws -> ClientResponse {
+                try await app.client.post(URI(string: url), headers: ["X-Road-Client": "VN-test/GOV/000.00.00.H42/MOTCUA", "Authorization": "Bearer \(key)",
+                                                                      "Content-Type": "application/pdf"]) { $0.body = ByteBuffer(data: body) }
+            }
+            var rng = SeededRandom(seed: 7)
+            let document = Data((0..<3_000_000).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
+            let ok = try await post(document)
+            #expect(ok.status == .ok && ok.body.map { String(buffer: $0) } == "\(document.count) \(SecureToken.sha256Hex(document))")
+            #expect(ok.headers.first(name: "X-Road-Request-Hash") == Data(SHA512.hash(data: document)).base64EncodedString())
+            let tooLarge = try await post(Data(count: ExchangeCall.maxBody + 1))
+            #expect(tooLarge.status == .payloadTooLarge && tooLarge.headers.first(name: "X-Road-Error") == "Client.BadRequest.RequestTooLarge")
+            // Chunked, with no length declared: stopped as it passes the limit.
+            var chunked = HTTPClientRequest(url: url)
+            chunked.method = .POST
+            chunked.headers = ["X-Road-Client": "VN-test/GOV/000.00.00.H42/MOTCUA", "Authorization": "Bearer \(key)"]
+            let megabytes = AsyncStream<ByteBuffer> { c in
+                for _ in 0..<11 { c.yield(ByteBuffer(repeating: 0x25, count: 1 << 20)) }
+                c.finish()
+            }
+            chunked.body = .stream(megabytes, length: .unknown)
+            let stopped = try await HTTPClient.shared.execute(chunked, timeout: .seconds(30))
+            #expect(stopped.status == .payloadTooLarge && stopped.headers.first(name: "X-Road-Error") == "Client.BadRequest.RequestTooLarge")
+            let records = try await MessageRecord.query(on: db).sort(\.$seq).all()
+            #expect(records.map(\.status) == [200, 413, 413])
+            #expect(records.first?.requestBytes == document.count && records.first?.requestHash == SecureToken.sha256Hex(document))
+            #expect(app.circuitBreakers.retryAfter("VN-test/GOV/000.00.00.H42/QLVB/van-ban") == nil, "the caller's fault does not open the breaker")
+        }
+    }
+
     /// Large answers are relayed as they come, whatever their size, hashed and counted on the way;
     /// their record is durable before their last piece goes. When the log cannot be written, a
     /// small answer is withheld (503) and a large one cut short: neither reaches the caller whole.
     @Test func largeAnswersAreRelayedAndLoggedBeforeTheyEnd() async throws {
-        try await Self.withUpstream { upstream in
-            try await withApp { app async throws in
-                let db = app.db
-                let provider = try await Self.system("T-VB", "VN-test/GOV/000.00.00.H42/QLVB", on: db)
-                let caller = try await Self.system("T-MOTCUA", "VN-test/GOV/000.00.00.H42/MOTCUA", on: db)
-                try await Self.grant(caller, try await Self.service("tai-lieu", of: provider, baseURL: upstream, timeout: 20_000, on: db), on: db)
-                let key = try await Registry.issueKey(for: caller, at: app.clock.now(), on: db).key
-                try await app.server.start(address: .hostname("127.0.0.1", port: 0))
-                let base = "http://127.0.0.1:\(try #require(app.http.server.shared.localAddress?.port))/r1/VN-test/GOV/000.00.00.H42/QLVB/tai-lieu"
-                func get(_ path: String) async throws -> HTTPClientResponse {
-                    var request = HTTPClientRequest(url: base + path)
-                    request.headers = ["X-Road-Client": "VN-test/GOV/000.00.00.H42/MOTCUA", "Authorization": "Bearer \(key)"]
-                    return try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-                }
-                do {
-                    // 3 MB declared, and 12 MB chunked: past the 10 MB an answer may have when collected.
-                    let declared = try await get("/megabytes/3")
-                    #expect(declared.status == .ok && declared.headers.first(name: .contentLength) == String(3 << 20))
-                    #expect(Data(buffer: try await declared.body.collect(upTo: 20 << 20)) == Self.megabytes(3))
-                    let chunked = try await get("/chunked/12")
-                    #expect(chunked.status == .ok && chunked.headers.first(name: .contentLength) == nil)
-                    #expect(Data(buffer: try await chunked.body.collect(upTo: 20 << 20)) == Self.megabytes(12))
-                    // No length and no body: passed as it is, not framed as chunks.
-                    let empty = try await get("/empty")
-                    #expect(empty.status == .noContent && empty.headers.first(name: .transferEncoding) == nil)
-                    var records = try await MessageRecord.query(on: db).sort(\.$seq).all()
-                    #expect(records.map(\.status) == [200, 200, 204] && records.map(\.errorType) == ["", "", ""])
-                    #expect(records.map(\.responseBytes) == [3 << 20, 12 << 20, 0])
-                    #expect(records.prefix(2).map(\.responseHash) == [SecureToken.sha256Hex(Self.megabytes(3)), SecureToken.sha256Hex(Self.megabytes(12))])
-
-                    let sql = try #require(db as? any SQLDatabase)
-                    try await sql.raw("ALTER TABLE exchange_messages RENAME TO exchange_messages_away").run()
-                    let withheld = try await get("/citizens/025090000001")
-                    #expect(withheld.status == .serviceUnavailable && withheld.headers.first(name: "X-Road-Error") == "Server.ClientProxy.MessageLogUnavailable")
-                    let cut = try await get("/megabytes/3")
-                    await #expect(throws: (any Error).self, "the answer stops short of its declared length") {
-                        _ = try await cut.body.collect(upTo: 20 << 20)
-                    }
-                    try await sql.raw("ALTER TABLE exchange_messages_away RENAME TO exchange_messages").run()
-                    records = try await MessageRecord.query(on: db).sort(\.$seq).all()
-                    #expect(records.count == 3, "nothing of the calls the log could not hold")
-                } catch {
-                    await app.server.shutdown()
-                    throw error
-                }
-                await app.server.shutdown()
+        try await Self.withListeningGateway(service: "tai-lieu") { app, base, key in
+            let db = app.db
+            func get(_ path: String) async throws -> HTTPClientResponse {
+                var request = HTTPClientRequest(url: base + path)
+                request.headers = ["X-Road-Client": "VN-test/GOV/000.00.00.H42/MOTCUA", "Authorization": "Bearer \(key)"]
+                return try await HTTPClient.shared.execute(request, timeout: .seconds(10))
             }
+            // 3 MB declared, and 12 MB chunked: past the 10 MB an answer may have when collected.
+            let declared = try await get("/megabytes/3")
+            #expect(declared.status == .ok && declared.headers.first(name: .contentLength) == String(3 << 20))
+            #expect(Data(buffer: try await declared.body.collect(upTo: 20 << 20)) == Self.megabytes(3))
+            let chunked = try await get("/chunked/12")
+            #expect(chunked.status == .ok && chunked.headers.first(name: .contentLength) == nil)
+            #expect(Data(buffer: try await chunked.body.collect(upTo: 20 << 20)) == Self.megabytes(12))
+            // No length and no body: passed as it is, not framed as chunks.
+            let empty = try await get("/empty")
+            #expect(empty.status == .noContent && empty.headers.first(name: .transferEncoding) == nil)
+            var records = try await MessageRecord.query(on: db).sort(\.$seq).all()
+            #expect(records.map(\.status) == [200, 200, 204] && records.map(\.errorType) == ["", "", ""])
+            #expect(records.map(\.responseBytes) == [3 << 20, 12 << 20, 0])
+            #expect(records.prefix(2).map(\.responseHash) == [SecureToken.sha256Hex(Self.megabytes(3)), SecureToken.sha256Hex(Self.megabytes(12))])
+
+            let sql = try #require(db as? any SQLDatabase)
+            try await sql.raw("ALTER TABLE exchange_messages RENAME TO exchange_messages_away").run()
+            let withheld = try await get("/citizens/025090000001")
+            #expect(withheld.status == .serviceUnavailable && withheld.headers.first(name: "X-Road-Error") == "Server.ClientProxy.MessageLogUnavailable")
+            let cut = try await get("/megabytes/3")
+            await #expect(throws: (any Error).self, "the answer stops short of its declared length") {
+                _ = try await cut.body.collect(upTo: 20 << 20)
+            }
+            try await sql.raw("ALTER TABLE exchange_messages_away RENAME TO exchange_messages").run()
+            records = try await MessageRecord.query(on: db).sort(\.$seq).all()
+            #expect(records.count == 3, "nothing of the calls the log could not hold")
         }
     }
 

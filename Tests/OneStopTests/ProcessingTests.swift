@@ -276,6 +276,17 @@ final class CapturingPortal: NationalPortalClient, @unchecked Sendable {
 
 @Suite("National portal: inbound dossiers and the status sync")
 struct NationalPortalTests {
+    /// A business registration as the national portal forwards it, VNeID-verified, with its form and one file.
+    static func forwardedDossier(_ nationalCode: String) -> String {
+        """
+        {"MaHoSoQuocGia": "\(nationalCode)", "MaTTHC": "2.001610", "ChuHoSo": "Nguyễn Văn An", "SoGiayToChuHoSo": "\(Flow.citizenCCCD)",
+         "SoDienThoai": "0912345678", "TaiKhoanDuocXacThucVoiVNeID": 1,
+         "DuLieuBieuMau": {"companyName": "DNTN Quốc Gia", "hqAddress": "Phường Việt Trì", "charterCapital": "100000000",
+                           "mainBusinessLine": "Bán lẻ", "representativeName": "Nguyễn Văn An", "representativeId": "\(Flow.citizenCCCD)"},
+         "TaiLieuNop": [{"MaThanhPhanHoSo": "Giấy đề nghị đăng ký doanh nghiệp", "TenTepDinhKem": "denghi.pdf", "NoiDung": "\(DossierTests.pdfBase64)"}]}
+        """
+    }
+
     @Test func forwardedDossiersAreTakenOnceAndEveryChangeIsSynced() async throws {
         try await withApp { app async throws in
             let portal = CapturingPortal()
@@ -284,13 +295,7 @@ struct NationalPortalTests {
             var h = HTTPHeaders()
             h.bearerAuthorization = BearerAuthorization(token: try await TokenFactory.token(app, scopes: "national:forward", login: "admin"))
             h.contentType = .json
-            let body = """
-            {"MaHoSoQuocGia": "G22.99-261118-000123", "MaTTHC": "2.001610", "ChuHoSo": "Nguyễn Văn An", "SoGiayToChuHoSo": "\(Flow.citizenCCCD)",
-             "SoDienThoai": "0912345678", "TaiKhoanDuocXacThucVoiVNeID": 1,
-             "DuLieuBieuMau": {"companyName": "DNTN Quốc Gia", "hqAddress": "Phường Việt Trì", "charterCapital": "100000000",
-                               "mainBusinessLine": "Bán lẻ", "representativeName": "Nguyễn Văn An", "representativeId": "\(Flow.citizenCCCD)"},
-             "TaiLieuNop": [{"MaThanhPhanHoSo": "Giấy đề nghị đăng ký doanh nghiệp", "TenTepDinhKem": "denghi.pdf", "NoiDung": "\(DossierTests.pdfBase64)"}]}
-            """
+            let body = Self.forwardedDossier("G22.99-261118-000123")
             struct Accepted: Decodable { var MaHoSo: String; var TrangThaiHoSo: Int }
             let first = try await client.request(.POST, "/api/v1/national/dossiers", headers: h, body: ByteBuffer(string: body))
             #expect(first.status == .created, "\(first.body)")
@@ -415,13 +420,7 @@ struct NationalSyncThroughGatewayTests {
                     let dvcqg = try #require(try await InformationSystem.query(on: app.db).filter(\.$subsystem == Registry.nationalPortal.description).first())
                     let key = try await Registry.issueKey(for: dvcqg, at: app.clock.now(), on: app.db).key
 
-                    let json = """
-                    {"MaHoSoQuocGia": "G22.99-261118-000777", "MaTTHC": "2.001610", "ChuHoSo": "Nguyễn Văn An", "SoGiayToChuHoSo": "\(Flow.citizenCCCD)",
-                     "SoDienThoai": "0912345678", "TaiKhoanDuocXacThucVoiVNeID": 1,
-                     "DuLieuBieuMau": {"companyName": "DNTN Quốc Gia", "hqAddress": "Phường Việt Trì", "charterCapital": "100000000",
-                                       "mainBusinessLine": "Bán lẻ", "representativeName": "Nguyễn Văn An", "representativeId": "\(Flow.citizenCCCD)"},
-                     "TaiLieuNop": [{"MaThanhPhanHoSo": "Giấy đề nghị đăng ký doanh nghiệp", "TenTepDinhKem": "denghi.pdf", "NoiDung": "\(DossierTests.pdfBase64)"}]}
-                    """
+                    let json = NationalPortalTests.forwardedDossier("G22.99-261118-000777")
                     func forward() async throws -> ClientResponse {
                         try await NationalPortalSimulator.forward(json, nationalCode: "G22.99-261118-000777", gateway: appURL, province: Registry.oneStop.description,
                                                                   client: Registry.nationalPortal.description, key: key, using: app.client)

@@ -154,7 +154,7 @@ extension MessageLog {
                                    uniquingKeysWith: { a, _ in a })
             while check.expected <= through {
                 let page = try await MessageRecord.query(on: db).filter(\.$seq >= check.expected).filter(\.$seq <= through).sort(\.$seq).limit(5000).all()
-                guard !page.isEmpty else { throw ChainCheck.Broken(seq: check.expected, reason: "bản ghi \(check.expected) bị xoá") }
+                guard !page.isEmpty else { throw check.missing }
                 var chunk = Data()
                 for r in page {
                     try check.next(r)

@@ -198,9 +198,12 @@ struct ChainCheck {
     var prev: String?
     let keys: [String: Curve25519.Signing.PublicKey]
 
+    /// The next record is not there.
+    var missing: Broken { Broken(seq: expected, reason: "bản ghi \(expected) bị xoá") }
+
     /// Takes the next record, or throws where and why the chain breaks.
     mutating func next(_ r: MessageRecord) throws(Broken) {
-        if r.seq != expected { throw Broken(seq: expected, reason: "bản ghi \(expected) bị xoá") }
+        if r.seq != expected { throw missing }
         if let prev, r.prevHash != prev { throw Broken(seq: r.seq, reason: "liên kết với bản ghi trước không khớp") }
         if r.computedHash() != r.hash { throw Broken(seq: r.seq, reason: "nội dung bản ghi đã bị sửa") }
         prev = r.hash
