@@ -2,9 +2,10 @@ import App
 import Fluent
 import Foundation
 import NIOCore
+import NIOEmbedded
 import NIOPosix
 import NIOSSL
-import OneStop
+@testable import OneStop
 import Testing
 import TestSupport
 import Vapor
@@ -142,6 +143,27 @@ struct SMTPSenderTests {
             // The 300 ms timeout, not the 30 s default, ended it (loose: the suite runs tests in parallel on 2 cores).
             #expect(Date().timeIntervalSince(started) < 15)
         }
+    }
+
+    @Test func theTimeoutRunsOnlyWhileAReplyIsOwed() throws {
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandler(SMTPReplyDecoder(timeout: .seconds(1)))
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 25)).wait()
+        // The greeting is owed from the moment of connecting.
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(900))
+        try channel.writeInbound(ByteBuffer(string: "220 fake.example ESMTP\r\n"))
+        #expect(try channel.readInbound(as: SMTPReply.self)?.code == 220)
+        // Nothing is owed while the sender is slow to write its next command (a busy machine).
+        channel.embeddedEventLoop.advanceTime(by: .seconds(60))
+        #expect(channel.isActive)
+        // A command starts the clock again, from when it was written.
+        try channel.writeOutbound(ByteBuffer(string: "EHLO dichvucong.phutho.gov.vn\r\n"))
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(900))
+        #expect(channel.isActive)
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(200))
+        #expect(!channel.isActive)
+        let error = #expect(throws: SMTPError.self) { try channel.throwIfErrorCaught() }
+        #expect(error?.description.contains("no reply") == true)
     }
 
     @Test func refusedRecipientStaysInTheOutboxForRetry() async throws {

@@ -104,8 +104,7 @@ public struct SMTPSender: MessageSender {
                     channel.eventLoop.makeCompletedFuture {
                         let sync = channel.pipeline.syncOperations
                         if let implicitTLS { try sync.addHandler(NIOSSLClientHandler(context: implicitTLS, serverHostname: hostname)) }
-                        try sync.addHandler(IdleStateHandler(readTimeout: c.timeout))
-                        try sync.addHandler(SMTPReplyDecoder())
+                        try sync.addHandler(SMTPReplyDecoder(timeout: c.timeout))
                         return try NIOAsyncChannel<SMTPReply, ByteBuffer>(wrappingChannelSynchronously: channel)
                     }
                 }
@@ -245,21 +244,53 @@ struct Extensions {
 }
 
 /// Splits the server's bytes into replies and turns a silent server into an error.
-final class SMTPReplyDecoder: ChannelInboundHandler, RemovableChannelHandler {
+///
+/// The timeout runs only while a reply is owed (the greeting, then one per command written), so
+/// a sender that is itself slow to write its next command — a busy machine — never blames the server.
+final class SMTPReplyDecoder: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = SMTPReply
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     /// RFC 5321 allows 512 octets a line; a server that sends far more is broken or hostile.
     static let maxLine = 4096
     static let maxLines = 200
 
+    let timeout: TimeAmount
     private var buffer = ByteBuffer()
     private var pending: [String] = []
     private var pendingCode = 0
     private var failed = false
     /// Replies passed on so far.
     private(set) var delivered = 0
+    /// Replies the server owes: the greeting and one per command.
+    private var owed = 0
+    private var deadline: Scheduled<Void>?
     var hasBufferedInput: Bool { buffer.readableBytes > 0 || !pending.isEmpty }
+
+    init(timeout: TimeAmount) { self.timeout = timeout }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { expectReply(context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        expectReply(context)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) { deadline?.cancel() }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        expectReply(context)
+        context.write(data, promise: promise)
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !failed else { return }
@@ -269,6 +300,7 @@ final class SMTPReplyDecoder: ChannelInboundHandler, RemovableChannelHandler {
             while let line = try nextLine() {
                 if let reply = try add(line) {
                     delivered += 1
+                    replied(context)
                     context.fireChannelRead(wrapInboundOut(reply))
                 }
             }
@@ -278,15 +310,28 @@ final class SMTPReplyDecoder: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case .read? = event as? IdleStateHandler.IdleStateEvent {
-            fail(context, SMTPError(description: "SMTP: no reply from the server in time"))
-        } else {
-            context.fireUserInboundEventTriggered(event)
+    private func expectReply(_ context: ChannelHandlerContext) {
+        owed += 1
+        if deadline == nil { startDeadline(context) }
+    }
+
+    private func replied(_ context: ChannelHandlerContext) {
+        owed = max(owed - 1, 0)
+        deadline?.cancel()
+        deadline = nil
+        if owed > 0 { startDeadline(context) }
+    }
+
+    private func startDeadline(_ context: ChannelHandlerContext) {
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        deadline = context.eventLoop.scheduleTask(in: timeout) {
+            let (handler, context) = bound.value
+            handler.fail(context, SMTPError(description: "SMTP: no reply from the server in time"))
         }
     }
 
     private func fail(_ context: ChannelHandlerContext, _ error: any Error) {
+        guard !failed else { return }
         failed = true
         context.fireErrorCaught(error)
         context.close(promise: nil)
