@@ -290,7 +290,7 @@ struct GatewayTests {
             func get(_ path: String) async throws -> HTTPClientResponse {
                 var request = HTTPClientRequest(url: base + path)
                 request.headers = ["X-Road-Client": "VN-test/GOV/000.00.00.H42/MOTCUA", "Authorization": "Bearer \(key)"]
-                return try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+                return try await HTTPClient.shared.execute(request, timeout: .seconds(30))
             }
             // 3 MB declared, and 12 MB chunked: past the 10 MB an answer may have when collected.
             let declared = try await get("/megabytes/3")

@@ -90,7 +90,7 @@ struct NationalAdapterTests {
             for (path, status, text) in [("/dang-ky-kinh-doanh/doanh-nghiep/2600123456", 200, "MaSoDoanhNghiep"), ("/dang-ky-kinh-doanh/doanh-nghiep/12", 400, "10 chữ số"),
                                          ("/ho-tich/khai-sinh/025090000001", 200, "HoTenMe"), ("/ly-lich-tu-phap/025090000001", 200, "TinhTrangAnTich"),
                                          ("/dan-cu/cong-dan/999095012345", 404, "Không tìm thấy")] {
-                let response = try await client.execute(HTTPClientRequest(url: base + path), timeout: .seconds(5))
+                let response = try await client.execute(HTTPClientRequest(url: base + path), timeout: .seconds(30))
                 let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
                 #expect(Int(response.status.code) == status && body.contains(text), "\(path): \(response.status) \(body)")
             }

@@ -12,6 +12,16 @@ struct RegistryAPITests {
     struct SystemDTO: Decodable { var code: String; var status: String; var services: [String] }
     struct KeyDTO: Decodable { var clientId: UUID; var key: String }
 
+    @Test func subsystemIdentifiers() {
+        #expect(SubsystemID("VN/GOV/000.00.00.H42/MOTCUA")?.description == "VN/GOV/000.00.00.H42/MOTCUA")
+        // A part may come percent-encoded (in a path or in X-Road-Client); it is decoded before it is checked.
+        #expect(SubsystemID("VN/GOV/000.00.00.H42/MOT%43UA")?.subsystemCode == "MOTCUA")
+        #expect(SubsystemID("VN/GOV/bad%20code/MOTCUA") == nil)
+        #expect(SubsystemID("VN/GOV/000.00.00.H42") == nil)
+        #expect(SubsystemID("VN/GOV/000.00.00.H42/MOT/CUA") == nil)
+        #expect(SubsystemID("VN/GOV//MOTCUA") == nil)
+    }
+
     @Test func systemsServicesRightsAndKeysThroughTheAPI() async throws {
         try await withApp { app async throws in
             let client = TestClient(app)

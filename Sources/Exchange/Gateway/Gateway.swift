@@ -75,7 +75,7 @@ struct Gateway: RouteCollection {
     func authenticate(_ req: Request, _ call: inout ExchangeCall) async throws(ExchangeCall.Failure) {
         // /r1/instance/class/member/subsystem/service[/path]
         let parts = req.url.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst(2)
-        guard parts.count >= 5, let provider = SubsystemID(parts: Array(parts.prefix(4)).map { Substring($0.removingPercentEncoding ?? String($0)) }),
+        guard parts.count >= 5, let provider = SubsystemID(encodedParts: Array(parts.prefix(4))),
               let serviceCode = parts.dropFirst(4).first.map(String.init), !serviceCode.isEmpty else {
             throw .init(.badRequest, "Client.BadRequest.InvalidServiceId",
                         "Địa chỉ phải có dạng /r1/{instance}/{memberClass}/{memberCode}/{subsystemCode}/{serviceCode}[/đường-dẫn].")

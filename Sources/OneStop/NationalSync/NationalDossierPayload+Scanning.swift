@@ -59,8 +59,9 @@ extension NationalDossierPayload {
     }
 }
 
-private func required<T>(_ value: T?, _ path: String) throws(JSONScanner.Failure) -> T {
-    guard let value else { throw .missing(path: path) }
+/// The path is built only for the error: building it for every field was a tenth of an import's parsing.
+private func required<T>(_ value: T?, _ path: @autoclosure () -> String) throws(JSONScanner.Failure) -> T {
+    guard let value else { throw .missing(path: path()) }
     return value
 }
 
