@@ -39,6 +39,9 @@ public actor GroupCommit {
         self.database = database
     }
 
+    /// Writes queued behind the batch being written (a test waits on it for a batch to form).
+    public var waiting: Int { pending.count }
+
     /// Runs `work` in a transaction shared with concurrent writes; its effects are durable when this returns.
     /// If `work` throws, its effects are rolled back and the others' are not.
     public nonisolated func transaction<T: Sendable>(_ work: @escaping @Sendable (any Database) async throws -> T) async throws -> T {

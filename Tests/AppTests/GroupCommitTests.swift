@@ -74,11 +74,17 @@ struct GroupCommitTests {
         try await withApp { app async throws in
             try await Self.scratchTable(app)
             ScratchRow.calls.reset()
-            // Hold the queue with one slow transaction so the next 20 writes gather into one batch.
+            // Hold the queue with one transaction until the next 20 writes wait behind it, so they
+            // gather into one batch (waiting on the queue, not on a clock: CI machines stall).
+            let released = NIOLockedValueBox(false)
+            let (started, signal) = AsyncStream.makeStream(of: Void.self)
             let gate = Task {
-                try await app.groupCommit.transaction { _ in try await Task.sleep(for: .milliseconds(300)) }
+                try await app.groupCommit.transaction { _ in
+                    signal.yield()
+                    while !released.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
+                }
             }
-            try await Task.sleep(for: .milliseconds(50))
+            for await _ in started { break }
             let keys = (0..<20).map { $0 == 7 ? "b3" : "b\($0)" }  // b3 twice: one of the two must fail
             let results = await withTaskGroup(of: Result<String, any Error>.self) { group in
                 for key in keys {
@@ -86,6 +92,9 @@ struct GroupCommitTests {
                         do { return .success(try await app.groupCommit.write(ScratchRow(key: key))) } catch { return .failure(error) }
                     }
                 }
+                let deadline = Date().addingTimeInterval(60)
+                while await app.groupCommit.waiting < keys.count, Date() < deadline { try? await Task.sleep(for: .milliseconds(5)) }
+                released.withLockedValue { $0 = true }
                 return await group.reduce(into: []) { $0.append($1) }
             }
             try await gate.value
