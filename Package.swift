@@ -97,7 +97,7 @@ let package = Package(
         .executableTarget(name: "onestop-bench", dependencies: ["App"], path: "bench/Sources/onestop-bench", swiftSettings: swiftSettings),
         .executableTarget(name: "indicators-bench", dependencies: ["App", "Indicators"], path: "bench/Sources/indicators-bench", swiftSettings: swiftSettings),
         .executableTarget(
-            name: "exchange-bench", dependencies: ["App", "Exchange", nioPosix], path: "bench/Sources/exchange-bench", swiftSettings: swiftSettings),
+            name: "exchange-bench", dependencies: ["App", "Exchange", nioPosix, .product(name: "AsyncHTTPClient", package: "async-http-client")], path: "bench/Sources/exchange-bench", swiftSettings: swiftSettings),
         .executableTarget(name: "queue-bench", dependencies: ["App"], path: "bench/Sources/queue-bench", swiftSettings: swiftSettings),
 
         .target(

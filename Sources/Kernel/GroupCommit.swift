@@ -93,6 +93,17 @@ public actor GroupCommit {
     /// One transaction for the batch. Consecutive items of one `BatchableWrite` type are written by
     /// one call; if that call fails they are written again one by one, so only the bad one fails.
     private static func run(_ batch: [Pending], on database: any Database) async -> [Result<any Sendable, any Error>] {
+        // The usual batch under load is one run of one type (message-log records, intakes): it is
+        // written without a savepoint, two statements fewer (on the loaded bench machine a
+        // statement's round trip took about 0.9 ms of a 9 ms log batch). If it fails, the
+        // transaction is rolled back whole and the batch written again below, item by item.
+        let oneRun = batch.count > 1 && batch[0].kind != nil && batch.allSatisfy { $0.kind == batch[0].kind }
+        if oneRun {
+            let values = try? await database.transaction { db in
+                try await $current.withValue(db) { try await batch[0].write(batch.map(\.item), db) }
+            }
+            if let values, values.count == batch.count { return values.map { .success($0) } }
+        }
         do {
             return try await database.transaction { db in
                 guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError, reason: "group commit needs an SQL database") }
@@ -103,7 +114,8 @@ public actor GroupCommit {
                     var end = start + 1
                     while kind != nil, end < batch.count, batch[end].kind == kind { end += 1 }
                     let run = Array(batch[start..<end])
-                    if run.count > 1, case .success(let values) = try await attempt(run, in: db, sql) {
+                    // A run that just failed whole is not tried whole again.
+                    if !oneRun, run.count > 1, case .success(let values) = try await attempt(run, in: db, sql) {
                         outcomes += values.map { .success($0) }
                     } else {
                         for item in run { outcomes.append(try await attempt([item], in: db, sql).map { $0[0] }) }

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import App
 import Exchange
 import Fluent
@@ -13,6 +14,10 @@ import Vapor
 //   (a) nginx from Debian proxying to it (keep-alive to the upstream, no access log);
 //   (b) tinhso's gateway in front of it, with key authentication, the access check and the
 //       message log (each record durable, chained, sealed every second) all on.
+// And, to show where the gateway's own framework sets its floor, two routes of the same server:
+//   (d) a Vapor route answering 1 KB with nothing else;
+//   (e) a Vapor route forwarding to the upstream through AsyncHTTPClient, as the gateway does,
+//       with no authentication, access check or log.
 // Each is loaded by wrk (BENCH_CONNECTIONS, default 64; BENCH_SECONDS, default 15) with 1 KB JSON
 // POST bodies; the bench prints requests/s, p50 and p99, the ratios b/a and b/c, and checks that
 // the log holds one intact record per request the gateway answered.
@@ -154,6 +159,15 @@ do {
     try await right.create(on: app.db)
     let key = try await Registry.issueKey(for: consumer, at: Date(), on: app.db).key
     Exchange.sealWhileServing(app)
+    // (d) and (e): bench-only routes, outside /r1.
+    app.on(.POST, "bench", "vapor", body: .collect(maxSize: "1mb")) { _ in Response(status: .ok, body: .init(buffer: answer)) }
+    app.on(.POST, "bench", "forward", body: .collect(maxSize: "1mb")) { req async throws -> Response in
+        var call = HTTPClientRequest(url: "http://127.0.0.1:\(upstreamPort)/cong-dan/025090000001")
+        call.method = .POST
+        call.body = .bytes(req.body.data ?? ByteBuffer())
+        let reply = try await req.application.http.client.shared.execute(call, timeout: .seconds(5))
+        return Response(status: reply.status, body: .init(buffer: try await reply.body.collect(upTo: 1 << 20)))
+    }
     try await app.asyncBoot()
     try await startServer(app)
     let gatewayPort = app.http.server.shared.localAddress?.port ?? 0
@@ -163,12 +177,17 @@ do {
     let proxied = try wrk("http://127.0.0.1:\(nginxPort)/cong-dan/025090000001", headers: [])
     let gateway = try wrk("http://127.0.0.1:\(gatewayPort)/r1/VN/GOV/000.00.00.G12/DANCU/cong-dan/025090000001",
                           headers: ["X-Road-Client: VN/GOV/000.00.00.H42/MOTCUA", "Authorization: Bearer \(key)", "X-Road-UserId: VN025090000001"])
-    for (name, l) in [("(c) upstream direct", direct), ("(a) nginx proxy", proxied), ("(b) tinhso gateway, log on", gateway)] {
+    let vaporAlone = try wrk("http://127.0.0.1:\(gatewayPort)/bench/vapor", headers: [])
+    let vaporForward = try wrk("http://127.0.0.1:\(gatewayPort)/bench/forward", headers: [])
+    for (name, l) in [("(c) upstream direct", direct), ("(a) nginx proxy", proxied), ("(b) tinhso gateway, log on", gateway),
+                      ("(d) a bare Vapor route", vaporAlone), ("(e) Vapor + AsyncHTTPClient forward, nothing else", vaporForward)] {
         say(String(format: "%@: %.0f requests/s, p50 %.2f ms, p99 %.2f ms, %d requests, %d not 2xx", name, l.rps, l.p50, l.p99, l.requests, l.errors))
     }
     let meets = gateway.rps >= 5000 && gateway.p99 < 10 && gateway.rps >= 0.25 * proxied.rps
     say(String(format: "ratios: b/a %.2f, b/c %.2f; targets ≥ 5,000/s, p99 < 10 ms, ≥ 0.25 of nginx: %@",
                gateway.rps / proxied.rps, gateway.rps / direct.rps, meets ? "met" : "NOT MET"))
+    say(String(format: "framework floor: b/e %.2f (the gateway's work on top of the forward), e/a %.2f (the forward alone against nginx)",
+               gateway.rps / vaporForward.rps, vaporForward.rps / proxied.rps))
     // The evidence: one intact, sealed record per answered request.
     try await Task.sleep(for: .seconds(2))
     let records: Int = try await MessageRecord.query(on: app.db).count()
