@@ -447,7 +447,7 @@ struct LineReader {
 
     mutating func next() throws -> Data? {
         while true {
-            // memchr, not `Data.firstIndex(of:)`: the generic search was a twentieth of an import.
+            // memchr, not `Data.firstIndex(of:)`: the generic search was 5 % of an import's CPU in a profile.
             let start = offset
             let newline: Int? = buffer.withUnsafeBytes { raw in
                 guard start < raw.count, let base = raw.baseAddress,

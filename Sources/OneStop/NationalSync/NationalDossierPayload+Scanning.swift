@@ -59,7 +59,7 @@ extension NationalDossierPayload {
     }
 }
 
-/// The path is built only for the error: building it for every field was a tenth of an import's parsing.
+/// The path is built only for the error: building it for every step, file and fee was 3 % of an import's CPU.
 private func required<T>(_ value: T?, _ path: @autoclosure () -> String) throws(JSONScanner.Failure) -> T {
     guard let value else { throw .missing(path: path()) }
     return value
