@@ -33,6 +33,13 @@ struct GatewayTests {
             Response(status: .ok, body: .init(buffer: ByteBuffer(data: Self.megabytes(req.parameters.get("n", as: Int.self) ?? 0))))
         }
         upstream.get("empty") { _ in Response(status: .noContent) }
+        // Declares N megabytes, sends one and breaks off.
+        upstream.get("broken", ":n") { req -> Response in
+            Response(status: .ok, body: .init(asyncStream: { writer in
+                try await writer.write(.buffer(ByteBuffer(repeating: 1, count: 1 << 20)))
+                try await writer.write(.error(Abort(.internalServerError, reason: "the upstream broke off")))
+            }, count: (req.parameters.get("n", as: Int.self) ?? 0) << 20))
+        }
         upstream.get("chunked", ":n") { req -> Response in
             let n = req.parameters.get("n", as: Int.self) ?? 0
             return Response(status: .ok, body: .init(asyncStream: { writer in
@@ -318,6 +325,20 @@ struct GatewayTests {
             try await sql.raw("ALTER TABLE exchange_messages_away RENAME TO exchange_messages").run()
             records = try await MessageRecord.query(on: db).sort(\.$seq).all()
             #expect(records.count == 3, "nothing of the calls the log could not hold")
+
+            // An upstream that breaks off mid-answer: the caller's answer stops short, and the
+            // record (written as the relay ends, so waited for) says 502, never success.
+            let broken = try await get("/broken/3")
+            await #expect(throws: (any Error).self, "the answer stops short of its declared length") {
+                _ = try await broken.body.collect(upTo: 20 << 20)
+            }
+            var last: MessageRecord?
+            for _ in 0..<200 where last == nil {
+                last = try await MessageRecord.query(on: db).filter(\.$seq == 4).first()
+                if last == nil { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(last?.status == 502 && last?.errorType == "Server.ServerProxy.ServiceFailed")
+            #expect(last?.path == "/broken/3" && last?.responseBytes ?? 0 < 3 << 20)
         }
     }
 

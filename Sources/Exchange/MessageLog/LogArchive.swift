@@ -146,10 +146,10 @@ extension MessageLog {
         guard FileManager.default.createFile(atPath: path + ".partial", contents: nil, attributes: [.posixPermissions: 0o600]),
               let handle = FileHandle(forWritingAtPath: path + ".partial") else { throw Abort(.internalServerError, reason: "cannot write \(path)") }
         var hasher = SHA256()
-        var count = 0, lastHash = ""
         let encoder = archiveEncoder
+        var check: ChainCheck
         do {
-            var (check, _) = try await chainStart(from: first, keys: key.verifying, on: db)
+            check = try await chainStart(from: first, keys: key.verifying, on: db).0
             let seals = Dictionary(try await LogSeal.query(on: db).filter(\.$seq >= first).filter(\.$seq <= through).all().map { ($0.seq, $0) },
                                    uniquingKeysWith: { a, _ in a })
             while check.expected <= through {
@@ -163,8 +163,6 @@ extension MessageLog {
                         try check.seal(s)
                         chunk += try encoder.encode(ArchiveLine(s)) + Data([0x0A])
                     }
-                    count += 1
-                    lastHash = r.hash
                 }
                 hasher.update(data: chunk)
                 try handle.write(contentsOf: chunk)
@@ -179,6 +177,8 @@ extension MessageLog {
             }
             throw error
         }
+        // The check has taken every record of the range: its link is the last one's hash.
+        let (count, lastHash) = (check.expected - first, check.prev ?? "")
         let archive = LogArchive()
         (archive.firstSeq, archive.lastSeq, archive.lastHash, archive.records, archive.fileName) = (first, through, lastHash, count, name)
         archive.fileSHA256 = SecureToken.hex(hasher.finalize())

@@ -271,10 +271,7 @@ final class SMTPReplyDecoder: ChannelDuplexHandler, RemovableChannelHandler {
 
     init(timeout: TimeAmount) { self.timeout = timeout }
 
-    func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { expectReply(context) }
-    }
-
+    /// Added before the connection is made (`connect`): the greeting is owed from here.
     func channelActive(context: ChannelHandlerContext) {
         expectReply(context)
         context.fireChannelActive()
