@@ -2,6 +2,7 @@ import Directory
 import Exchange
 import Fluent
 import Identity
+import Kernel
 import SQLKit
 import Vapor
 import Indicators
@@ -100,6 +101,33 @@ struct UserCommand: AsyncCommand {
 
 /// What every start does before serving.
 public enum Startup {
+    /// Whether the arguments start the server (`tinhso`, `tinhso serve …`), which seeds the demo
+    /// first; asking for help never does.
+    public static func serves(_ arguments: [String]) -> Bool {
+        let rest = arguments.dropFirst()
+        guard !rest.contains(where: { $0 == "--help" || $0 == "-h" }) else { return false }
+        let command = rest.first { !$0.hasPrefix("-") }
+        return command == nil || command == "serve"
+    }
+
+    /// A failed command's error as the operator reads it: the message of ours, not Swift's dump.
+    public static func describe(_ error: any Error) -> String {
+        switch error {
+        case let e as CommandFailure: e.description
+        case let e as any DomainError: e.message
+        case let e as CommandError:
+            switch e {
+            case .unknownInput(let input): "không hiểu tham số “\(input)” (xem --help)"
+            case .missingRequiredArgument(let name): "thiếu tham số \(name) (xem --help)"
+            case .invalidArgumentType(let name, _), .invalidOptionType(let name, _): "giá trị của \(name) không hợp lệ (xem --help)"
+            case .unknownCommand(let name, let available): "không có lệnh “\(name)”; các lệnh: \(available.sorted().joined(separator: ", "))"
+            case .missingCommand: "thiếu lệnh (xem --help)"
+            }
+        case let e as AppConfig.Invalid: "cấu hình không hợp lệ: \(e.description)"
+        default: String(describing: error)
+        }
+    }
+
     public static func migrate(_ app: Application) async throws {
         if let sql = app.db as? any SQLDatabase, sql.dialect.name == "sqlite" {
             // WAL lets readers go on while a write commits; the pages read far more than they write.

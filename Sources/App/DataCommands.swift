@@ -115,6 +115,8 @@ struct ImportCommand: AsyncCommand {
         }
         bar.finish()
         Self.summary(report, seconds: Date().timeIntervalSince(started), console: console)
+        // A script running the migration must see that some lines did not go in.
+        if !report.problems.isEmpty { throw CommandFailure("\(report.problems.count) dòng không nhập được (các dòng khác đã nhập; sửa rồi chạy lại tệp)") }
     }
 
     static func summary(_ r: ImportReport, seconds: Double, console: any Console) {
@@ -165,9 +167,10 @@ struct ArchiveMessageLogCommand: AsyncCommand {
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         try await Startup.migrate(app)
-        guard let key = app.platformKey else { throw CommandFailure("no platform key") }
+        guard let key = app.platformKey else { throw CommandFailure("chưa có khoá của nền tảng") }
         let dataDir = app.config.dataDir
-        guard let day = signature.before, let before = VietnamTime.startOfDay(day) else { throw CommandFailure("--before YYYY-MM-DD is required") }
+        guard let day = signature.before else { throw CommandFailure("cần --before NNNN-TT-NN (ngày theo giờ Việt Nam)") }
+        guard let before = VietnamTime.startOfDay(day) else { throw CommandFailure("--before \(day): không phải một ngày có thật dạng NNNN-TT-NN") }
         guard let a = try await MessageLog.archive(before: before, directory: MessageLog.archiveDirectory(dataDir), key: key, app: app) else {
             context.console.print("Không có bản ghi đã niêm phong nào trước \(day) để lưu trữ.")
             return
@@ -183,11 +186,10 @@ struct VerifyArchiveCommand: AsyncCommand {
     var help: String { "Check an archive file of the message log: its signed manifest, its hash, its chain and its seals" }
 
     func run(using context: CommandContext, signature: Signature) async throws {
-        guard let key = context.application.platformKey else { throw CommandFailure("no platform key") }
+        guard let key = context.application.platformKey else { throw CommandFailure("chưa có khoá của nền tảng") }
         let v = try MessageLog.verifyFile(signature.file, keys: key.verifying)
         if let problem = v.problem {
-            context.console.error("Tệp lưu trữ không nguyên vẹn: \(problem).")
-            throw CommandFailure("archive broken")
+            throw CommandFailure("tệp lưu trữ không nguyên vẹn: \(problem)")
         }
         context.console.print("Tệp lưu trữ nguyên vẹn: \(v.records) bản ghi, \(v.seals) dấu niêm phong.")
     }
@@ -203,11 +205,10 @@ struct VerifyMessageLogCommand: AsyncCommand {
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         try await Startup.migrate(app)
-        guard let key = app.platformKey else { throw CommandFailure("no platform key") }
+        guard let key = app.platformKey else { throw CommandFailure("chưa có khoá của nền tảng") }
         let v = try await MessageLog.verify(from: signature.from ?? 1, through: signature.through, keys: key.verifying, on: app.db)
         if let broken = v.firstBroken {
-            context.console.error("Nhật ký trao đổi bị thay đổi tại bản ghi \(broken): \(v.reason ?? "") (đã kiểm \(v.checked) bản ghi nguyên vẹn trước đó).")
-            throw CommandFailure("message log broken at record \(broken)")
+            throw CommandFailure("nhật ký trao đổi bị thay đổi tại bản ghi \(broken): \(v.reason ?? "") (đã kiểm \(v.checked) bản ghi nguyên vẹn trước đó)")
         }
         let sealed = v.sealedThrough.map { "niêm phong đến bản ghi \($0) (\(v.seals) dấu)" } ?? "chưa có dấu niêm phong"
         let archived = v.archivedThrough.map { "; bản ghi 1–\($0) đã lưu trữ ra tệp (kiểm bằng exchange verify-archive)" } ?? ""
@@ -215,13 +216,17 @@ struct VerifyMessageLogCommand: AsyncCommand {
     }
 }
 
-struct CommandFailure: Error, CustomStringConvertible {
-    var description: String
+/// A command that cannot do what it was asked: `description` (Vietnamese) is printed once and the
+/// process exits with status 1.
+public struct CommandFailure: Error, CustomStringConvertible {
+    public var description: String
     init(_ d: String) { description = d }
 }
 
-/// A one-line progress bar on standard error, redrawn at most five times a second.
+/// A one-line progress bar on standard error, redrawn at most five times a second; only on a
+/// terminal (redirected to a file, the redraws would be noise).
 final class ProgressBar: Sendable {
+    private let onTerminal = isatty(STDERR_FILENO) == 1
     private let state: NIOLockedValueBox<(last: Date, drawn: Bool)>
     private let total: Int64
     private let unit: String
@@ -236,7 +241,7 @@ final class ProgressBar: Sendable {
 
     func update(_ done: Int64, of total: Int64, count: Int64) {
         state.withLockedValue { s in
-            guard Date().timeIntervalSince(s.last) > 0.2 else { return }
+            guard onTerminal, Date().timeIntervalSince(s.last) > 0.2 else { return }
             s.last = Date()
             s.drawn = true
             let fraction = total > 0 ? min(1, Double(done) / Double(total)) : 0

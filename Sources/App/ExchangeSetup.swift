@@ -95,7 +95,7 @@ struct SimulateForwardCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
-        guard let key = signature.key else { throw CommandFailure("--key is required (issue one on /quan-tri/lgsp/he-thong/DVCQG)") }
+        guard let key = signature.key else { throw CommandFailure("cần --key (cấp khoá tại /quan-tri/lgsp/he-thong/DVCQG)") }
         let code = "G22.99-\(VietnamTime.compact(app.clock.now()).prefix(8).dropFirst(2))-\(Int.random(in: 100_000...999_999))"
         let cccd = DemoProvince.citizenCCCD
         let json = """
@@ -109,7 +109,7 @@ struct SimulateForwardCommand: AsyncCommand {
                                                                  province: Registry.oneStop.description, client: Registry.nationalPortal.description,
                                                                  key: key, using: app.client)
         let body = response.body.map { String(buffer: $0) } ?? ""
-        guard response.status == .created else { throw CommandFailure("the gateway answered \(response.status.code): \(body)") }
+        guard response.status == .created else { throw CommandFailure("cổng trả lời \(response.status.code): \(body)") }
         context.console.print("Cổng DVCQG (mô phỏng) đã chuyển hồ sơ \(code) qua LGSP; tỉnh trả lời: \(body)")
     }
 }

@@ -15,14 +15,13 @@ do {
 let app = try await Application.make(env)
 do {
     try await configure(app, config: config)
-    let command = env.arguments.dropFirst().first { !$0.hasPrefix("-") }
-    if command == nil || command == "serve" {
-        try await Startup.prepareToServe(app)
-    }
-    try await app.execute()
+    if Startup.serves(env.arguments) { try await Startup.prepareToServe(app) }
+    // Not `app.execute()`: it logs a failure as Swift text before rethrowing it.
+    try await app.startup()
+    try await app.running?.onStop.get()
 } catch {
-    // Reported once, then a failing exit status: a command that fails is not a crash.
-    app.logger.report(error: error)
+    // Said once, in words an operator reads, then a failing exit status: a command that fails is not a crash.
+    FileHandle.standardError.write(Data("tinhso: \(Startup.describe(error))\n".utf8))
     try? await app.asyncShutdown()
     exit(1)
 }

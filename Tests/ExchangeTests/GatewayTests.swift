@@ -20,9 +20,13 @@ struct GatewayTests {
             headers.contentType = .json
             headers.add(name: "X-Seen-Client", value: req.headers.first(name: "X-Road-Client") ?? "")
             headers.add(name: "X-Seen-Authorization", value: req.headers.first(name: .authorization) ?? "none")
+            headers.add(name: "X-Seen-Hop", value: req.headers.first(name: "X-Hop") ?? "none")
             return Response(status: .ok, headers: headers, body: .init(string: #"{"SoDinhDanh":"\#(req.parameters.get("id") ?? "")","HoVaTen":"Nguyễn Văn An"}"#))
         }
         upstream.post("echo") { req in req.body.string ?? "" }
+        upstream.get("citizens", "moved") { _ in Response(status: .found, headers: ["Location": "/citizens/025090000001"]) }
+        // What a file server does with dot-segments: `/citizens/../admin` is `/admin`.
+        upstream.get("admin") { _ in "secret" }
         upstream.on(.POST, "digest", body: .collect(maxSize: "20mb")) { req -> String in
             let data = req.body.data.map { Data(buffer: $0) } ?? Data()
             return "\(data.count) \(SecureToken.sha256Hex(data))"
@@ -224,6 +228,63 @@ struct GatewayTests {
                 #expect(rewritten.firstBroken == records.count && rewritten.reason?.contains("niêm phong") == true)
                 try await sql.delete(from: MessageRecord.schema).where("seq", .equal, 8).run()
                 #expect(try await MessageLog.verify(from: 6, keys: keys, on: db).firstBroken == 8)
+                // The same check through the API, for an administrator's token only.
+                let token = try await TokenFactory.token(app, scopes: "exchange:write", login: "admin")
+                func verification(_ query: String, token t: String? = token) async throws -> TestClient.Result {
+                    var h = HTTPHeaders()
+                    if let t { h.bearerAuthorization = BearerAuthorization(token: t) }
+                    return try await client.request(.GET, "/api/v1/exchange/log/verification" + query, headers: h)
+                }
+                let viaAPI = try await verification("?from=6").decode(MessageLog.Verification.self)
+                #expect(viaAPI.firstBroken == 8 && viaAPI.reason?.contains("xoá") == true)
+                #expect(try await verification("?from=6", token: nil).status == .unauthorized)
+                #expect(try await verification("?from=0").status == .badRequest)
+                #expect(try await verification("?from=5&through=4").status == .badRequest)
+                // A range after the newest record is empty, not broken.
+                let beyond = try await MessageLog.verify(from: records.count + 50, keys: keys, on: db)
+                #expect(beyond.checked == 0 && beyond.firstBroken == nil)
+                // The newest records deleted: their seal still names them.
+                try await sql.delete(from: MessageRecord.schema).where("seq", .greaterThanOrEqual, records.count - 1).run()
+                let truncated = try await MessageLog.verify(from: 10, keys: keys, on: db)
+                #expect(truncated.firstBroken == records.count - 1, "\(truncated)")
+            }
+        }
+    }
+
+    @Test func pathsAreCheckedAsTheUpstreamReadsThemAndRedirectsAndHopHeadersStay() async throws {
+        try await Self.withUpstream { upstream in
+            try await withApp { app async throws in
+                let db = app.db
+                let population = try await Self.system("T-DANCU", "VN-test/GOV/000.00.00.H42/DANCU", on: db)
+                let oneStop = try await Self.system("T-MOTCUA", "VN-test/GOV/000.00.00.H42/MOTCUA", on: db)
+                let records = try await Self.system("T-LLTP", "VN-test/GOV/000.00.00.H42/LLTP", on: db)
+                records.status = .planned
+                try await records.save(on: db)
+                try await Self.grant(oneStop, try await Self.service("cong-dan", of: population, baseURL: upstream, on: db), method: "GET", path: "/citizens/*", on: db)
+                try await Self.grant(oneStop, try await Self.service("an-tich", of: records, baseURL: upstream, on: db), on: db)
+                let key = try await Registry.issueKey(for: oneStop, at: app.clock.now(), on: db).key
+                let client = TestClient(app)
+                func call(_ path: String, _ extra: HTTPHeaders = [:]) async throws -> TestClient.Result {
+                    var h = extra
+                    h.bearerAuthorization = BearerAuthorization(token: key)
+                    h.add(name: "X-Road-Client", value: "VN-test/GOV/000.00.00.H42/MOTCUA")
+                    return try await client.request(.GET, "/r1/VN-test/GOV/000.00.00.H42/\(path)", headers: h)
+                }
+                for path in ["citizens/../admin", "citizens/%2e%2e/admin", "citizens/%2E./admin", "citizens/..%2Fadmin", "citizens/./1"] {
+                    let r = try await call("DANCU/cong-dan/" + path)
+                    #expect(r.status == .badRequest && r.headers.first(name: "X-Road-Error") == "Client.BadRequest.InvalidPath" && !r.body.contains("secret"), "\(path): \(r.status) \(r.body)")
+                }
+                // A redirect is the caller's to follow, not the gateway's.
+                let moved = try await call("DANCU/cong-dan/citizens/moved")
+                #expect(moved.status == .found && moved.headers.first(name: .location) == "/citizens/025090000001" && moved.headers.first(name: "X-Road-Error") == nil)
+                // Headers the caller names in Connection stay on its hop; the answer has one Date.
+                let ok = try await call("DANCU/cong-dan/citizens/1", ["Connection": "X-Hop", "X-Hop": "secret"])
+                #expect(ok.status == .ok && ok.headers.first(name: "X-Seen-Hop") == "none" && ok.headers[.date].count <= 1)
+                // A provider not yet connected (planned) takes no traffic.
+                let planned = try await call("LLTP/an-tich/x")
+                #expect(planned.status == .serviceUnavailable && planned.headers.first(name: "X-Road-Error") == "Server.ServerProxy.ServiceUnavailable")
+                let logged = try await MessageRecord.query(on: db).sort(\.$seq).all()
+                #expect(logged.count == 8 && logged.filter { $0.errorType.isEmpty }.map(\.status) == [302, 200], "\(logged.map(\.status))")
             }
         }
     }
@@ -434,6 +495,8 @@ struct GatewayTests {
                 #expect(tooFast.headers.first(name: .retryAfter) == "1")
                 uptime.advance(seconds: 1)
                 #expect(try await call("NHANH", fastKey).status != .tooManyRequests, "the bucket refilled")
+                // Calls in its name without its key are refused and logged, but spend none of its quota.
+                for _ in 0..<4 { #expect(try await call("NGAY", "lgsp_sai").status == .unauthorized) }
                 // Admitted, whatever the upstream answers on a busy machine; the fourth is refused.
                 for _ in 0..<3 { #expect(try await call("NGAY", dailyKey).status != .tooManyRequests) }
                 let over = try await call("NGAY", dailyKey)

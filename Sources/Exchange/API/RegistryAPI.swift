@@ -35,6 +35,21 @@ struct RegistryAPI: RouteCollection {
         write.post("exchange", "systems", ":code", "rights", use: grant)
         write.post("exchange", "systems", ":code", "keys", use: issueKey)
         write.delete("exchange", "keys", ":id", use: revokeKey)
+        write.get("exchange", "log", "verification", use: verifyLog)
+    }
+
+    /// `GET /api/v1/exchange/log/verification?from=&through=`: the chain and seals of a range of
+    /// the message log checked, with the first broken record, as `tinhso exchange verify` does.
+    @Sendable func verifyLog(_ req: Request) async throws -> MessageLog.Verification {
+        func number(_ name: String) throws -> Int? {
+            guard let text = req.query[String.self, at: name] else { return nil }
+            guard let n = Int(text), n >= 1 else { throw RequestError.badParameter(name: name, reason: "phải là số thứ tự bản ghi, từ 1") }
+            return n
+        }
+        let from = try number("from") ?? 1, through = try number("through")
+        if let through, through < from { throw RequestError.badParameter(name: "through", reason: "phải không nhỏ hơn from") }
+        guard let key = req.application.platformKey else { throw Abort(.serviceUnavailable, reason: "chưa có khoá của nền tảng") }
+        return try await MessageLog.verify(from: from, through: through, keys: key.verifying, on: req.db)
     }
 
     /// The token's owner must be an administrator, whatever scopes the token carries.

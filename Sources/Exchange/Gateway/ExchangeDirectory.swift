@@ -22,6 +22,8 @@ public final class ExchangeDirectory: Sendable {
         }
     }
     struct Service: Sendable {
+        /// The provider system's connection status: only `trial` and `official` take traffic.
+        var status: InformationSystem.Status
         var baseURL: String
         var timeoutMilliseconds: Int
         var viaPeer: Bool
@@ -94,14 +96,13 @@ public final class ExchangeDirectory: Sendable {
     func service(provider: String, code: String, on db: any Database) async throws -> Service? {
         try await services.value("\(provider)/\(code)") {
             guard let system = try await InformationSystem.query(on: db).filter(\.$subsystem == provider).first(),
-                  system.status != .suspended,
                   let s = try await ExchangeService.query(on: db).filter(\.$system.$id == system.requireID()).filter(\.$code == code).first()
             else { return nil }
             var rights: [UUID: [Right]] = [:]
             for r in try await AccessRight.query(on: db).filter(\.$service.$id == s.requireID()).all() {
                 rights[r.$consumer.id, default: []].append(Right(method: r.method, path: r.path))
             }
-            return Service(baseURL: s.baseURL.hasSuffix("/") ? String(s.baseURL.dropLast()) : s.baseURL, timeoutMilliseconds: s.timeoutMilliseconds,
+            return Service(status: system.status, baseURL: s.baseURL.hasSuffix("/") ? String(s.baseURL.dropLast()) : s.baseURL, timeoutMilliseconds: s.timeoutMilliseconds,
                            viaPeer: s.viaPeer, upstreamAuthorization: s.upstreamAuthorization, rights: rights)
         }
     }

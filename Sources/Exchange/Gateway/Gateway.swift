@@ -122,7 +122,9 @@ public struct ExchangeCall: Sendable {
     /// Hop-by-hop headers (RFC 9110 §7.6.1), those X-Road strips, and the caller's credentials.
     static let dropped: Set<String> = ["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
                                        "transfer-encoding", "upgrade", "host", "user-agent", "server", "authorization", "x-api-key",
-                                       "content-length"]
+                                       "content-length", "expect",
+                                       // This server dates its own answers; the upstream's would be a second Date.
+                                       "date"]
 
     public struct Failure: Error, Sendable {
         public var status: HTTPResponseStatus
@@ -290,6 +292,21 @@ public struct ExchangeCall: Sendable {
         }
     }
 
+    /// Whether `name` stays on this hop: one of `dropped`, or named in the message's `Connection`.
+    static func isHopByHop(_ name: String, in headers: HTTPHeaders) -> Bool {
+        let lower = name.lowercased()
+        return dropped.contains(lower) || headers[canonicalForm: "Connection"].contains { $0.lowercased() == lower }
+    }
+
+    /// A path with no dot-segment and no encoded separator: what the rights are checked against
+    /// is what the upstream serves.
+    static func isPlainPath(_ path: String) -> Bool {
+        path.split(separator: "/", omittingEmptySubsequences: false).allSatisfy { raw in
+            let segment = raw.contains("%") ? (String(raw).removingPercentEncoding ?? "..") : String(raw)
+            return segment != "." && segment != ".." && !segment.contains("/") && !segment.contains("\\")
+        }
+    }
+
     func forward(app: Application, db: any Database, relayLarge: Bool) async throws(Failure) -> Answer {
         guard let provider, let callerSystemID else { throw Failure(.internalServerError, "Server.ClientProxy.InternalError", "Lời gọi chưa xác định bên gọi.") }
         if MetadataService(rawValue: serviceCode) != nil {
@@ -302,12 +319,20 @@ public struct ExchangeCall: Sendable {
             throw Failure(.internalServerError, "Server.ClientProxy.InternalError", "Không đọc được danh mục dịch vụ.")
         }
         guard let service else { throw Failure(.notFound, "Client.UnknownService", "Không có dịch vụ \(provider)/\(serviceCode).") }
+        guard service.status == .official || service.status == .trial else {
+            throw Failure(.serviceUnavailable, "Server.ServerProxy.ServiceUnavailable",
+                          "Hệ thống \(provider) \(service.status == .suspended ? "đang tạm dừng kết nối" : "chưa được đưa vào kết nối").")
+        }
+        // Checked before the rights: the upstream resolves `..`, so `/items/../admin` would pass a right on `/items/*`.
+        guard Self.isPlainPath(path) else {
+            throw Failure(.badRequest, "Client.BadRequest.InvalidPath", "Đường dẫn không được chứa đoạn “.” hoặc “..”, kể cả khi mã hoá (%2e, %2f).")
+        }
         guard service.rights[callerSystemID]?.contains(where: { $0.allows(method: method.rawValue, path: path) }) == true else {
             throw Failure(.forbidden, "Client.AccessDenied", "Hệ thống \(client?.description ?? "") không được cấp quyền gọi \(method.rawValue) \(path).")
         }
         var upstream = HTTPClientRequest(url: service.baseURL + (path == "/" ? "" : path) + (query.map { "?" + $0 } ?? ""))
         upstream.method = method
-        for (name, value) in headers where !Self.dropped.contains(name.lowercased()) { upstream.headers.add(name: name, value: value) }
+        for (name, value) in headers where !Self.isHopByHop(name, in: headers) { upstream.headers.add(name: name, value: value) }
         if let client { upstream.headers.replaceOrAdd(name: "X-Road-Client", value: client.description) }
         upstream.headers.replaceOrAdd(name: "X-Road-Id", value: messageID)
         if !userID.isEmpty { upstream.headers.replaceOrAdd(name: "X-Road-UserId", value: userID) }
@@ -350,7 +375,7 @@ public struct ExchangeCall: Sendable {
             throw Failure(.badGateway, "Server.ServerProxy.ServiceFailed", "Không kết nối được dịch vụ: \(String(describing: error).prefix(200))")
         }
         var out = HTTPHeaders()
-        for (name, value) in answer.headers where !Self.dropped.contains(name.lowercased()) { out.add(name: name, value: value) }
+        for (name, value) in answer.headers where !Self.isHopByHop(name, in: answer.headers) { out.add(name: name, value: value) }
         let length = answer.headers.first(name: .contentLength).flatMap { Int($0) }
         // 204 and 304 carry no body, so no chunked framing either.
         let mayHaveBody = answer.status != .noContent && answer.status != .notModified

@@ -17,6 +17,14 @@ final class CallLimiter: Sendable {
 
     init(uptime: @escaping @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds }) { self.uptime = uptime }
 
+    /// The outcomes of calls refused before they reached `admit`, or by it: logged under the
+    /// client they named, but not the client's calls (anyone can name a client without its key).
+    static let refusedBeforeAdmission = [
+        "Client.BadRequest.MissingClientHeader", "Client.BadRequest.InvalidClientId", "Client.BadRequest.InvalidServiceId",
+        "Client.Unauthorized", "Client.IdentityMismatch", "Client.UnknownClient", "Client.RateLimited", "Client.QuotaExceeded",
+        "Server.ClientProxy.InternalError",
+    ]
+
     struct Refusal: Error, Equatable { var type: String; var message: String; var retryAfter: Int }
 
     /// Admits one call by `system` or says when to come back.
@@ -27,7 +35,7 @@ final class CallLimiter: Sendable {
         if dailyQuota != nil, states.withLockedValue({ $0[system]?.day }) != today {
             let midnight = VietnamTime.startOfDay(VietnamTime.isoDay(today))!
             startingCount = try await MessageRecord.query(on: db).filter(\.$client == subsystem).filter(\.$at >= midnight)
-                .filter(\.$errorType !~ ["Client.RateLimited", "Client.QuotaExceeded"]).count()
+                .filter(\.$errorType !~ Self.refusedBeforeAdmission).count()
         }
         let clock = uptime()
         return states.withLockedValue { all -> Refusal? in
