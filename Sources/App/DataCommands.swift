@@ -115,6 +115,10 @@ struct ImportCommand: AsyncCommand {
         }
         bar.finish()
         Self.summary(report, seconds: Date().timeIntervalSince(started), console: console)
+        if report.imported > 0 {
+            let days = try await IndexSnapshots.retake(app: app, now: app.clock.now())
+            console.print("Đã tính lại điểm QĐ 766 hằng ngày của \(days) ngày gần nhất theo số liệu vừa nhập.")
+        }
         // A script running the migration must see that some lines did not go in.
         if !report.problems.isEmpty { throw CommandFailure("\(report.problems.count) dòng không nhập được (các dòng khác đã nhập; sửa rồi chạy lại tệp)") }
     }
@@ -146,6 +150,7 @@ struct RebuildStatisticsCommand: AsyncCommand {
             guard let sql = db as? any SQLDatabase else { throw CommandFailure("Cần cơ sở dữ liệu SQL") }
             try await Aggregates.rebuild(on: sql)
         }
+        try await IndexSnapshots.retake(app: app, now: app.clock.now())
         context.console.print("Đã tính lại số liệu thống kê trong \(String(format: "%.1f", Date().timeIntervalSince(started))) giây.")
     }
 }

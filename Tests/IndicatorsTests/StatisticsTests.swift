@@ -90,7 +90,7 @@ struct StatisticsTests {
             let expected: [Figure: Int64] = [
                 .carriedOver: 1, .received: 6, .receivedDirect: 1, .receivedOnline: 5, .receivedPostal: 0, .notReceived: 1,
                 .ended: 4, .early: 2, .onTime: 1, .late: 1, .granted: 3, .refused: 0, .stopped: 0, .withdrawn: 1, .returned: 2,
-                .open: 3, .openLate: 2, .openOnTime: 1, .waiting: 1,
+                .open: 3, .openLate: 2, .openOnTime: 1, .waiting: 1, .lateOrOverdue: 3,
                 .onlineFull: 3, .withFees: 0, .paidOnline: 0, .electronicResult: 1, .digitised: 3, .reused: 0, .personalStore: 1,
                 .vneid: 0, .unsatisfied: 0,
             ]
@@ -187,15 +187,23 @@ struct StatisticsTests {
             #expect(try await IndexSnapshots.runOnce(app: app, now: now) == 0)
             #expect(try await IndexSnapshots.runOnce(app: app, now: now.addingTimeInterval(86_400)) == 1)
             let sql = try #require(app.db as? any SQLDatabase)
-            let history = try await IndexSnapshots.history(agency: nil, since: 0, on: sql)
+            let today = VietnamTime.dayNumber(now)
+            let history = try await IndexSnapshots.history(agency: nil, in: 0...(today + 10), on: sql)
             #expect(history.count == IndexSnapshots.backfillDays + 1)
-            // The snapshot of 20 April is the index of the year to that day.
+            // The snapshot of 20 April is the index of the year to that day; the trend is the period's last 90 days.
+            app.clock = TestClock(now)
             let api = try await TestClient(app).get("/api/v1/indicators/766?from=2027-01-01&to=2027-04-20")
             let dto = try api.decode(ServiceIndexDTO.self)
-            #expect(history.first { $0.day == VietnamTime.dayNumber(now) }?.total == dto.total)
-            #expect(dto.history.count == history.filter { $0.day >= VietnamTime.dayNumber(now) - 90 }.count)
+            #expect(history.first { $0.day == today }?.total == dto.total)
+            #expect(dto.history.count == history.filter { $0.day >= today - 89 && $0.day <= today }.count && !dto.history.isEmpty)
+            let january = try await TestClient(app).get("/api/v1/indicators/766?period=2027-01").decode(ServiceIndexDTO.self)
+            #expect(january.history.allSatisfy { $0.date.hasPrefix("2027-01") })
+            // Days whose figures changed (an import of old dossiers) are taken again from the aggregates.
+            try await sql.update(IndexSnapshots.table).set("total", to: SQLBind(2.0)).run()
+            #expect(try await IndexSnapshots.retake(app: app, now: now) == IndexSnapshots.backfillDays)
+            let retaken = try await IndexSnapshots.history(agency: nil, in: 0...today, on: sql)
+            #expect(retaken.count == IndexSnapshots.backfillDays && retaken.last?.total == dto.total)
             // The public dashboard shows the trend and the rankings, and refreshes itself.
-            app.clock = TestClock(now)
             let board = try await TestClient(app).get("/bang-dieu-khien")
             #expect(board.status == .ok && board.headers.first(name: "Refresh") == "300")
             #expect(board.body.contains("polyline") && board.body.contains("Xếp hạng sở, ngành") && board.body.contains("Thủ tục trễ hạn nhiều nhất"))
@@ -245,11 +253,29 @@ struct StatisticsTests {
             #expect(page.body.contains("chi-tieu=open-late"))
             let late = try await client.get("/thong-ke/ho-so?ky=2027-03&thu-tuc=\(World.procedure)&chi-tieu=open-late")
             #expect(late.status == .ok && late.body.contains(codes["D"]!) && late.body.contains(codes["H"]!) && !late.body.contains(codes["G"]!))
+            #expect(late.body.contains("· toàn tỉnh · thủ tục \(World.procedure)"))
+            // Progress is told at the period's end: G, received on 30 March, is within its time there.
+            let open = try await client.get("/thong-ke/ho-so?ky=2027-03&thu-tuc=\(World.procedure)&chi-tieu=open")
+            func row(_ code: String) -> Substring? { open.body.range(of: code).map { open.body[$0.lowerBound...].prefix { $0 != "\n" } } }
+            #expect(row(codes["G"]!)?.contains("<td>Trong hạn</td>") == true && row(codes["H"]!)?.contains("<td>Quá hạn</td>") == true, "\(row(codes["G"]!) ?? "")")
+            // The officials of the deciding agency open the dossier; others see its line without a link.
+            #expect(open.body.contains("href=\"/ho-so/\(codes["G"]!)\""))
+            let police = TestClient(app)
+            try await police.login("chuyenvien.congan", password: "tinhso2026")
+            let seen = try await police.get("/thong-ke/ho-so?ky=2027-03&thu-tuc=\(World.procedure)&chi-tieu=open")
+            #expect(seen.body.contains(codes["G"]!) && !seen.body.contains("href=\"/ho-so/\(codes["G"]!)\""))
             let csv = try await client.get("/thong-ke?ky=2027-03&thu-tuc=\(World.procedure)&bang=tong-hop")
             #expect(csv.headers.contentType?.subType == "csv")
             #expect(csv.body.contains("\"Tiếp nhận trong kỳ\",\"received\",\"6\""))
             let index = try await client.get("/thong-ke/chi-so-766?ky=2027-03&thu-tuc=\(World.procedure)")
             #expect(index.status == .ok && index.body.contains("Hồ sơ làm mất điểm") && index.body.contains("11.43/20"))
+            // 2.1 loses on the dossiers ended late and on those overdue at the end: D, H and the one ended late.
+            #expect(index.body.contains("chi-tieu=late-or-overdue"))
+            let costing = try await client.get("/thong-ke/ho-so?ky=2027-03&thu-tuc=\(World.procedure)&chi-tieu=late-or-overdue")
+            #expect(costing.body.contains(codes["D"]!) && costing.body.contains(codes["H"]!) && costing.body.contains("3 kết quả"))
+            // The province's People's Committee is the province: it is not ranked against its own departments.
+            let ranked = try await client.get("/thong-ke/chi-so-766?ky=2027-03")
+            #expect(ranked.body.contains("Xếp hạng các cơ quan") && !ranked.body.contains(">Ủy ban nhân dân tỉnh Phú Thọ</a>"))
             let bad = try await client.get("/thong-ke?ky=2027-13")
             #expect(bad.status == .badRequest && bad.body.contains("Kỳ báo cáo không hợp lệ"))
         }

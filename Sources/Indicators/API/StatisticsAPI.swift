@@ -41,7 +41,7 @@ struct StatisticsAPI: RouteCollection {
         let units = try await Units.current(req.application, on: req.db)
         let r = try StatisticsRequest.parse(req, names: .api, units: units)
         let report = try await StatisticsService.serviceIndex(r, units: units, ranking: try req.queryString("ranking") == "true", app: req.application, on: sql)
-        let history = try await IndexSnapshots.history(agency: r.agency, since: VietnamTime.dayNumber(req.now) - 90, on: sql)
+        let history = try await IndexSnapshots.history(agency: r.agency, in: IndexSnapshots.trendDays(r.period, today: VietnamTime.dayNumber(req.now)), on: sql)
         return report.dto(period: r.period, agency: r.agency, history: r.filter.procedureCode == nil && r.filter.fieldCode == nil ? history : [])
     }
 

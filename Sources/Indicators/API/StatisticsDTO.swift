@@ -76,7 +76,7 @@ public struct ServiceIndexDTO: Content {
         public var date: String
         public var total: Double
     }
-    /// The daily snapshots of the year-to-date total, last 90 days.
+    /// The daily snapshots of the year-to-date total: the period's last 90 days up to today.
     public var history: [Day]
 }
 

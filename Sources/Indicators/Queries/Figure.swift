@@ -10,6 +10,8 @@ public enum Figure: String, CaseIterable, Sendable, Codable {
     case granted, refused, stopped, withdrawn
     case returned
     case open, openLate = "open-late", openOnTime = "open-on-time", waiting
+    /// Late either way: ended late in the period, or open and overdue at its end (what 2.1 loses on).
+    case lateOrOverdue = "late-or-overdue"
     case onlineFull = "online-full", withFees = "with-fees", paidOnline = "paid-online", electronicResult = "electronic-result"
     case digitised, reused, personalStore = "personal-store", vneid, unsatisfied
 
@@ -25,6 +27,7 @@ public enum Figure: String, CaseIterable, Sendable, Codable {
         case .early: "— trước hạn"
         case .onTime: "— đúng hạn"
         case .late: "— trễ hạn"
+        case .lateOrOverdue: "Trễ hạn: kết thúc trễ hạn trong kỳ hoặc quá hạn cuối kỳ"
         case .granted: "Giải quyết: cấp kết quả"
         case .refused: "Giải quyết: từ chối"
         case .stopped: "Dừng xử lý"
@@ -58,6 +61,7 @@ public enum Figure: String, CaseIterable, Sendable, Codable {
         case .early: s.flow(.endedEarly)
         case .onTime: s.flow(.endedOnTime)
         case .late: s.flow(.endedLate)
+        case .lateOrOverdue: s.flow(.endedLate) + s.lateAtEnd
         case .granted: s.flow(.granted)
         case .refused: s.flow(.refused)
         case .stopped: s.flow(.stopped)
@@ -98,6 +102,7 @@ public enum Figure: String, CaseIterable, Sendable, Codable {
         case .early: return "\(ended) AND timeliness = 'early'"
         case .onTime: return "\(ended) AND timeliness = 'on_time'"
         case .late: return "\(ended) AND timeliness = 'late'"
+        case .lateOrOverdue: return "((\(ended) AND timeliness = 'late') OR (\(open(b)) AND \(late)))"
         case .granted: return "\(ended) AND end_kind = 'granted'"
         case .refused: return "\(ended) AND end_kind = 'refused'"
         case .stopped: return "\(ended) AND end_kind = 'stopped'"
@@ -127,7 +132,7 @@ public enum Figure: String, CaseIterable, Sendable, Codable {
     /// The dossiers a QĐ 766 indicator loses points on: a figure, or its complement (`negated`).
     static func costing(_ loss: String) -> (figure: Figure, negated: Bool)? {
         switch loss {
-        case "late": (.late, false)
+        case "late": (.lateOrOverdue, false)
         case "not-online": (.onlineFull, true)
         case "unpaid-online": (.paidOnline, true)
         case "no-eresult": (.electronicResult, true)
@@ -140,7 +145,8 @@ public enum Figure: String, CaseIterable, Sendable, Codable {
 
     /// The facts this figure counts in `period` (with `negated`, the rest of the indicator's
     /// denominator), newest first, one page, and how many there are.
-    public static func dossiers(_ figure: Figure, negated: Bool = false, period: Period, filter: StatisticsFilter,
+    /// - Parameter procedures: only these procedures' dossiers (an indicator counting only some, as 3.3 the full-online ones).
+    public static func dossiers(_ figure: Figure, negated: Bool = false, period: Period, filter: StatisticsFilter, procedures: [String]? = nil,
                                 page: Int, perPage: Int, on sql: any SQLDatabase) async throws -> (facts: [DossierFact], total: Int) {
         // A complement is taken within the indicator's denominator: granted, paying, or received in the period.
         let base: Figure = figure == .electronicResult ? .granted : figure == .paidOnline ? .withFees : .received
@@ -150,6 +156,7 @@ public enum Figure: String, CaseIterable, Sendable, Codable {
             if let agencies = filter.agencyCodes { q.where("agency_code", .in, agencies) }
             if let p = filter.procedureCode { q.where("procedure_code", .equal, p) }
             if let f = filter.fieldCode { q.where("field_code", .equal, f) }
+            if let procedures { q.where("procedure_code", .in, procedures) }
             return q
         }
         let newestFirst = { (q: SQLSelectBuilder) in

@@ -20,6 +20,20 @@ public struct StatisticsRequest: Sendable {
         public static let page = Names(period: "ky", from: "tu", to: "den", agency: "co-quan", commune: "xa", procedure: "thu-tuc", field: "linh-vuc")
     }
 
+    /// What is counted, for a page's heading: " · Sở Tài chính · lĩnh vực X · thủ tục Y", or " · toàn tỉnh".
+    public func scope(_ units: Units) -> String {
+        var parts: [String] = []
+        if let agency { parts.append(units.name(agency)) }
+        if let commune {
+            let committee = units.all.first { $0.adminUnitCode == commune && $0.parentID == nil }
+            parts.append(committee.map { "các cơ quan của \($0.name)" } ?? "xã \(commune)")
+        }
+        if parts.isEmpty { parts.append("toàn tỉnh") }
+        if let field { parts.append("lĩnh vực \(field)") }
+        if let procedure { parts.append("thủ tục \(procedure)") }
+        return parts.map { " · " + $0 }.joined()
+    }
+
     /// The query items that ask for this again (for links).
     public func query(_ n: Names) -> [(String, String?)] {
         let custom = period.label.contains("..")

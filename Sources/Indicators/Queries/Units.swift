@@ -12,6 +12,7 @@ public struct Units: Sendable {
         public var code: String
         public var name: String
         public var level: Agency.Level
+        public var kind: Agency.Kind
         public var parentID: UUID?
         public var adminUnitCode: String?
     }
@@ -30,7 +31,7 @@ public struct Units: Sendable {
     public static func load(on db: any Database) async throws -> Units {
         let agencies = try await Agency.query(on: db).sort(\.$code).all()
         return Units(all: agencies.compactMap { a in
-            a.id.map { Unit(id: $0, code: a.code, name: a.name, level: a.level, parentID: a.parentID, adminUnitCode: a.adminUnitCode) }
+            a.id.map { Unit(id: $0, code: a.code, name: a.name, level: a.level, kind: a.kind, parentID: a.parentID, adminUnitCode: a.adminUnitCode) }
         })
     }
 
@@ -51,8 +52,12 @@ public struct Units: Sendable {
     }
 
     /// The units ranked against each other: every agency that decides procedures (by the catalog
-    /// or by the dossiers counted) and every commune People's Committee.
+    /// or by the dossiers counted) and every commune People's Committee; not the province's People's
+    /// Committee, whose figures (with its sub-agencies) are the province's own.
     func ranked(deciding codes: Set<String>) -> [Unit] {
-        all.filter { codes.contains($0.code) || ($0.level == .commune && $0.parentID == nil) }
+        all.filter { u in
+            guard !(u.level == .province && u.kind == .peopleCommittee) else { return false }
+            return codes.contains(u.code) || (u.level == .commune && u.parentID == nil)
+        }
     }
 }

@@ -46,10 +46,25 @@ public enum IndexSnapshots {
         return missing.count
     }
 
-    /// The unit's (or with `agency` nil the province's) daily totals, oldest first.
-    public static func history(agency: String?, since day: Int, on sql: any SQLDatabase) async throws -> [Point] {
+    /// After past days' figures changed (an import of old dossiers, a rebuild of the aggregates):
+    /// the snapshots told days without those dossiers, so they are taken again from the aggregates.
+    @discardableResult
+    public static func retake(app: Application, now: Date) async throws -> Int {
+        try await app.groupCommit.transaction { db in try await (db as? any SQLDatabase)?.delete(from: table).run() }
+        return try await runOnce(app: app, now: now)
+    }
+
+    /// The unit's (or with `agency` nil the province's) daily totals in `days`, oldest first.
+    public static func history(agency: String?, in days: ClosedRange<Int>, on sql: any SQLDatabase) async throws -> [Point] {
         try await sql.select().columns("day", "total").from(table).where("agency_code", .equal, agency ?? "")
-            .where("day", .greaterThanOrEqual, day).orderBy("day").all(decoding: Point.self)
+            .where("day", .greaterThanOrEqual, days.lowerBound).where("day", .lessThanOrEqual, days.upperBound)
+            .orderBy("day").all(decoding: Point.self)
+    }
+
+    /// The days of `period` a trend shows: its last 90 up to today.
+    public static func trendDays(_ period: Period, today: Int) -> ClosedRange<Int> {
+        let last = min(period.last, today)
+        return max(period.first, last - 89)...max(period.first, last)
     }
 }
 

@@ -111,7 +111,7 @@ struct StatisticsPages: RouteCollection {
         let csvBase = r.query(.page)
         let main: HTML = """
         <h1>Thống kê giải quyết thủ tục hành chính</h1>
-        <p>Kỳ báo cáo \(r.period.display)\(r.agency.map { " · \(units.name($0))" } ?? " · toàn tỉnh"). Số liệu tính trực tiếp từ hồ sơ; đến hết ngày \(VietnamTime.displayDay(r.period.last)).
+        <p>Kỳ báo cáo \(r.period.display)\(r.scope(units)). Số liệu tính trực tiếp từ hồ sơ; đến hết ngày \(VietnamTime.displayDay(r.period.last)).
         <a href="\(SiteURL.serviceIndex.with(query: csvBase))">Chỉ số phục vụ (QĐ 766) →</a></p>
         \(Self.form(.statistics, r, units: units, fields: fields, error: nil))
         <div class="cards">\(cards.html { "<div class=\"card\"><span class=\"value\">\($0.1)</span><span class=\"what\">\($0.0)</span></div>" })</div>
@@ -189,23 +189,34 @@ struct StatisticsPages: RouteCollection {
         let negated = try req.queryString("ngoai-tru") == "1"
         let page = max(1, min(10_000, Int(try req.queryString("page") ?? "1") ?? 1))
         let perPage = 50
-        let (facts, total) = try await Figure.dossiers(figure, negated: negated, period: r.period, filter: r.filter, page: page, perPage: perPage, on: sql)
+        // 3.3's dossiers that cost points are those of the procedures offered fully online (its denominator).
+        let procedures = figure == .onlineFull && negated
+            ? try await CatalogProcedure.current(req.application, on: sql).filter { $0.onlineLevel == .full }.map(\.code) : nil
+        let (facts, total) = try await Figure.dossiers(figure, negated: negated, period: r.period, filter: r.filter, procedures: procedures,
+                                                       page: page, perPage: perPage, on: sql)
+        let asOf = min(r.period.last, VietnamTime.dayNumber(req.now))
         if try req.queryString("bang") == "csv" {
             // A spreadsheet's worth; a larger list is a query for the API or the database.
-            let (all, _) = try await Figure.dossiers(figure, negated: negated, period: r.period, filter: r.filter, page: 1, perPage: 200_000, on: sql)
-            return CSV.response(filename: "ho-so-\(figure.rawValue).csv", header: Self.dossierColumns, rows: all.map { Self.dossierRow($0, units) })
+            let (all, _) = try await Figure.dossiers(figure, negated: negated, period: r.period, filter: r.filter, procedures: procedures,
+                                                     page: 1, perPage: 200_000, on: sql)
+            return CSV.response(filename: "ho-so-\(figure.rawValue).csv", header: Self.dossierColumns, rows: all.map { Self.dossierRow($0, units, asOf: asOf) })
         }
+        // A dossier opens for the officials of the agency deciding it (`DossierService.canView`):
+        // the others see its line, not a link that answers 403.
+        let mine = Set(req.viewer?.grants.compactMap(\.agencyID) ?? [])
         let names = try await StatisticsService.procedureNames(req.application, on: sql)
         let query = r.query(.page) + [("chi-tieu", figure.rawValue), ("ngoai-tru", negated ? "1" : nil)]
         let title = (negated ? "Không thuộc: " : "") + figure.label.replacingOccurrences(of: "— ", with: "")
         let main: HTML = """
         <h1>\(title)</h1>
-        <p>Kỳ báo cáo \(r.period.display)\(r.agency.map { " · \(units.name($0))" } ?? " · toàn tỉnh")\(r.procedure.map { " · thủ tục \($0)" } ?? "").
+        <p>Kỳ báo cáo \(r.period.display)\(r.scope(units)).
         <a href="\(SiteURL.statistics.with(query: r.query(.page)))">← Về thống kê</a> · <a href="\(SiteURL.statisticsDossiers.with(query: query + [("bang", "csv")]))">Tải về CSV</a>\(if: total > 200_000, HTML(" (200.000 hồ sơ mới nhất)"))</p>
         <div class="table-wrap"><table><thead><tr>\(Self.dossierColumns.html { "<th scope=\"col\">\($0)</th>" })</tr></thead><tbody>
         \(facts.html { f in
-            let row = Self.dossierRow(f, units)
-            return "<tr><td><a href=\"\(SiteURL.dossier(code: f.code).path)\">\(f.code)</a></td><td>\(names[f.procedureCode] ?? f.procedureCode)</td>\(row.dropFirst(2).html { "<td>\($0)</td>" })</tr>"
+            let row = Self.dossierRow(f, units, asOf: asOf)
+            let code: HTML = units.unit(code: f.agencyCode).map { mine.contains($0.id) } == true
+                ? "<a href=\"\(SiteURL.dossier(code: f.code).path)\">\(f.code)</a>" : "\(f.code)"
+            return "<tr><td>\(code)</td><td>\(names[f.procedureCode] ?? f.procedureCode)</td>\(row.dropFirst(2).html { "<td>\($0)</td>" })</tr>"
         })
         </tbody></table></div>
         \(Components.pagination(base: .statisticsDossiers, query: query, page: page, pageCount: max(1, (total + perPage - 1) / perPage), total: total))
@@ -259,7 +270,7 @@ struct StatisticsPages: RouteCollection {
             return CSV.response(filename: "xep-hang-\(year).csv", header: ["Hạng", "Mã cơ quan", "Cơ quan", "Điểm QĐ 766"],
                                 rows: ranking.enumerated().map { [String($0 + 1), $1.0.code, $1.0.name, String(format: "%.2f", $1.1.total)] })
         }
-        let history = try await IndexSnapshots.history(agency: nil, since: today - 90, on: sql)
+        let history = try await IndexSnapshots.history(agency: nil, in: period.first...today, on: sql)
         let departments = ranking.filter { $0.0.level == .province }, communes = ranking.filter { $0.0.level == .commune }
         func rankList(_ list: [(Units.Unit, ServiceIndex)], _ title: String) -> HTML {
             guard !list.isEmpty else { return .empty }
@@ -295,8 +306,12 @@ struct StatisticsPages: RouteCollection {
 
     static let dossierColumns = ["Mã hồ sơ", "Thủ tục", "Cơ quan giải quyết", "Kênh", "Tiếp nhận", "Hẹn trả", "Kết thúc", "Kết quả", "Tiến độ", "Lần bổ sung"]
 
-    static func dossierRow(_ f: DossierFact, _ units: Units) -> [String] {
+    /// A dossier's line; `asOf` is the day its progress is told at (the period's end, or today).
+    static func dossierRow(_ f: DossierFact, _ units: Units, asOf: Int) -> [String] {
+        // A dossier that ended after `asOf` was still open then.
+        let ended = f.endDay.map { $0 <= asOf } ?? false
         let kind: String = switch f.endKind {
+        case .some where !ended: "Đang giải quyết"
         case .granted: "Cấp kết quả"
         case .refused: "Từ chối"
         case .stopped: "Dừng xử lý"
@@ -304,14 +319,16 @@ struct StatisticsPages: RouteCollection {
         case nil: f.receivedDay == nil ? "Không được tiếp nhận" : "Đang giải quyết"
         }
         let timeliness: String = switch f.timeliness {
+        case _ where f.receivedDay == nil: ""
+        case _ where !ended: f.lateSinceDay.map { $0 <= asOf } == true ? "Quá hạn" : "Trong hạn"
         case .early: "Trước hạn"
         case .onTime: "Đúng hạn"
         case .late: "Trễ hạn"
-        case nil: f.lateSinceDay != nil ? "Quá hạn" : ""
+        case nil: ""
         }
         let channel = f.channel == 2 ? "Trực tuyến" : f.channel == 3 ? "Bưu chính" : "Trực tiếp"
         return [f.code, f.procedureCode, units.name(f.agencyCode), channel, f.receivedDay.map(VietnamTime.displayDay) ?? "—",
-                f.dueDay.map(VietnamTime.displayDay) ?? "—", f.endDay.map(VietnamTime.displayDay) ?? "—", kind, timeliness,
+                f.dueDay.map(VietnamTime.displayDay) ?? "—", ended ? f.endDay.map(VietnamTime.displayDay) ?? "—" : "—", kind, timeliness,
                 String(f.supplementEpisodes.count)]
     }
 
@@ -361,13 +378,15 @@ struct StatisticsPages: RouteCollection {
             </tbody></table></div>
             """
         } ?? .empty
-        let history = r.filter.procedureCode == nil && r.filter.fieldCode == nil
-            ? try await IndexSnapshots.history(agency: r.agency, since: VietnamTime.dayNumber(req.now) - 90, on: sql) : []
-        let trend = Charts.line(title: "Tổng điểm từ đầu năm, theo ngày (90 ngày gần nhất)",
-                                points: history.map { (VietnamTime.displayDay($0.day), $0.total) }, maxValue: 100)
+        let days = IndexSnapshots.trendDays(r.period, today: VietnamTime.dayNumber(req.now))
+        let history = r.filter.procedureCode == nil && r.filter.fieldCode == nil ? try await IndexSnapshots.history(agency: r.agency, in: days, on: sql) : []
+        let trend: HTML = history.isEmpty
+            ? "<p class=\"muted\">Chưa có điểm hằng ngày cho kỳ này: điểm được ghi mỗi ngày từ khi hệ thống chạy (và 60 ngày trước đó), cho toàn tỉnh và từng cơ quan, không theo thủ tục hay lĩnh vực.</p>"
+            : Charts.line(title: "Tổng điểm từ đầu năm đến từng ngày (\(VietnamTime.displayDay(days.lowerBound))–\(VietnamTime.displayDay(days.upperBound)))",
+                          points: history.map { (VietnamTime.displayDay($0.day), $0.total) }, maxValue: 100)
         let main: HTML = """
         <h1>Chỉ số phục vụ người dân, doanh nghiệp (QĐ 766)</h1>
-        <p>Kỳ báo cáo \(r.period.display)\(r.agency.map { " · \(units.name($0))" } ?? " · toàn tỉnh"). <a href="\(SiteURL.statistics.with(query: query))">← Thống kê</a>
+        <p>Kỳ báo cáo \(r.period.display)\(r.scope(units)). <a href="\(SiteURL.statistics.with(query: query))">← Thống kê</a>
         · <a href="\(SiteURL.serviceIndex.with(query: query + [("bang", "csv")]))">Tải về CSV</a></p>
         \(Self.form(.serviceIndex, r, units: units, fields: fields, error: nil))
         <div class="cards"><div class="card"><span class="value">\(String(format: "%.2f", index.total))/100</span><span class="what">Tổng điểm</span></div>
