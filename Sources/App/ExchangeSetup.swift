@@ -5,24 +5,36 @@ import NationalSim
 import OneStop
 import Vapor
 
-/// The one-stop's citizen lookups go to the population database through the LGSP, as the
-/// one-stop system (`Registry.oneStop`): access-checked and logged like any outside caller's.
-struct LGSPCitizenRegistry: CitizenRegistry {
+/// The one-stop's lookups go to the national databases through the LGSP, as the one-stop system
+/// (`Registry.oneStop`): access-checked and logged like any outside caller's.
+struct LGSPNationalRegistry: NationalRegistry {
     let app: Application
 
-    func citizen(identity: String, userID: String) async -> CitizenLookup {
-        guard await ExchangeCall.isRegistered(from: Registry.oneStop, to: Registry.population, service: "cong-dan", app: app) else { return .notConnected }
-        let result = await ExchangeCall.internal(from: Registry.oneStop, to: Registry.population, service: "cong-dan",
-                                                 path: "/cong-dan/\(identity)", userID: userID, app: app)
-        switch result {
+    func citizen(identity: String, userID: String) async -> RegistryLookup<RegisteredCitizen> {
+        await lookup(Registry.population, "cong-dan", path: "/cong-dan/\(identity)", userID: userID) { (c: NationalSimulator.Citizen, id) in
+            RegisteredCitizen(identity: c.SoDinhDanh, fullName: c.HoVaTen, birthDate: c.NgaySinh, gender: c.GioiTinh,
+                              permanentAddress: c.NoiThuongTru, messageID: id)
+        }
+    }
+
+    func business(taxCode: String, userID: String) async -> RegistryLookup<RegisteredBusiness> {
+        await lookup(Registry.businessRegistry, "doanh-nghiep", path: "/doanh-nghiep/\(taxCode)", userID: userID) { (b: NationalSimulator.Business, id) in
+            RegisteredBusiness(taxCode: b.MaSoDoanhNghiep, name: b.TenDoanhNghiep, headOffice: b.DiaChiTruSo,
+                               legalRepresentative: b.NguoiDaiDienTheoPhapLuat, status: b.TinhTrang, messageID: id)
+        }
+    }
+
+    private func lookup<Answer: Decodable, Record>(_ provider: SubsystemID, _ service: String, path: String, userID: String,
+                                                   _ record: (Answer, String) -> Record) async -> RegistryLookup<Record> {
+        guard await ExchangeCall.isRegistered(from: Registry.oneStop, to: provider, service: service, app: app) else { return .notConnected }
+        switch await ExchangeCall.internal(from: Registry.oneStop, to: provider, service: service, path: path, userID: userID, app: app) {
         case .failure(let f): return .unavailable(f.message)
         case .success(let a):
             if a.status == .notFound { return .notFound }
-            guard a.status == .ok, let c = try? JSONDecoder().decode(NationalSimulator.Citizen.self, from: a.body) else {
+            guard a.status == .ok, let answer = try? JSONDecoder().decode(Answer.self, from: a.body) else {
                 return .unavailable("dịch vụ trả lời mã \(a.status.code)")
             }
-            return .found(RegisteredCitizen(identity: c.SoDinhDanh, fullName: c.HoVaTen, birthDate: c.NgaySinh, gender: c.GioiTinh,
-                                            permanentAddress: c.NoiThuongTru, messageID: a.messageID))
+            return .found(record(answer, a.messageID))
         }
     }
 }

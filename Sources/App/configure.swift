@@ -35,7 +35,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
                        + Indicators.migrations + Exchange.migrations)
     Indicators.configure(app)
     try Exchange.configure(app, dataDirectory: config.dataDir)
-    app.citizenRegistry = LGSPCitizenRegistry(app: app)
+    app.nationalRegistry = LGSPNationalRegistry(app: app)
     app.nationalPortal = LGSPNationalPortal(app: app)
 
     app.middleware = .init()

@@ -37,15 +37,15 @@ public struct NationalSimulator: RouteCollection, Sendable {
         public var TinhTrangHonNhan: String
     }
 
-    struct Business: Content {
-        var MaSoDoanhNghiep: String
-        var TenDoanhNghiep: String
-        var LoaiHinh: String
-        var NgayThanhLap: String
-        var DiaChiTruSo: String
-        var NguoiDaiDienTheoPhapLuat: String
-        var TinhTrang: String
-        var VonDieuLe: Int
+    public struct Business: Content, Sendable {
+        public var MaSoDoanhNghiep: String
+        public var TenDoanhNghiep: String
+        public var LoaiHinh: String
+        public var NgayThanhLap: String
+        public var DiaChiTruSo: String
+        public var NguoiDaiDienTheoPhapLuat: String
+        public var TinhTrang: String
+        public var VonDieuLe: Int
     }
 
     struct Birth: Content {

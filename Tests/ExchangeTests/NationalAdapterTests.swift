@@ -51,6 +51,20 @@ struct NationalAdapterTests {
                 #expect(record.path == "/cong-dan/025090000001" && record.userID == "VN025090000001" && record.status == 200)
                 #expect(form.body.contains(record.messageID))
 
+                // A business form: the enterprise from the business register, the applicant as its representative.
+                let business = try await citizen.get("/thu-tuc/2.002020/nop?ma-so-doanh-nghiep=2600123456")
+                #expect(business.body.contains("Cơ sở dữ liệu quốc gia về đăng ký doanh nghiệp") && business.body.contains(#"name="ma-so-doanh-nghiep""#))
+                #expect(business.body.contains(#"name="f_orgTaxCode" type="text" value="2600123456""#))
+                #expect(business.body.contains(#"name="f_orgName" type="text" value="Công ty"#))
+                #expect(business.body.contains(#"name="f_representativeName" type="text" value="Nguyễn Văn An""#))
+                let looked = try #require(try await MessageRecord.query(on: app.db).sort(\.$seq, .descending).first())
+                #expect(looked.service == "VN/GOV/000.00.00.G09/DKKD/doanh-nghiep" && looked.path == "/doanh-nghiep/2600123456" && looked.status == 200)
+                let before = try await MessageRecord.query(on: app.db).count()
+                let malformed = try await citizen.get("/thu-tuc/2.002020/nop?ma-so-doanh-nghiep=12ab")
+                #expect(malformed.status == .ok && malformed.body.contains("gồm 10 chữ số"))
+                let after = try await MessageRecord.query(on: app.db).sort(\.$seq, .descending).all()
+                #expect(after.count == before + 1 && after[0].service.hasSuffix("/cong-dan"), "only the citizen is looked up, not a malformed code")
+
                 // A suspended connection: the form still opens, from the account, and says why.
                 let population = try #require(try await InformationSystem.query(on: app.db).filter(\.$code == "CSDLQGDC").first())
                 population.status = .suspended
@@ -60,7 +74,7 @@ struct NationalAdapterTests {
                 #expect(fallback.status == .ok && fallback.body.contains("Chưa tra cứu được Cơ sở dữ liệu quốc gia về dân cư"))
                 #expect(fallback.body.contains(#"name="applicantName" type="text" value="Tên Trong Tài Khoản""#))
                 let refused = try #require(try await MessageRecord.query(on: app.db).sort(\.$seq, .descending).first())
-                #expect(refused.errorType == "Client.UnknownService" && refused.status == 404)
+                #expect(refused.errorType == "Server.ServerProxy.ServiceUnavailable" && refused.status == 503)
 
                 // A deployment whose LGSP has no population database: the form is filled from the account, and nothing is called.
                 let services = try await ExchangeService.query(on: app.db).filter(\.$system.$id == population.requireID()).all()

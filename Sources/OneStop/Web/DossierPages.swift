@@ -43,12 +43,14 @@ struct DossierPages: RouteCollection {
         var notice: HTML = .empty
         // What the state already holds is not asked again (Nghị định 47/2020): the population
         // database, through the LGSP, fills the applicant's details.
-        if let registry = req.application.citizenRegistry, applicant.identity.count == 12 {
+        let registry = req.application.nationalRegistry
+        if let registry, applicant.identity.count == 12 {
             switch await registry.citizen(identity: applicant.identity, userID: "VN" + applicant.identity) {
             case .found(let c):
                 applicant.name = c.fullName
+                // The applicant, also as the representative a business form asks for (changed when it is someone else).
                 let known = ["applicantFullName": c.fullName, "applicantId": c.identity, "applicantAddress": c.permanentAddress,
-                             "applicantPhone": applicant.phone]
+                             "applicantPhone": applicant.phone, "representativeName": c.fullName, "representativeId": c.identity]
                 for f in p.definition.form { if let v = known[f.key], !v.isEmpty { values[f.key] = v } }
                 notice = """
                 <div class="notice" role="status"><p>Thông tin người nộp được lấy từ Cơ sở dữ liệu quốc gia về dân cư qua nền tảng \
@@ -62,7 +64,40 @@ struct DossierPages: RouteCollection {
                 break
             }
         }
+        // A business form's enterprise: a business account's own code, or the one asked for in the lookup above the form.
+        let asked = try req.queryString(Self.taxCodeQuery, maxLength: 20)
+        if let registry, p.definition.form.contains(where: { $0.key == "orgTaxCode" }),
+           let code = asked ?? (viewer.kind == .business ? user?.identityNumber : nil) {
+            let business = await Self.fillBusiness(code, from: registry, userID: "VN" + applicant.identity, into: &values, asked: asked != nil)
+            notice = "\(notice)\(business)"
+        }
         return try await submitPage(req, procedure: p, values: values, applicant: applicant, agency: nil, errors: [], notice: notice)
+    }
+
+    static let taxCodeQuery = "ma-so-doanh-nghiep"
+
+    /// Fills the enterprise's fields from the business register; the notice says where they came from, or why not.
+    static func fillBusiness(_ code: String, from registry: any NationalRegistry, userID: String, into values: inout [String: String], asked: Bool) async -> HTML {
+        let digits = code.filter(\.isNumber)
+        guard digits.count == 10 || digits.count == 13, code.allSatisfy({ $0.isNumber || $0 == "-" }) else {
+            return "<div class=\"notice error\" role=\"alert\"><p>Mã số doanh nghiệp “\(code)” không đúng: gồm 10 chữ số (13 với đơn vị phụ thuộc, dạng 0101234567-001).</p></div>"
+        }
+        switch await registry.business(taxCode: code, userID: userID) {
+        case .found(let b):
+            for (key, value) in [("orgTaxCode", b.taxCode), ("orgName", b.name), ("orgAddress", b.headOffice)] { values[key] = value }
+            let inactive: HTML = b.status == "Đang hoạt động" ? .empty
+                : "<p><strong>Lưu ý: doanh nghiệp đang ở tình trạng “\(b.status)” trong Cơ sở dữ liệu quốc gia về đăng ký doanh nghiệp.</strong></p>"
+            return """
+            <div class="notice" role="status"><p>Thông tin doanh nghiệp \(b.taxCode) được lấy từ Cơ sở dữ liệu quốc gia về đăng ký doanh nghiệp \
+            qua nền tảng tích hợp, chia sẻ dữ liệu của tỉnh (mã tin <code>\(b.messageID)</code>); người đại diện theo pháp luật: \(b.legalRepresentative).</p>\(inactive)</div>
+            """
+        case .notFound:
+            return "<div class=\"notice error\" role=\"alert\"><p>Không có doanh nghiệp mã số \(code) trong Cơ sở dữ liệu quốc gia về đăng ký doanh nghiệp.</p></div>"
+        case .unavailable(let why):
+            return "<div class=\"notice\" role=\"status\"><p>Chưa tra cứu được Cơ sở dữ liệu quốc gia về đăng ký doanh nghiệp (\(why)); hãy nhập thông tin doanh nghiệp.</p></div>"
+        case .notConnected:
+            return asked ? "<div class=\"notice\" role=\"status\"><p>Tỉnh chưa kết nối Cơ sở dữ liệu quốc gia về đăng ký doanh nghiệp; hãy nhập thông tin doanh nghiệp.</p></div>" : .empty
+        }
     }
 
     func submitPage(_ req: Request, procedure p: ProcedureDTO, values: [String: String], applicant: Submission.Applicant,
@@ -96,11 +131,18 @@ struct DossierPages: RouteCollection {
                                         inputmode: f.type == .cccd ? "numeric" : nil)
             }
         }
+        // Without script: a form of its own that reloads this page with the enterprise's details filled in.
+        let businessLookup: HTML = req.application.nationalRegistry != nil && d.form.contains(where: { $0.key == "orgTaxCode" }) ? """
+            <form method="get" action="\(SiteURL.submit(procedure: d.code).path)" class="narrow"><fieldset><legend>Tra cứu doanh nghiệp</legend>
+            \(Components.field("Mã số doanh nghiệp", name: Self.taxCodeQuery, value: values["orgTaxCode"], inputmode: "numeric"))
+            <button type="submit">Tra cứu và điền thông tin doanh nghiệp</button></fieldset></form>
+            """ : .empty
         let main: HTML = """
         <p><a href="\(SiteURL.procedure(code: d.code).path)">← \(d.name)</a></p>
         <h1>Nộp hồ sơ trực tuyến</h1>
         <p>\(d.name) · thời hạn \(d.processingTime.label)</p>
         \(notice)
+        \(businessLookup)
         \(Components.errorSummary(errors))
         <form method="post" action="\(SiteURL.submit(procedure: d.code).path)" class="narrow" enctype="multipart/form-data" novalidate>
         \(Components.csrfField(req.csrfToken))
