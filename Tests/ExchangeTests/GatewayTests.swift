@@ -285,6 +285,12 @@ struct GatewayTests {
                 #expect(planned.status == .serviceUnavailable && planned.headers.first(name: "X-Road-Error") == "Server.ServerProxy.ServiceUnavailable")
                 let logged = try await MessageRecord.query(on: db).sort(\.$seq).all()
                 #expect(logged.count == 8 && logged.filter { $0.errorType.isEmpty }.map(\.status) == [302, 200], "\(logged.map(\.status))")
+                // A suspended caller's valid key is refused as a suspension, not as a bad key.
+                oneStop.status = .suspended
+                try await oneStop.save(on: db)
+                app.exchangeDirectory.forgetEverything()
+                let suspended = try await call("DANCU/cong-dan/citizens/1")
+                #expect(suspended.status == .forbidden && suspended.headers.first(name: "X-Road-Error") == "Client.SystemSuspended")
             }
         }
     }

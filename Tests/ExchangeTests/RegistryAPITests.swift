@@ -54,18 +54,30 @@ struct RegistryAPITests {
             #expect(tnmt.status == .official && tnmt.ratePerSecond == 10 && tnmt.dailyQuota == nil)
 
             #expect(try await send(.POST, "/systems/TNMT/services", #"{"code": "dat-dai", "baseURL": "ftp://x"}"#).status == .unprocessableEntity)
+            // The caller's path and query go after the base URL; the metadata services' names are the gateway's.
+            #expect(try await send(.POST, "/systems/TNMT/services", #"{"code": "dat-dai", "baseURL": "http://127.0.0.1:9000/api?x=1"}"#).status == .unprocessableEntity)
+            #expect(try await send(.POST, "/systems/TNMT/services", #"{"code": "listMethods", "baseURL": "http://127.0.0.1:9000"}"#).status == .unprocessableEntity)
             let service = try await send(.POST, "/systems/TNMT/services", #"{"code": "dat-dai", "baseURL": "http://127.0.0.1:9000", "upstreamAuthorization": "Bearer bi-mat"}"#)
             #expect(service.status == .created && service.body.contains(#""upstreamAuthorization":true"#) && !service.body.contains("bi-mat"))
             struct List: Decodable { var systems: [SystemDTO] }
             #expect(try await send(.GET, "/systems", token: nil).decode(List.self).systems.first { $0.code == "TNMT" }?.services == ["dat-dai"])
             #expect(try await send(.POST, "/systems/TNMT/rights", #"{"consumer": "KHONGCO", "service": "dat-dai"}"#).status == .unprocessableEntity)
-            #expect(try await send(.POST, "/systems/TNMT/rights", #"{"consumer": "MOTCUA", "service": "dat-dai", "method": "get", "path": "/thua-dat/*"}"#).status == .created)
+            let granted = try await send(.POST, "/systems/TNMT/rights", #"{"consumer": "MOTCUA", "service": "dat-dai", "method": "get", "path": "/thua-dat/*"}"#)
+            #expect(granted.status == .created)
             let datDai = try #require(try await ExchangeService.query(on: app.db).filter(\.$code == "dat-dai").first())
             let right = try #require(try await AccessRight.query(on: app.db).filter(\.$service.$id == datDai.requireID()).first())
             #expect(right.method == "GET" && right.path == "/thua-dat/*")
+            struct Granted: Decodable { var id: UUID }
+            #expect(try granted.decode(Granted.self).id == right.id)
+            #expect(try await send(.POST, "/systems/TNMT/rights", #"{"consumer": "MOTCUA", "service": "dat-dai", "method": "GET", "path": "/thua-dat/*"}"#).status == .unprocessableEntity,
+                    "the same right twice")
+            // Withdrawn at once; only through the system whose service it is.
+            #expect(try await send(.DELETE, "/systems/MOTCUA/rights/\(try right.requireID())").status == .notFound)
+            #expect(try await send(.DELETE, "/systems/TNMT/rights/\(try right.requireID())").status == .noContent)
+            #expect(try await AccessRight.query(on: app.db).filter(\.$service.$id == datDai.requireID()).count() == 0)
 
             let issued = try await send(.POST, "/systems/TNMT/keys")
-            #expect(issued.status == .created)
+            #expect(issued.status == .created && issued.headers.first(name: .cacheControl) == "no-store")
             let key = try issued.decode(KeyDTO.self)
             let directory = app.exchangeDirectory
             #expect(try await directory.credential(hash: SecureToken.hash(key.key), now: app.clock.now(), on: app.db)?.subsystem == "VN/GOV/000.00.00.H42/TNMT")

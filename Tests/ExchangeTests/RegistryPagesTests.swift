@@ -42,6 +42,14 @@ struct RegistryPagesTests {
             let tnmt = try #require(try await InformationSystem.query(on: app.db).filter(\.$code == "TNMT").first())
             let right = try #require(try await AccessRight.query(on: app.db).filter(\.$consumer.$id == tnmt.requireID()).first())
             #expect(right.method == "GET" && right.path == "/cong-dan/*")
+            #expect(grant.body.contains(#"name="right" value="\#(try right.requireID())""#), "each right has its withdraw button")
+            let twice = try await admin.post("/quan-tri/lgsp/he-thong/KTXH", form: [
+                ("action", "grant"), ("consumer", "TNMT"), ("serviceCode", "cong-dan"), ("method", "GET"), ("path", "/cong-dan/*"),
+            ])
+            #expect(twice.status == .badRequest && twice.body.contains("đã có đúng quyền này"))
+            let withdrawn = try await admin.post("/quan-tri/lgsp/he-thong/KTXH", form: [("action", "withdraw"), ("right", try right.requireID().uuidString)])
+            #expect(withdrawn.status == .ok && withdrawn.body.contains("Đã thu hồi quyền gọi"))
+            #expect(try await AccessRight.query(on: app.db).filter(\.$consumer.$id == tnmt.requireID()).count() == 0)
 
             // A key is shown once, stored as its hash, and can be revoked.
             let issued = try await admin.post("/quan-tri/lgsp/he-thong/TNMT", form: [("action", "key")])

@@ -35,6 +35,7 @@ struct RegistryAPI: RouteCollection {
         write.post("exchange", "systems", ":code", "rights", use: grant)
         write.post("exchange", "systems", ":code", "keys", use: issueKey)
         write.delete("exchange", "keys", ":id", use: revokeKey)
+        write.delete("exchange", "systems", ":code", "rights", ":id", use: withdrawRight)
         write.get("exchange", "log", "verification", use: verifyLog)
     }
 
@@ -120,6 +121,8 @@ struct RegistryAPI: RouteCollection {
     }
 
     struct RightBody: Content {
+        /// In the answer: the id to withdraw the right by.
+        var id: UUID?
         var consumer: String
         var service: String
         var method: String?
@@ -131,7 +134,7 @@ struct RegistryAPI: RouteCollection {
         let r = try await Registry.grant(consumerCode: body.consumer, serviceCode: body.service, of: try await system(req),
                                          method: body.method, path: body.path, on: req.db)
         req.application.exchangeDirectory.forgetEverything()
-        return try await RightBody(consumer: body.consumer.trimmingCharacters(in: .whitespaces), service: body.service, method: r.method, path: r.path)
+        return try await RightBody(id: r.id, consumer: body.consumer.trimmingCharacters(in: .whitespaces), service: body.service, method: r.method, path: r.path)
             .encodeResponse(status: .created, for: req)
     }
 
@@ -144,7 +147,10 @@ struct RegistryAPI: RouteCollection {
 
     @Sendable func issueKey(_ req: Request) async throws -> Response {
         let issued = try await Registry.issueKey(for: try await system(req), at: req.now, on: req.db)
-        return try await KeyDTO(clientId: issued.id, key: issued.key).encodeResponse(status: .created, for: req)
+        let response = try await KeyDTO(clientId: issued.id, key: issued.key).encodeResponse(status: .created, for: req)
+        // The secret is shown once: no cache may keep it.
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return response
     }
 
     @Sendable func revokeKey(_ req: Request) async throws -> HTTPStatus {
@@ -152,6 +158,17 @@ struct RegistryAPI: RouteCollection {
             throw RequestError.notFound(what: "khoá truy cập")
         }
         try await Registry.revoke(k, at: req.now, on: req.db)
+        req.application.exchangeDirectory.forgetEverything()
+        return .noContent
+    }
+
+    /// `DELETE …/systems/{code}/rights/{id}`: a right on one of the system's services withdrawn, at once.
+    @Sendable func withdrawRight(_ req: Request) async throws -> HTTPStatus {
+        let s = try await system(req)
+        guard let id = req.parameters.get("id", as: UUID.self), let r = try await Registry.right(id, of: s, on: req.db) else {
+            throw RequestError.notFound(what: "quyền gọi")
+        }
+        try await r.delete(on: req.db)
         req.application.exchangeDirectory.forgetEverything()
         return .noContent
     }

@@ -11,6 +11,8 @@ public final class ExchangeDirectory: Sendable {
         var subsystem: String
         var ratePerSecond: Int?
         var dailyQuota: Int?
+        /// The caller's system is suspended: its key is valid but its calls are refused (403).
+        var suspended = false
     }
     struct Right: Sendable {
         var method: String?
@@ -89,8 +91,9 @@ public final class ExchangeDirectory: Sendable {
     }
 
     private static func caller(_ query: QueryBuilder<ExchangeCredential>, now: Date) async throws -> Caller? {
-        guard let c = try await query.valid(at: now).with(\.$system).first(), c.system.status != .suspended else { return nil }
-        return Caller(systemID: c.$system.id, subsystem: c.system.subsystem, ratePerSecond: c.system.ratePerSecond, dailyQuota: c.system.dailyQuota)
+        guard let c = try await query.valid(at: now).with(\.$system).first() else { return nil }
+        return Caller(systemID: c.$system.id, subsystem: c.system.subsystem, ratePerSecond: c.system.ratePerSecond, dailyQuota: c.system.dailyQuota,
+                      suspended: c.system.status == .suspended)
     }
 
     func service(provider: String, code: String, on db: any Database) async throws -> Service? {

@@ -105,6 +105,9 @@ struct Gateway: RouteCollection {
         guard caller.subsystem == client.description else {
             throw .init(.forbidden, "Client.IdentityMismatch", "Khoá truy cập không thuộc hệ thống \(client).")
         }
+        guard !caller.suspended else {
+            throw .init(.forbidden, "Client.SystemSuspended", "Hệ thống \(client) đang tạm dừng kết nối; khoá truy cập còn hiệu lực nhưng lời gọi không được nhận.")
+        }
         call.callerSystemID = caller.systemID
         call.limits = (caller.ratePerSecond, caller.dailyQuota)
     }
@@ -372,7 +375,8 @@ public struct ExchangeCall: Sendable {
             // The caller's body passing the limit is the caller's fault, not the upstream's.
             if stream?.digest.tooLarge == true { throw Failure(.payloadTooLarge, "Client.BadRequest.RequestTooLarge", "Thân yêu cầu vượt quá 10 MB.") }
             app.circuitBreakers.record(breaker, failed: true)
-            throw Failure(.badGateway, "Server.ServerProxy.ServiceFailed", "Không kết nối được dịch vụ: \(String(describing: error).prefix(200))")
+            app.logger.warning("upstream \(breaker) failed: \(String(reflecting: error))")
+            throw Failure(.badGateway, "Server.ServerProxy.ServiceFailed", "Không kết nối được máy chủ của dịch vụ \(breaker), hoặc máy chủ ngắt kết nối giữa chừng.")
         }
         var out = HTTPHeaders()
         for (name, value) in answer.headers where !Self.isHopByHop(name, in: answer.headers) { out.add(name: name, value: value) }

@@ -21,7 +21,7 @@ final class CallLimiter: Sendable {
     /// client they named, but not the client's calls (anyone can name a client without its key).
     static let refusedBeforeAdmission = [
         "Client.BadRequest.MissingClientHeader", "Client.BadRequest.InvalidClientId", "Client.BadRequest.InvalidServiceId",
-        "Client.Unauthorized", "Client.IdentityMismatch", "Client.UnknownClient", "Client.RateLimited", "Client.QuotaExceeded",
+        "Client.Unauthorized", "Client.IdentityMismatch", "Client.SystemSuspended", "Client.UnknownClient", "Client.RateLimited", "Client.QuotaExceeded",
         "Server.ClientProxy.InternalError",
     ]
 

@@ -105,8 +105,12 @@ extension Registry {
         let id = try s.requireID()
         let code = (f.code ?? "").trimmingCharacters(in: .whitespaces)
         if code.isEmpty || !code.utf8.allSatisfy(SubsystemID.allowed.contains) { errors.append("Mã dịch vụ chỉ gồm chữ, số và ' ( ) + , - . = ?") }
+        if MetadataService(rawValue: code) != nil { errors.append("Mã “\(code)” là dịch vụ siêu dữ liệu của cổng, không dùng được cho dịch vụ.") }
         let base = (f.baseURL ?? "").trimmingCharacters(in: .whitespaces)
-        if URL(string: base).flatMap({ ["http", "https"].contains($0.scheme ?? "") && $0.host != nil ? $0 : nil }) == nil {
+        if let url = URLComponents(string: base), ["http", "https"].contains(url.scheme ?? ""), url.host?.isEmpty == false {
+            // The caller's path and query are appended to it.
+            if url.query != nil || url.fragment != nil { errors.append("Địa chỉ máy chủ dịch vụ không có phần ?truy-vấn hay #: đường dẫn và truy vấn của bên gọi được nối vào sau.") }
+        } else {
             errors.append("Địa chỉ máy chủ dịch vụ phải bắt đầu bằng http:// hoặc https://.")
         }
         let timeout = f.timeoutMilliseconds ?? 5000
@@ -130,6 +134,14 @@ extension Registry {
         return v
     }
 
+    /// A right on one of `provider`'s services, to withdraw it.
+    public static func right(_ id: UUID, of provider: InformationSystem, on db: any Database) async throws -> AccessRight? {
+        guard let r = try await AccessRight.find(id, on: db),
+              try await ExchangeService.query(on: db).filter(\.$id == r.$service.id).filter(\.$system.$id == provider.requireID()).first() != nil
+        else { return nil }
+        return r
+    }
+
     /// Lets the system `consumerCode` call `serviceCode` of `provider`, optionally only `method` and paths under `path`.
     public static func grant(consumerCode: String, serviceCode: String, of provider: InformationSystem, method: String?, path: String?,
                              on db: any Database) async throws -> AccessRight {
@@ -145,6 +157,10 @@ extension Registry {
         var errors: [String] = []
         if !method.isEmpty && !["GET", "POST", "PUT", "PATCH", "DELETE"].contains(method) { errors.append("Phương thức là GET, POST, PUT, PATCH hoặc DELETE.") }
         if !path.isEmpty && !path.hasPrefix("/") { errors.append("Đường dẫn bắt đầu bằng /.") }
+        let granted = try await AccessRight.query(on: db).filter(\.$consumer.$id == consumer.requireID()).filter(\.$service.$id == service.requireID()).all()
+        if granted.contains(where: { $0.method == (method.isEmpty ? nil : method) && $0.path == (path.isEmpty ? nil : path) }) {
+            errors.append("Hệ thống \(consumerCode) đã có đúng quyền này với dịch vụ \(serviceCode).")
+        }
         guard errors.isEmpty else { throw Invalid(problems: errors) }
         let r = AccessRight()
         r.$consumer.id = try consumer.requireID()

@@ -169,9 +169,13 @@ struct RegistryPages: RouteCollection {
         <button type="submit">Thêm dịch vụ</button>
         </form>
         <h2>Quyền gọi dịch vụ của hệ thống này</h2>
-        <div class="table-wrap"><table><thead><tr><th scope="col">Hệ thống được gọi</th><th scope="col">Dịch vụ</th><th scope="col">Phương thức</th><th scope="col">Đường dẫn</th></tr></thead>
+        <div class="table-wrap"><table><thead><tr><th scope="col">Hệ thống được phép gọi</th><th scope="col">Dịch vụ</th><th scope="col">Phương thức</th><th scope="col">Đường dẫn</th><th scope="col"></th></tr></thead>
         <tbody>\(rights.html { r in
-            "<tr><td><code>\(r.consumer.subsystem)</code></td><td><code>\(serviceCode[r.$service.id] ?? "")</code></td><td>\(r.method ?? "Tất cả")</td><td>\(r.path ?? "Tất cả")</td></tr>"
+            """
+            <tr><td><code>\(r.consumer.subsystem)</code></td><td><code>\(serviceCode[r.$service.id] ?? "")</code></td><td>\(r.method ?? "Tất cả")</td><td>\(r.path ?? "Tất cả")</td>\
+            <td><form method="post" class="inline">\(Components.csrfField(req.csrfToken))<input type="hidden" name="action" value="withdraw">\
+            <input type="hidden" name="right" value="\(r.id?.uuidString ?? "")"><button type="submit">Thu hồi quyền</button></form></td></tr>
+            """
         })</tbody></table></div>
         <form method="post">
         \(Components.csrfField(req.csrfToken))<input type="hidden" name="action" value="grant">
@@ -217,6 +221,7 @@ struct RegistryPages: RouteCollection {
         var method: String?
         var path: String?
         var key: UUID?
+        var right: UUID?
         var ratePerSecond: String?
         var dailyQuota: String?
         var openAPI: String?
@@ -267,6 +272,11 @@ struct RegistryPages: RouteCollection {
             }
             req.application.exchangeDirectory.forgetEverything()
             return try await systemPage(req, s, errors: [], newKey: nil, flash: "Đã cấp quyền cho \((f.consumer ?? "").trimmingCharacters(in: .whitespaces)).")
+        case "withdraw":
+            guard let rightID = f.right, let r = try await Registry.right(rightID, of: s, on: req.db) else { throw RequestError.notFound(what: "quyền gọi") }
+            try await r.delete(on: req.db)
+            req.application.exchangeDirectory.forgetEverything()
+            return try await systemPage(req, s, errors: [], newKey: nil, flash: "Đã thu hồi quyền gọi.")
         case "key":
             let key = try await Registry.issueKey(for: s, at: now, on: req.db)
             return try await systemPage(req, s, errors: [], newKey: key)
