@@ -45,7 +45,8 @@ public enum Charts {
 
     /// A line over days (a trend), its vertical range fitted to the values (within 0…`maxValue`)
     /// so that a change of a point shows; the first and last values and the range are labelled.
-    public static func line(title: String, points: [(label: String, value: Double)], maxValue: Double) -> HTML {
+    /// - Parameter digits: the decimals the values are told with (0 for counts).
+    public static func line(title: String, points: [(label: String, value: Double)], maxValue: Double, digits: Int = 2) -> HTML {
         guard points.count > 1, maxValue > 0 else { return "<p class=\"muted\">\(title): chưa đủ số liệu để vẽ xu hướng.</p>" }
         let width = 420.0, height = 200.0, pad = 30.0
         let values = points.map(\.value)
@@ -59,14 +60,14 @@ public enum Charts {
         let first = points[0], last = points[points.count - 1]
         return """
         <figure class="chart">
-        <svg viewBox="0 0 \(Int(width)) \(Int(height))" role="img" aria-label="\(title): từ \(String(format: "%.2f", first.value)) (\(first.label)) đến \(String(format: "%.2f", last.value)) (\(last.label))">
+        <svg viewBox="0 0 \(Int(width)) \(Int(height))" role="img" aria-label="\(title): từ \(Components.decimal(first.value, digits)) (\(first.label)) đến \(Components.decimal(last.value, digits)) (\(last.label))">
         <line x1="\(Int(pad))" y1="\(Int(height - pad))" x2="\(Int(width - pad))" y2="\(Int(height - pad))" class="chart-axis"/>
         <text x="0" y="\(Int(height - pad))" class="chart-label">\(String(format: "%.0f", low))</text>
         <text x="0" y="\(Int(pad))" class="chart-label">\(String(format: "%.0f", high))</text>
         <polyline points="\(path)" class="chart-line"/>
         <text x="\(Int(pad))" y="\(Int(height - 8))" class="chart-label">\(first.label)</text>
         <text x="\(Int(width - pad))" y="\(Int(height - 8))" text-anchor="end" class="chart-label">\(last.label)</text>
-        <text x="\(Int(width - pad))" y="\(String(format: "%.0f", max(12, coords[coords.count - 1].1 - 6)))" text-anchor="end" class="chart-value">\(String(format: "%.2f", last.value))</text>
+        <text x="\(Int(width - pad))" y="\(String(format: "%.0f", max(12, coords[coords.count - 1].1 - 6)))" text-anchor="end" class="chart-value">\(Components.decimal(last.value, digits))</text>
         </svg>
         <figcaption>\(title)</figcaption>
         </figure>

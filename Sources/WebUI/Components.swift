@@ -94,6 +94,11 @@ public enum Components {
     public static func money(_ amount: Int) -> String { count(amount) + " đ" }
 
     /// A number the Vietnamese way, thousands grouped by dots: 1.000.000.
+    /// A decimal as Vietnamese writes it, with a comma before the fraction: 51,53 (a dot there reads as thousands).
+    public static func decimal(_ x: Double, _ digits: Int) -> String {
+        String(format: "%.\(digits)f", x).replacingOccurrences(of: ".", with: ",")
+    }
+
     public static func count(_ amount: Int) -> String {
         var digits = Array(String(abs(amount)))
         var groups: [String] = []

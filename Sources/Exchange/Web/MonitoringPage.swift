@@ -39,13 +39,16 @@ struct MonitoringPage: RouteCollection {
         guard let sql = req.db as? any SQLDatabase else { throw Abort(.internalServerError) }
         let rows = try await sql.select().columns("service", "client", "status", "error_type", "duration_us", "at").from(MessageRecord.schema)
             .where("at", .greaterThanOrEqual, SQLBind(since)).orderBy("seq", .descending).limit(Self.sample).all(decoding: Row.self)
+        // Over time: by the hour, or by five minutes when the window is one hour.
+        let step: TimeInterval = hours == 1 ? 300 : 3600
+        let steps = Int(Double(hours) * 3600 / step)
         var byService: [String: Figures] = [:], byClient: [String: Figures] = [:]
-        var perHour = Array(repeating: 0.0, count: hours)
+        var overTime = Array(repeating: Figures(), count: steps)
         for r in rows {
             byService[r.service.isEmpty ? "—" : r.service, default: Figures()].add(r)
             byClient[r.client.isEmpty ? "—" : r.client, default: Figures()].add(r)
-            let h = Int(now.timeIntervalSince(r.at) / 3600)
-            if (0..<hours).contains(h) { perHour[hours - 1 - h] += 1 }
+            let i = Int(now.timeIntervalSince(r.at) / step)
+            if (0..<steps).contains(i) { overTime[steps - 1 - i].add(r) }
         }
         func table(_ title: String, _ figures: [String: Figures]) -> HTML {
             """
@@ -55,14 +58,19 @@ struct MonitoringPage: RouteCollection {
             <tbody>\(figures.sorted { $0.value.calls > $1.value.calls }.html { name, f in
                 """
                 <tr><td><code>\(name)</code></td><td>\(Components.count(f.calls))</td>\
-                <td>\(String(format: "%.1f", f.calls == 0 ? 0 : Double(f.errors) * 100 / Double(f.calls))) %</td>\
-                <td>\(String(format: "%.1f", f.percentile(0.5))) ms</td><td>\(String(format: "%.1f", f.percentile(0.95))) ms</td>\
-                <td>\(String(format: "%.1f", f.percentile(0.99))) ms</td></tr>
+                <td>\(Components.decimal(f.calls == 0 ? 0 : Double(f.errors) * 100 / Double(f.calls), 1)) %</td>\
+                <td>\(Components.decimal(f.percentile(0.5), 1)) ms</td><td>\(Components.decimal(f.percentile(0.95), 1)) ms</td>\
+                <td>\(Components.decimal(f.percentile(0.99), 1)) ms</td></tr>
                 """
             })</tbody></table></div>
             """
         }
-        let labels = (0..<hours).map { i in VietnamTime.display(now.addingTimeInterval(-Double(hours - 1 - i) * 3600)) }
+        let labels = (0..<steps).map { i in VietnamTime.display(now.addingTimeInterval(-Double(steps - 1 - i) * step)) }
+        func chart(_ title: String, digits: Int, _ value: (Figures) -> Double) -> HTML {
+            let points = zip(labels, overTime).map { (label: $0, value: value($1)) }
+            return Charts.line(title: title, points: points, maxValue: max(1, points.map(\.value).max() ?? 1), digits: digits)
+        }
+        let per = hours == 1 ? "mỗi 5 phút" : "mỗi giờ"
         let main: HTML = """
         <p><a href="\(SiteURL.exchange.path)">← LGSP</a></p>
         <h1>Giám sát trao đổi dữ liệu</h1>
@@ -71,7 +79,13 @@ struct MonitoringPage: RouteCollection {
         <div class="field"><span aria-hidden="true">&nbsp;</span><button type="submit">Xem</button></div></form>
         <p>\(Components.count(rows.count)) lời gọi\(if: rows.count == Self.sample, HTML(" (mới nhất; khoảng thời gian có nhiều hơn)")) \
         trong \(hours) giờ qua. Lỗi là mọi câu trả lời từ 400 trở lên, của cổng hoặc của dịch vụ.</p>
-        \(Charts.line(title: "Lời gọi mỗi giờ", points: zip(labels, perHour).map { (label: $0, value: $1) }, maxValue: max(1, perHour.max() ?? 1)))
+        <div class="charts">
+        \(chart("Lời gọi \(per)", digits: 0) { Double($0.calls) })
+        \(chart("Tỷ lệ lỗi \(per) (%)", digits: 1) { $0.calls == 0 ? 0 : Double($0.errors) * 100 / Double($0.calls) })
+        \(chart("Độ trễ p50 \(per) (ms)", digits: 1) { $0.percentile(0.5) })
+        \(chart("Độ trễ p95 \(per) (ms)", digits: 1) { $0.percentile(0.95) })
+        \(chart("Độ trễ p99 \(per) (ms)", digits: 1) { $0.percentile(0.99) })
+        </div>
         \(table("Theo dịch vụ", byService))
         \(table("Theo hệ thống gọi", byClient))
         """

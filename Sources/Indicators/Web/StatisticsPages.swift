@@ -45,11 +45,11 @@ struct StatisticsPages: RouteCollection {
     }
 
     static func percent(_ n: Int64, _ d: Int64) -> String {
-        d == 0 ? "—" : String(format: "%.2f%%", Double(n) / Double(d) * 100).replacingOccurrences(of: ".", with: ",")
+        d == 0 ? "—" : Components.decimal(Double(n) / Double(d) * 100, 2) + "%"
     }
 
     static func percent(_ r: Double?) -> String {
-        r.map { String(format: "%.2f%%", $0 * 100).replacingOccurrences(of: ".", with: ",") } ?? "—"
+        r.map { Components.decimal($0 * 100, 2) + "%" } ?? "—"
     }
 
     static func number(_ n: Int64) -> String { Components.count(Int(n)) }
@@ -120,7 +120,7 @@ struct StatisticsPages: RouteCollection {
         <p><a href="\(SiteURL.statistics.with(query: csvBase + [("bang", "tong-hop")]))">Tải về CSV</a></p>
         <div class="table-wrap"><table><thead><tr><th scope="col">Chỉ tiêu</th><th scope="col" class="num">Số hồ sơ</th></tr></thead><tbody>
         \(Figure.allCases.html { f in "<tr><th scope=\"row\">\(f.label)</th><td class=\"num\"><a href=\"\(Self.drill(r, f))\">\(Self.number(f.value(total)))</a></td></tr>" })
-        <tr><th scope="row">Thời gian giải quyết trung bình</th><td class="num">\(dto.averageProcessingDays.map { String(format: "%.1f ngày", $0) } ?? "—")</td></tr>
+        <tr><th scope="row">Thời gian giải quyết trung bình</th><td class="num">\(dto.averageProcessingDays.map { Components.decimal($0, 1) + " ngày" } ?? "—")</td></tr>
         </tbody></table></div>
         <h2>Theo cơ quan giải quyết</h2>
         <p><a href="\(SiteURL.statistics.with(query: csvBase + [("bang", "co-quan")]))">Tải về CSV</a></p>
@@ -137,7 +137,7 @@ struct StatisticsPages: RouteCollection {
     static func groupValues(_ s: Statistics) -> [String] {
         [number(s.received), number(s.ended), number(s.flow(.endedEarly) + s.flow(.endedOnTime)), number(s.flow(.endedLate)),
          number(s.openAtEnd), number(s.lateAtEnd), percent(s.flow(.endedEarly) + s.flow(.endedOnTime), s.ended),
-         s.averageProcessingSeconds.map { String(format: "%.1f", $0 / 86_400) } ?? "—"]
+         s.averageProcessingSeconds.map { Components.decimal($0 / 86_400, 1) } ?? "—"]
     }
 
     static func groupTable(_ rows: [(String, String, Statistics)], _ r: StatisticsRequest, byAgency: Bool) -> HTML {
@@ -228,16 +228,16 @@ struct StatisticsPages: RouteCollection {
     static func scores(_ report: StatisticsService.IndexReport) -> HTML {
         let own: HTML = report.score.map { sc in
             """
-            <p>\(sc.dossiers) hồ sơ kết thúc trong kỳ: <strong>\(String(format: "%.1f", sc.total))/18 điểm — \(sc.grade.label)</strong>.</p>
+            <p>\(sc.dossiers) hồ sơ kết thúc trong kỳ: <strong>\(Components.decimal(sc.total, 1))/18 điểm — \(sc.grade.label)</strong>.</p>
             <div class="table-wrap"><table><thead><tr><th scope="col">Chỉ số</th><th scope="col">Nội dung</th><th scope="col" class="num">Điểm</th></tr></thead><tbody>
-            \(sc.indices.html { i in "<tr><th scope=\"row\">\(i.number)</th><td>\(i.name)\(if: i.note != nil, HTML("<br><small class=\"muted\">\(i.note ?? "")</small>"))</td><td class=\"num\">\(String(format: "%.1f", i.score))/2</td></tr>" })
+            \(sc.indices.html { i in "<tr><th scope=\"row\">\(i.number)</th><td>\(i.name)\(if: i.note != nil, HTML("<br><small class=\"muted\">\(i.note ?? "")</small>"))</td><td class=\"num\">\(Components.decimal(i.score, 1))/2</td></tr>" })
             </tbody></table></div>
             """
         } ?? "<p class=\"muted\">Không có hồ sơ kết thúc trong kỳ để đánh giá.</p>"
         let units: HTML = report.unitScores.map { list in
             """
             <div class="table-wrap"><table><thead><tr><th scope="col">Cơ quan</th><th scope="col" class="num">Hồ sơ</th><th scope="col" class="num">Điểm</th><th scope="col">Xếp loại</th></tr></thead><tbody>
-            \(list.html { u, sc in "<tr><td>\(u.name)</td><td class=\"num\">\(sc.map { number($0.dossiers) } ?? "0")</td><td class=\"num\">\(sc.map { String(format: "%.1f", $0.total) } ?? "—")</td><td>\(sc?.grade.label ?? "Chưa có hồ sơ")</td></tr>" })
+            \(list.html { u, sc in "<tr><td>\(u.name)</td><td class=\"num\">\(sc.map { number($0.dossiers) } ?? "0")</td><td class=\"num\">\(sc.map { Components.decimal($0.total, 1) } ?? "—")</td><td>\(sc?.grade.label ?? "Chưa có hồ sơ")</td></tr>" })
             </tbody></table></div>
             """
         } ?? .empty
@@ -268,7 +268,7 @@ struct StatisticsPages: RouteCollection {
         let ranking = report.ranking ?? []
         if try req.queryString("bang") == "csv" {
             return CSV.response(filename: "xep-hang-\(year).csv", header: ["Hạng", "Mã cơ quan", "Cơ quan", "Điểm QĐ 766"],
-                                rows: ranking.enumerated().map { [String($0 + 1), $1.0.code, $1.0.name, String(format: "%.2f", $1.1.total)] })
+                                rows: ranking.enumerated().map { [String($0 + 1), $1.0.code, $1.0.name, Components.decimal($1.1.total, 2)] })
         }
         let history = try await IndexSnapshots.history(agency: nil, in: period.first...today, on: sql)
         let departments = ranking.filter { $0.0.level == .province }, communes = ranking.filter { $0.0.level == .commune }
@@ -277,10 +277,10 @@ struct StatisticsPages: RouteCollection {
             let shown = list.count > 10 ? Array(list.prefix(5)) + Array(list.suffix(5)) : list
             return Charts.bars(title: title + (list.count > 10 ? " (5 cao nhất, 5 thấp nhất)" : ""),
                                shown.map { Charts.Bar(label: $0.0.name.replacingOccurrences(of: "Ủy ban nhân dân ", with: "UBND "), value: $0.1.total, scale: 100,
-                                                      text: String(format: "%.2f", $0.1.total)) })
+                                                      text: Components.decimal($0.1.total, 2)) })
         }
         let cards: [(String, String)] = [
-            ("Điểm QĐ 766", String(format: "%.2f", report.index.total)), ("Tiếp nhận từ đầu năm", Self.number(total.received)),
+            ("Điểm QĐ 766", Components.decimal(report.index.total, 2)), ("Tiếp nhận từ đầu năm", Self.number(total.received)),
             ("Đúng và trước hạn", Self.percent(dto.rates.onTime)), ("Đang giải quyết", Self.number(total.openAtEnd)),
             ("Quá hạn", Self.number(total.lateAtEnd)), ("Trực tuyến", Self.percent(dto.rates.online)),
             ("Số hóa", Self.percent(dto.rates.digitised)), ("Hài lòng", Self.percent(dto.rates.satisfied)),
@@ -290,7 +290,7 @@ struct StatisticsPages: RouteCollection {
         <p>Số liệu từ đầu năm đến \(VietnamTime.display(req.now)), tự làm mới 5 phút một lần. <a href="\(SiteURL.dashboard.with(query: [("bang", "csv")]))">Tải bảng xếp hạng (CSV)</a></p>
         <div class="cards">\(cards.html { "<div class=\"card\"><span class=\"value\">\($0.1)</span><span class=\"what\">\($0.0)</span></div>" })</div>
         \(Charts.bars(title: "Điểm QĐ 766 theo nhóm", ServiceIndex.groups.map { g in
-            Charts.Bar(label: g.1, value: report.index.points(group: g.0), scale: g.2, text: String(format: "%.2f/%.0f", report.index.points(group: g.0), g.2)) }))
+            Charts.Bar(label: g.1, value: report.index.points(group: g.0), scale: g.2, text: Components.decimal(report.index.points(group: g.0), 2) + "/" + Components.decimal(g.2, 0)) }))
         \(Charts.line(title: "Điểm QĐ 766 từ đầu năm, theo ngày", points: history.map { (VietnamTime.displayDay($0.day), $0.total) }, maxValue: 100))
         \(rankList(departments, "Xếp hạng sở, ngành"))
         \(rankList(communes, "Xếp hạng xã, phường"))
@@ -348,13 +348,13 @@ struct StatisticsPages: RouteCollection {
                                 header: ["Chỉ số", "Tên", "Công thức", "Tử số", "Mẫu số", "Tỷ lệ", "Chỉ tiêu", "Điểm", "Điểm tối đa", "Ghi chú"],
                                 rows: index.indicators.map { i in
                                     [i.id, i.name, i.formula, i.numerator.map(String.init) ?? "", i.denominator.map(String.init) ?? "",
-                                     Self.percent(i.rate), Self.percent(i.target), String(format: "%.2f", i.points), String(format: "%.0f", i.maxPoints),
+                                     Self.percent(i.rate), Self.percent(i.target), Components.decimal(i.points, 2), Components.decimal(i.maxPoints, 0),
                                      i.unmeasured ?? ""]
                                 })
         }
         let query = r.query(.page)
         let groupBars = ServiceIndex.groups.map { g in
-            Charts.Bar(label: g.1, value: index.points(group: g.0), scale: g.2, text: String(format: "%.2f/%.0f", index.points(group: g.0), g.2))
+            Charts.Bar(label: g.1, value: index.points(group: g.0), scale: g.2, text: Components.decimal(index.points(group: g.0), 2) + "/" + Components.decimal(g.2, 0))
         }
         let rows = index.indicators.html { i in
             let loss = i.lossFigure.flatMap(Figure.costing).map { c in
@@ -364,8 +364,8 @@ struct StatisticsPages: RouteCollection {
             <tr><th scope="row">\(i.id)</th><td>\(i.name)<br><small class="muted">\(i.formula)</small>\(if: i.unmeasured != nil, HTML("<br><small>\(i.unmeasured ?? "")</small>"))</td>
             <td class="num">\(i.numerator.map { Self.number($0) } ?? "—")/\(i.denominator.map { Self.number($0) } ?? "—")</td>
             <td class="num">\(Self.percent(i.rate))</td><td class="num">\(Self.percent(i.target))</td>
-            <td class="num">\(String(format: "%.2f", i.points))/\(String(format: "%.0f", i.maxPoints))</td>
-            <td class="num">\(String(format: "%.2f", i.gap))</td><td>\(loss)</td></tr>
+            <td class="num">\(Components.decimal(i.points, 2))/\(Components.decimal(i.maxPoints, 0))</td>
+            <td class="num">\(Components.decimal(i.gap, 2))</td><td>\(loss)</td></tr>
             """
         }
         let ranking: HTML = report.ranking.map { list in
@@ -373,7 +373,7 @@ struct StatisticsPages: RouteCollection {
             <h2>Xếp hạng các cơ quan, đơn vị</h2>
             <div class="table-wrap"><table><thead><tr><th scope="col">Hạng</th><th scope="col">Cơ quan</th><th scope="col" class="num">Điểm</th></tr></thead><tbody>
             \(list.enumerated().html { n, e in
-                "<tr><td>\(n + 1)</td><td><a href=\"\(SiteURL.serviceIndex.with(query: query.filter { $0.0 != "co-quan" } + [("co-quan", e.0.code)]))\">\(e.0.name)</a></td><td class=\"num\">\(String(format: "%.2f", e.1.total))</td></tr>"
+                "<tr><td>\(n + 1)</td><td><a href=\"\(SiteURL.serviceIndex.with(query: query.filter { $0.0 != "co-quan" } + [("co-quan", e.0.code)]))\">\(e.0.name)</a></td><td class=\"num\">\(Components.decimal(e.1.total, 2))</td></tr>"
             })
             </tbody></table></div>
             """
@@ -389,8 +389,8 @@ struct StatisticsPages: RouteCollection {
         <p>Kỳ báo cáo \(r.period.display)\(r.scope(units)). <a href="\(SiteURL.statistics.with(query: query))">← Thống kê</a>
         · <a href="\(SiteURL.serviceIndex.with(query: query + [("bang", "csv")]))">Tải về CSV</a></p>
         \(Self.form(.serviceIndex, r, units: units, fields: fields, error: nil))
-        <div class="cards"><div class="card"><span class="value">\(String(format: "%.2f", index.total))/100</span><span class="what">Tổng điểm</span></div>
-        <div class="card"><span class="value">\(String(format: "%.0f", index.measuredMax))</span><span class="what">Điểm tối đa của các chỉ số đo được</span></div></div>
+        <div class="cards"><div class="card"><span class="value">\(Components.decimal(index.total, 2))/100</span><span class="what">Tổng điểm</span></div>
+        <div class="card"><span class="value">\(Components.decimal(index.measuredMax, 0))</span><span class="what">Điểm tối đa của các chỉ số đo được</span></div></div>
         \(Charts.bars(title: "Điểm theo nhóm chỉ số", groupBars))
         \(trend)
         <div class="table-wrap"><table><thead><tr><th scope="col">Chỉ số</th><th scope="col">Tên và công thức</th><th scope="col" class="num">Tử số/mẫu số</th>
