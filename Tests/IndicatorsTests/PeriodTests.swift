@@ -22,6 +22,11 @@ struct PeriodTests {
         for bad in ["2026-00", "2026-Q5", "26", "2026-1", "x", "2026-11-31"] {
             #expect(throws: IndicatorsError.self, "\(bad)") { try Period.parse(period: bad, from: nil, to: nil, today: Self.today) }
         }
+        // A day of the right form the calendar does not have is told as such, not as a bad form.
+        func why(_ from: String) -> String {
+            do { _ = try Period.parse(period: nil, from: from, to: "2026-03-01", today: Self.today); return "" } catch { return (error as? IndicatorsError)?.message ?? "" }
+        }
+        #expect(why("2025-02-29").contains("không có trong lịch") && why("2025/02/28").contains("phải có dạng"))
     }
 
     @Test func dayNumbersRoundTrip() {

@@ -300,6 +300,10 @@ struct StatisticsTests {
                 .limit(1).first(decoding: Row.self)).admin_unit_code
             #expect(try await api.get("/api/v1/statistics?commune=\(commune)&period=2026").status == .ok)
             #expect(try await api.get("/api/v1/statistics?groupBy=month").status == .badRequest)
+            // Unknown codes and flags are refused, not counted as zeros.
+            #expect(try await api.get("/api/v1/statistics?procedure=9.99999").status == .badRequest)
+            #expect(try await api.get("/api/v1/statistics?field=NOPE").status == .badRequest)
+            #expect(try await api.get("/api/v1/indicators/766?ranking=yes").status == .badRequest)
             let ok = try await api.get("/api/v1/statistics?period=2026&groupBy=agency")
             #expect(ok.status == .ok)
             let dto = try ok.decode(StatisticsDTO.self)

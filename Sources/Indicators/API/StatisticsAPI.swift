@@ -18,7 +18,7 @@ struct StatisticsAPI: RouteCollection {
     @Sendable func statistics(_ req: Request) async throws -> StatisticsDTO {
         let sql = try StatisticsService.sql(req.db)
         let units = try await Units.current(req.application, on: req.db)
-        let r = try StatisticsRequest.parse(req, names: .api, units: units)
+        let r = try await StatisticsRequest.parse(req, names: .api, units: units)
         let groupBy = try req.queryEnum(GroupBy.self, "groupBy")
         let table = try await StatisticsTable.load(r.period, filter: r.filter, on: sql)
         var groups: [StatisticsDTO.Group]?
@@ -39,16 +39,25 @@ struct StatisticsAPI: RouteCollection {
     @Sendable func serviceIndex(_ req: Request) async throws -> ServiceIndexDTO {
         let sql = try StatisticsService.sql(req.db)
         let units = try await Units.current(req.application, on: req.db)
-        let r = try StatisticsRequest.parse(req, names: .api, units: units)
-        let report = try await StatisticsService.serviceIndex(r, units: units, ranking: try req.queryString("ranking") == "true", app: req.application, on: sql)
+        let r = try await StatisticsRequest.parse(req, names: .api, units: units)
+        let report = try await StatisticsService.serviceIndex(r, units: units, ranking: try Self.flag(req, "ranking"), app: req.application, on: sql)
         let history = try await IndexSnapshots.history(agency: r.agency, in: IndexSnapshots.trendDays(r.period, today: VietnamTime.dayNumber(req.now)), on: sql)
         return report.dto(period: r.period, agency: r.agency, history: r.filter.procedureCode == nil && r.filter.fieldCode == nil ? history : [])
+    }
+
+    /// A true/false parameter; anything else is refused rather than read as false.
+    static func flag(_ req: Request, _ name: String) throws -> Bool {
+        switch try req.queryString(name, maxLength: 10) {
+        case nil, "false": false
+        case "true": true
+        default: throw RequestError.badParameter(name: name, reason: "là true hoặc false")
+        }
     }
 
     @Sendable func unitScores(_ req: Request) async throws -> UnitScoresDTO {
         let sql = try StatisticsService.sql(req.db)
         let units = try await Units.current(req.application, on: req.db)
-        let r = try StatisticsRequest.parse(req, names: .api, units: units)
+        let r = try await StatisticsRequest.parse(req, names: .api, units: units)
         return try await StatisticsService.serviceIndex(r, units: units, ranking: true, app: req.application, on: sql).scoresDTO(period: r.period, agency: r.agency)
     }
 }

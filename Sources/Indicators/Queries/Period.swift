@@ -21,8 +21,8 @@ public struct Period: Sendable, Equatable {
     public static func parse(period: String?, from: String?, to: String?, today: Int) throws -> Period {
         let p: Period
         if let from, let to {
-            guard let a = Self.day(from) else { throw IndicatorsError.badPeriod("ngày bắt đầu “\(from.prefix(20))” phải có dạng NNNN-TT-NN") }
-            guard let b = Self.day(to) else { throw IndicatorsError.badPeriod("ngày kết thúc “\(to.prefix(20))” phải có dạng NNNN-TT-NN") }
+            guard let a = Self.day(from) else { throw IndicatorsError.badPeriod(Self.notADay("ngày bắt đầu", from)) }
+            guard let b = Self.day(to) else { throw IndicatorsError.badPeriod(Self.notADay("ngày kết thúc", to)) }
             guard a <= b else { throw IndicatorsError.badPeriod("ngày bắt đầu sau ngày kết thúc") }
             p = Period(first: a, last: b, label: "\(from)..\(to)")
         } else if from != nil || to != nil {
@@ -40,6 +40,12 @@ public struct Period: Sendable, Equatable {
         guard p.first <= today else { throw IndicatorsError.badPeriod("kỳ báo cáo chưa bắt đầu") }
         guard p.last - p.first < 366 * 20 else { throw IndicatorsError.badPeriod("kỳ báo cáo dài quá 20 năm") }
         return Period(first: p.first, last: min(p.last, today), label: p.label)
+    }
+
+    /// Why `text` is not a day: its form, or a date the calendar does not have (30/02).
+    static func notADay(_ what: String, _ text: String) -> String {
+        let shaped = text.count == 10 && text.enumerated().allSatisfy { i, c in [4, 7].contains(i) ? c == "-" : c.isASCII && c.isNumber }
+        return shaped ? "\(what) “\(text)” không có trong lịch" : "\(what) “\(text.prefix(20))” phải có dạng NNNN-TT-NN"
     }
 
     static func day(_ text: String) -> Int? {

@@ -42,7 +42,7 @@ public struct StatisticsRequest: Sendable {
                 (n.procedure, procedure), (n.field, field)]
     }
 
-    public static func parse(_ req: Request, names n: Names, units: Units) throws -> StatisticsRequest {
+    public static func parse(_ req: Request, names n: Names, units: Units) async throws -> StatisticsRequest {
         let today = VietnamTime.dayNumber(req.now)
         let period = try Period.parse(period: req.queryString(n.period, maxLength: 30), from: req.queryString(n.from, maxLength: 30),
                                       to: req.queryString(n.to, maxLength: 30), today: today)
@@ -58,6 +58,20 @@ public struct StatisticsRequest: Sendable {
         }
         let procedure = try req.queryString(n.procedure, maxLength: 40)
         let field = try req.queryString(n.field, maxLength: 40)
+        // An unknown code would count nothing, and a page of zeros reads as a fact.
+        if procedure != nil || field != nil {
+            let sql = try StatisticsService.sql(req.db)
+            let catalog = try await CatalogProcedure.current(req.application, on: sql)
+            func counted(_ column: String, _ code: String) async throws -> Bool {
+                try await sql.select().column(column).from(FactStore.table).where(SQLIdentifier(column), .equal, SQLBind(code)).limit(1).first() != nil
+            }
+            if let procedure, !catalog.contains(where: { $0.code == procedure }), try await !counted("procedure_code", procedure) {
+                throw RequestError.badParameter(name: n.procedure, reason: "không có thủ tục mã “\(procedure)” trong danh mục hay trong hồ sơ")
+            }
+            if let field, !catalog.contains(where: { $0.fieldCode == field }), try await !counted("field_code", field) {
+                throw RequestError.badParameter(name: n.field, reason: "không có lĩnh vực mã “\(field)” trong danh mục hay trong hồ sơ")
+            }
+        }
         return StatisticsRequest(period: period, filter: StatisticsFilter(agencyCodes: codes, procedureCode: procedure, fieldCode: field),
                                  agency: agency, commune: commune, procedure: procedure, field: field)
     }

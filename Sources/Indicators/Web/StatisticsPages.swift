@@ -18,8 +18,8 @@ struct StatisticsPages: RouteCollection {
         routes.get(SiteURL.dashboard.route, use: dashboard)
     }
 
-    static func parse(_ req: Request, units: Units) throws -> StatisticsRequest {
-        try StatisticsRequest.parse(req, names: .page, units: units)
+    static func parse(_ req: Request, units: Units) async throws -> StatisticsRequest {
+        try await StatisticsRequest.parse(req, names: .page, units: units)
     }
 
     /// What a statistics page starts from: the agencies, the fields, and the request, or the
@@ -38,7 +38,7 @@ struct StatisticsPages: RouteCollection {
     static func start(_ req: Request, page: SiteURL, title: String, heading: String) async throws -> Parsed {
         let units = try await Units.current(req.application, on: req.db)
         let fields = try await fieldOptions(req.db)
-        do { return .ready(Start(units: units, fields: fields, request: try parse(req, units: units))) } catch let e as any DomainError {
+        do { return .ready(Start(units: units, fields: fields, request: try await parse(req, units: units))) } catch let e as any DomainError {
             return .invalid(Layout.page(req, title: title, status: e.status,
                                         main: "<h1>\(heading)</h1>\(form(page, nil, units: units, fields: fields, error: e.message))"))
         }
@@ -182,7 +182,7 @@ struct StatisticsPages: RouteCollection {
     @Sendable func dossiers(_ req: Request) async throws -> Response {
         let sql = try StatisticsService.sql(req.db)
         let units = try await Units.current(req.application, on: req.db)
-        let r = try Self.parse(req, units: units)
+        let r = try await Self.parse(req, units: units)
         guard let figure = try req.queryEnum(Figure.self, "chi-tieu") else {
             throw RequestError.badParameter(name: "chi-tieu", reason: "cần chọn một chỉ tiêu")
         }
@@ -195,6 +195,8 @@ struct StatisticsPages: RouteCollection {
         let (facts, total) = try await Figure.dossiers(figure, negated: negated, period: r.period, filter: r.filter, procedures: procedures,
                                                        page: page, perPage: perPage, on: sql)
         let asOf = min(r.period.last, VietnamTime.dayNumber(req.now))
+        let pages = max(1, (total + perPage - 1) / perPage)
+        guard page <= pages else { throw RequestError.badParameter(name: "page", reason: "danh sách chỉ có \(pages) trang") }
         if try req.queryString("bang") == "csv" {
             // A spreadsheet's worth; a larger list is a query for the API or the database.
             let (all, _) = try await Figure.dossiers(figure, negated: negated, period: r.period, filter: r.filter, procedures: procedures,
@@ -219,7 +221,7 @@ struct StatisticsPages: RouteCollection {
             return "<tr><td>\(code)</td><td>\(names[f.procedureCode] ?? f.procedureCode)</td>\(row.dropFirst(2).html { "<td>\($0)</td>" })</tr>"
         })
         </tbody></table></div>
-        \(Components.pagination(base: .statisticsDossiers, query: query, page: page, pageCount: max(1, (total + perPage - 1) / perPage), total: total))
+        \(Components.pagination(base: .statisticsDossiers, query: query, page: page, pageCount: pages, total: total))
         """
         return Layout.page(req, title: title, main: main)
     }
