@@ -187,6 +187,9 @@ struct GatewayTests {
                 #expect(monitoring.status == .ok && monitoring.body.contains("<svg"))
                 #expect(["Lời gọi mỗi giờ", "Tỷ lệ lỗi mỗi giờ", "Độ trễ p99 mỗi giờ"].allSatisfy(monitoring.body.contains))
                 #expect(monitoring.body.contains("<code>VN-test/GOV/000.00.00.H42/DANCU/cong-dan</code></td><td>9</td><td>77,8 %</td>"), "2 passed, 7 refused")
+                // The log page finds an exchange by its message id, as an error's `detail` gives it.
+                let found = try await admin.get("/quan-tri/lgsp/nhat-ky?ma-tin=msg-1")
+                #expect(found.status == .ok && found.body.contains("1 bản ghi khớp") && found.body.contains("<code>msg-1</code>"))
                 // A revoked key stops working (at once in this process).
                 let credential = try #require(try await ExchangeCredential.query(on: db).filter(\.$keyHash == SecureToken.hash(key)).first())
                 credential.revokedAt = app.clock.now()

@@ -48,6 +48,8 @@ struct ImportTests {
                     $0["DanhSachHoSoBoSung"] = [["NgayBoSung": "20250311090000", "NoiDungBoSung": "Bổ sung điều lệ"]] },  // 12: waiting, fine
             ]
             let path = try Self.write(lines)
+            // A map to an agency the province does not have is refused before any line is read.
+            await #expect(throws: OneStopError.self) { try await DossierImporter.make(app: app, agencyMap: ["H30.03": "H99.99"]) }
             let importer = try await DossierImporter.make(app: app, agencyMap: ["H30.03": "H42.03", "H30.30": "H42.30"])
             let report = try await importer.run(path: path, app: app)
             #expect(report.lines == 12)
@@ -117,6 +119,12 @@ struct ImportTests {
             #expect((0.35...0.75).contains(online), "online share \(online)")
             #expect(Double(late.count) / Double(ended.count) < 0.1)
             #expect(received.count > 550 && all.contains { !$0.DanhSachHoSoBoSung.isEmpty } && all.contains { $0.MucDoHaiLong != nil })
+            // Some are refused after appraisal, and come in as refusals; a past year leaves none in processing.
+            let refused = ended.filter { $0.NgayTuChoi != nil }.map(\.MaHoSo)
+            #expect(!refused.isEmpty && refused.count < ended.count / 20)
+            let outcomes = try await Dossier.query(on: app.db).filter(\.$code ~~ refused).all().map(\.outcome)
+            #expect(outcomes.count == refused.count && outcomes.allSatisfy { $0 == "refuse" })
+            #expect(!all.contains { [2, 4].contains($0.TrangThaiHoSo) }, "a 2025 dossier still in processing at the end of 2026")
         }
     }
 

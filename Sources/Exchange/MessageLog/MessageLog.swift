@@ -83,6 +83,17 @@ struct CreateMessageLog: AsyncMigration {
     func revert(on db: any Database) async throws { try await db.schema(MessageRecord.schema).delete() }
 }
 
+/// The log page finds a record by its message id (an error's `detail`): without this index it scanned the whole log.
+struct IndexLogByMessageID: AsyncMigration {
+    var name: String { "exchange.009.log-by-message-id" }
+    func prepare(on db: any Database) async throws {
+        try await (db as? any SQLDatabase)?.create(index: "exchange_messages_message_id").on(MessageRecord.schema).column("message_id").run()
+    }
+    func revert(on db: any Database) async throws {
+        try await (db as? any SQLDatabase)?.drop(index: "exchange_messages_message_id").run()
+    }
+}
+
 /// Appends to the message log through the group commit: the records of concurrent exchanges
 /// share one transaction and one fsync, are chained in the order they are written, and are
 /// durable when `append` returns.

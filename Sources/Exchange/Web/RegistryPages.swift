@@ -301,7 +301,12 @@ struct RegistryPages: RouteCollection {
     }
 
     @Sendable func log(_ req: Request) async throws -> Response {
-        let page = try await MessageRecord.query(on: req.db).sort(\.$seq, .descending).limit(100).all()
+        // An error's `detail` is its message id: the caller (or the operator) finds the record by it.
+        let messageID = try req.queryString("ma-tin", maxLength: 200), client = try req.queryString("ben-goi", maxLength: 200)
+        var query = MessageRecord.query(on: req.db)
+        if let messageID { query = query.filter(\.$messageID == messageID) }
+        if let client { query = query.filter(\.$client == client) }
+        let page = try await query.sort(\.$seq, .descending).limit(100).all()
         var verification: HTML = .empty
         if req.query[String.self, at: "kiem-tra"] == "1", let key = req.application.platformKey {
             let v = try await MessageLog.verify(keys: key.verifying, on: req.db)
@@ -316,12 +321,16 @@ struct RegistryPages: RouteCollection {
         (khoá <code>\(req.application.platformKey?.keyID ?? "—")</code>).</p>
         <p><a href="\(SiteURL.exchangeLog.with(query: [("kiem-tra", "1")]))">Kiểm tra toàn bộ nhật ký</a></p>
         \(verification)
-        <div class="table-wrap"><table><thead><tr><th scope="col">#</th><th scope="col">Thời điểm</th><th scope="col">Bên gọi</th><th scope="col">Dịch vụ</th>\
+        <form class="filters" method="get">\(Components.field("Mã tin (X-Road-Id)", name: "ma-tin", value: messageID))\
+        \(Components.field("Bên gọi", name: "ben-goi", value: client, hint: "Ví dụ VN/GOV/000.00.00.H42/MOTCUA"))
+        <div class="field"><span aria-hidden="true">&nbsp;</span><button type="submit">Tìm</button></div></form>
+        <p>\(messageID == nil && client == nil ? "100 bản ghi mới nhất." : "\(page.count) bản ghi khớp\(page.count == 100 ? " (100 mới nhất)" : "").")</p>
+        <div class="table-wrap"><table><thead><tr><th scope="col">#</th><th scope="col">Thời điểm</th><th scope="col">Mã tin</th><th scope="col">Bên gọi</th><th scope="col">Dịch vụ</th>\
         <th scope="col">Kết quả</th><th scope="col">Thời gian</th></tr></thead>
         <tbody>\(page.html { r in
             """
-            <tr><td>\(r.seq)</td><td>\(VietnamTime.display(r.at))</td><td><code>\(r.client)</code></td><td><code>\(r.method) \(r.service)\(r.path == "/" ? "" : r.path)</code></td>\
-            <td>\(r.status)\(if: !r.errorType.isEmpty, HTML(" <code>\(r.errorType)</code>"))</td><td>\(String(format: "%.1f", Double(r.durationMicroseconds) / 1000)) ms</td></tr>
+            <tr><td>\(r.seq)</td><td>\(VietnamTime.display(r.at))</td><td><code>\(r.messageID)</code></td><td><code>\(r.client)</code></td><td><code>\(r.method) \(r.service)\(r.path == "/" ? "" : r.path)</code></td>\
+            <td>\(r.status)\(if: !r.errorType.isEmpty, HTML(" <code>\(r.errorType)</code>"))</td><td>\(Components.decimal(Double(r.durationMicroseconds) / 1000, 1)) ms</td></tr>
             """
         })</tbody></table></div>
         """

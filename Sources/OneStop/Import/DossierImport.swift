@@ -52,6 +52,12 @@ public struct DossierImporter: Sendable {
 
     public static func make(app: Application, agencyMap: [String: String]) async throws -> DossierImporter {
         let agencies = try await Agency.query(on: app.db).all()
+        // A map to an agency this province does not have would reject every line it maps, blaming the old code.
+        let known = Set(agencies.map(\.code))
+        let unknown = Set(agencyMap.values).subtracting(known).sorted()
+        guard unknown.isEmpty else {
+            throw OneStopError.invalid(["Bảng đổi mã cơ quan trỏ tới mã không có trong danh mục cơ quan: \(unknown.prefix(10).joined(separator: ", "))"])
+        }
         var communeAgency: [String: String] = [:]
         for a in agencies where a.level == .commune { if let unit = a.adminUnitCode { communeAgency[unit] = a.code } }
         guard let sql = app.db as? any SQLDatabase else { throw OneStopError.internalState("SQL database required") }
@@ -120,7 +126,8 @@ public struct DossierImporter: Sendable {
         d.returnedAt = status == .returned ? p.NgayTra : nil
         d.refusedAt = status == .notReceived ? p.NgayTuChoi : nil
         d.rating = status == .returned ? p.MucDoHaiLong : nil
-        d.outcome = [.resolved, .returned].contains(status) ? Proposal.grant.rawValue : nil
+        // A decided dossier with a refusal date was refused after appraisal (Phiếu từ chối giải quyết), as the sync sends it.
+        d.outcome = [.resolved, .returned].contains(status) ? (p.NgayTuChoi != nil ? Proposal.refuse : Proposal.grant).rawValue : nil
         d.paidOnline = p.DuocThanhToanTrucTuyen > 0 ? p.DuocThanhToanTrucTuyen : nil
         d.source = "import"
         d.nationalCode = p.MaHoSoQuocGia

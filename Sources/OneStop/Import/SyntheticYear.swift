@@ -36,8 +36,10 @@ public struct SyntheticYear: Sendable {
     let calculators: [String: DeadlineCalculator]
     let fallback: DeadlineCalculator
     let year: Int
-    /// Nothing happens after this instant: a year still running ends at its "now".
+    /// Dossiers are submitted before this instant: the year's end, or its "now" while it runs.
     let horizon: Date
+    /// Nothing happens after this instant: a past year's last dossiers are decided in the next one, as they would be.
+    let now: Date
 
     public static func make(app: Application, year: Int, now: Date) async throws -> SyntheticYear {
         guard let sql = app.db as? any SQLDatabase else { throw OneStopError.internalState("SQL database required") }
@@ -63,7 +65,7 @@ public struct SyntheticYear: Sendable {
         let horizon = min(now, VietnamTime.startOfDay("\(year + 1)-01-01") ?? now)
         return SyntheticYear(choices: choices, cumulative: cumulative, communes: communes.isEmpty ? ["H42"] : communes,
                              calculators: calculators, fallback: try await app.workCalendar.calculator(agencyCode: nil, on: app.db),
-                             year: year, horizon: horizon)
+                             year: year, horizon: horizon, now: now)
     }
 
     /// Dossier `n` (0-based) of the year, the same for the same seed.
@@ -89,7 +91,7 @@ public struct SyntheticYear: Sendable {
         var supplements: [NationalDossierPayload.Supplement] = []
         var status = channel == 2 ? DossierStatus.submitted : .received
         func step(_ at: Date, _ s: DossierStatus, _ who: String, _ what: String) -> Bool {
-            guard at <= horizon else { return false }
+            guard at <= now else { return false }
             steps.append(.init(NguoiXuLy: who, ThoiDiemXuLy: at, NoiDungXuLy: what, TrangThai: s.rawValue))
             status = s
             return true
@@ -148,8 +150,11 @@ public struct SyntheticYear: Sendable {
                 let lateDay = try calc.addingWorkingDays(1 + Int(rng.next() % 10), to: GregorianDate(currentDue))
                 decidedAt = lateDay.startInstant.addingTimeInterval(Double(8 * 3600 + rng.next() % (8 * 3600)))
             }
-            guard step(decidedAt, .resolved, "Lãnh đạo", "Phê duyệt kết quả") else { break fate }
+            // About 1 % are refused after appraisal, with a Phiếu từ chối giải quyết.
+            let refusal = rng.chance(0.01)
+            guard step(decidedAt, .resolved, "Lãnh đạo", refusal ? "Từ chối giải quyết, có phiếu nêu lý do" : "Phê duyệt kết quả") else { break fate }
             ended = decidedAt
+            if refusal { refused = decidedAt }
             if rng.chance(0.92) {
                 let at = decidedAt.addingTimeInterval(3600 + Double(rng.next() % (3 * 86_400)))
                 if step(at, .returned, "Bộ phận một cửa", "Trả kết quả") { returned = at }
@@ -162,7 +167,7 @@ public struct SyntheticYear: Sendable {
             NationalDossierPayload.File(TenTepDinhKem: "tai-lieu.pdf", MaThanhPhanHoSo: name, DuongDanTaiTepTin: "",
                                         DuocSoHoa: online ? 0 : (rng.chance(0.8) ? 1 : 0), DuocTaiSuDung: rng.chance(0.25) ? 1 : 0, DuocLayTuKhoDMQG: 0)
         }
-        let granted = status == .resolved || status == .returned
+        let granted = (status == .resolved || status == .returned) && refused == nil
         let results = granted && rng.chance(0.75)
             ? [NationalDossierPayload.Result(TenGiayTo: "Kết quả giải quyết", DuongDanTepTinKetQua: "kq/\(code).pdf", LaKetQuaDienTu: 1)] : []
         let paidOnline = online && !p.fees.isEmpty && received != nil && rng.chance(0.45) ? 2 : 0

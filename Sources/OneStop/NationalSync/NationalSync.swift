@@ -225,7 +225,7 @@ public struct NationalDossierPayload: Content, Sendable {
             MaHoSo: d.code, MaHoSoQuocGia: d.nationalCode, MaTTHC: d.procedureCode, TenTTHC: d.procedureName, MaLinhVuc: d.fieldCode,
             KenhThucHien: d.channel, ChuHoSo: d.applicantName, SoGiayToChuHoSo: d.applicantIdentity, Email: d.applicantEmail,
             SoDienThoai: d.applicantPhone, TrichYeuHoSo: d.summary, NgayNopHoSo: d.submittedAt, NgayTiepNhan: d.receivedAt,
-            NgayHenTra: d.dueAt, NgayKetThucXuLy: d.finishedAt, NgayTra: d.returnedAt, NgayTuChoi: d.refusedAt, TrangThaiHoSo: d.status,
+            NgayHenTra: d.dueAt, NgayKetThucXuLy: d.finishedAt, NgayTra: d.returnedAt, NgayTuChoi: d.refusedAt ?? (d.outcome == Proposal.refuse.rawValue ? d.finishedAt : nil), TrangThaiHoSo: d.status,
             NoiNopHoSo: d.receivingAgency, DonViXuLy: d.decidingAgency,
             HoSoCoThanhPhanSoHoa: submitted.contains(where: \.digitised) ? 1 : 0,
             TaiKhoanDuocXacThucVoiVNeID: d.vneidVerified ? 1 : 0, DuocThanhToanTrucTuyen: d.paidOnline ?? 0,
