@@ -276,6 +276,12 @@ struct StatisticsTests {
             // The province's People's Committee is the province: it is not ranked against its own departments.
             let ranked = try await client.get("/thong-ke/chi-so-766?ky=2027-03")
             #expect(ranked.body.contains("Xếp hạng các cơ quan") && !ranked.body.contains(">Ủy ban nhân dân tỉnh Phú Thọ</a>"))
+            // Every table of the page downloads as CSV.
+            for (table, header) in [("xep-hang", "\"Hạng\",\"Mã cơ quan\""), ("tt01", "\"Chỉ số\",\"Nội dung\""), ("tt01-don-vi", "\"Mã cơ quan\",\"Cơ quan\",\"Hồ sơ\"")] {
+                let csv = try await client.get("/thong-ke/chi-so-766?ky=2027-03&bang=\(table)")
+                #expect(csv.headers.contentType?.subType == "csv" && csv.body.contains(header) && ranked.body.contains("bang=\(table)"), "\(table)")
+            }
+            #expect(try await client.get("/thong-ke/chi-so-766?ky=2027-03&bang=nope").status == .badRequest)
             let bad = try await client.get("/thong-ke?ky=2027-13")
             #expect(bad.status == .badRequest && bad.body.contains("Kỳ báo cáo không hợp lệ"))
         }

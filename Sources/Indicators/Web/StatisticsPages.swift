@@ -345,14 +345,30 @@ struct StatisticsPages: RouteCollection {
         let (units, fields, r) = (start.units, start.fields, start.request)
         let report = try await StatisticsService.serviceIndex(r, units: units, ranking: true, app: req.application, on: sql)
         let index = report.index
-        if try req.queryString("bang") == "csv" {
-            return CSV.response(filename: "chi-so-766-\(r.period.label.replacingOccurrences(of: "..", with: "_")).csv",
+        let label = r.period.label.replacingOccurrences(of: "..", with: "_")
+        switch try req.queryString("bang") {
+        case nil: break
+        case "xep-hang":
+            return CSV.response(filename: "xep-hang-766-\(label).csv", header: ["Hạng", "Mã cơ quan", "Cơ quan", "Điểm QĐ 766"],
+                                rows: (report.ranking ?? []).enumerated().map { [String($0 + 1), $1.0.code, $1.0.name, Components.decimal($1.1.total, 2)] })
+        case "tt01":
+            return CSV.response(filename: "tt01-2018-\(label).csv", header: ["Chỉ số", "Nội dung", "Điểm", "Điểm tối đa", "Ghi chú"],
+                                rows: (report.score?.indices ?? []).map { [String($0.number), $0.name, Components.decimal($0.score, 1), "2", $0.note ?? ""] })
+        case "tt01-don-vi":
+            return CSV.response(filename: "tt01-2018-don-vi-\(label).csv", header: ["Mã cơ quan", "Cơ quan", "Hồ sơ", "Điểm", "Xếp loại"],
+                                rows: (report.unitScores ?? []).map { u, sc in
+                                    [u.code, u.name, String(sc?.dossiers ?? 0), sc.map { Components.decimal($0.total, 1) } ?? "", sc?.grade.label ?? "Chưa có hồ sơ"]
+                                })
+        case "csv":
+            return CSV.response(filename: "chi-so-766-\(label).csv",
                                 header: ["Chỉ số", "Tên", "Công thức", "Tử số", "Mẫu số", "Tỷ lệ", "Chỉ tiêu", "Điểm", "Điểm tối đa", "Ghi chú"],
                                 rows: index.indicators.map { i in
                                     [i.id, i.name, i.formula, i.numerator.map(String.init) ?? "", i.denominator.map(String.init) ?? "",
                                      Self.percent(i.rate), Self.percent(i.target), Components.decimal(i.points, 2), Components.decimal(i.maxPoints, 0),
                                      i.unmeasured ?? ""]
                                 })
+        default:
+            throw RequestError.badParameter(name: "bang", reason: "phải là một trong: csv, xep-hang, tt01, tt01-don-vi")
         }
         let query = r.query(.page)
         let groupBars = ServiceIndex.groups.map { g in
@@ -389,7 +405,10 @@ struct StatisticsPages: RouteCollection {
         let main: HTML = """
         <h1>Chỉ số phục vụ người dân, doanh nghiệp (QĐ 766)</h1>
         <p>Kỳ báo cáo \(r.period.display)\(r.scope(units)). <a href="\(SiteURL.statistics.with(query: query))">← Thống kê</a>
-        · <a href="\(SiteURL.serviceIndex.with(query: query + [("bang", "csv")]))">Tải về CSV</a></p>
+        · Tải về CSV: <a href="\(SiteURL.serviceIndex.with(query: query + [("bang", "csv")]))">chỉ số</a>\
+        \(if: report.ranking != nil, HTML(", <a href=\"\(SiteURL.serviceIndex.with(query: query + [("bang", "xep-hang")]))\">xếp hạng</a>"))\
+        \(if: report.score != nil, HTML(", <a href=\"\(SiteURL.serviceIndex.with(query: query + [("bang", "tt01")]))\">TT 01/2018</a>"))\
+        \(if: report.unitScores != nil, HTML(", <a href=\"\(SiteURL.serviceIndex.with(query: query + [("bang", "tt01-don-vi")]))\">TT 01/2018 theo cơ quan</a>"))</p>
         \(Self.form(.serviceIndex, r, units: units, fields: fields, error: nil))
         <div class="cards"><div class="card"><span class="value">\(Components.decimal(index.total, 2))/100</span><span class="what">Tổng điểm</span></div>
         <div class="card"><span class="value">\(Components.decimal(index.measuredMax, 0))</span><span class="what">Điểm tối đa của các chỉ số đo được</span></div></div>
