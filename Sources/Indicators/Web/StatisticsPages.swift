@@ -107,6 +107,9 @@ struct StatisticsPages: RouteCollection {
         let rates: [(String, Double?)] = [("Đúng và trước hạn", dto.rates.onTime), ("Trực tuyến", dto.rates.online), ("Toàn trình", dto.rates.fullOnline),
                                           ("Thanh toán trực tuyến", dto.rates.paidOnline), ("Kết quả điện tử", dto.rates.electronicResult),
                                           ("Số hóa", dto.rates.digitised), ("Tái sử dụng", dto.rates.reused)]
+        // Each card opens the dossiers its number counts (a rate: those in its numerator), where one figure does.
+        let cardFigures: [String: Figure] = ["Tiếp nhận": .received, "Trực tuyến": .receivedOnline, "Toàn trình": .onlineFull,
+                                             "Thanh toán trực tuyến": .paidOnline, "Kết quả điện tử": .electronicResult, "Số hóa": .digitised, "Tái sử dụng": .reused]
         let cards = [("Tiếp nhận", Self.number(total.received))] + (rates + [("Hài lòng", dto.rates.satisfied)]).map { ($0.0, Self.percent($0.1)) }
         let csvBase = r.query(.page)
         let main: HTML = """
@@ -114,7 +117,10 @@ struct StatisticsPages: RouteCollection {
         <p>Kỳ báo cáo \(r.period.display)\(r.scope(units)). Số liệu tính trực tiếp từ hồ sơ; đến hết ngày \(VietnamTime.displayDay(r.period.last)).
         <a href="\(SiteURL.serviceIndex.with(query: csvBase))">Chỉ số phục vụ (QĐ 766) →</a></p>
         \(Self.form(.statistics, r, units: units, fields: fields, error: nil))
-        <div class="cards">\(cards.html { "<div class=\"card\"><span class=\"value\">\($0.1)</span><span class=\"what\">\($0.0)</span></div>" })</div>
+        <div class="cards">\(cards.html { card -> HTML in
+            let value: HTML = cardFigures[card.0].map { "<a href=\"\(Self.drill(r, $0))\">\(card.1)</a>" } ?? "\(card.1)"
+            return "<div class=\"card\"><span class=\"value\">\(value)</span><span class=\"what\">\(card.0)</span></div>"
+        })</div>
         \(Charts.bars(title: "Các tỷ lệ chính trong kỳ", rates.map { Charts.Bar(label: $0.0, value: $0.1 ?? 0, scale: 1, text: Self.percent($0.1)) }))
         <h2>Số liệu tổng hợp</h2>
         <p><a href="\(SiteURL.statistics.with(query: csvBase + [("bang", "tong-hop")]))">Tải về CSV</a></p>
@@ -126,7 +132,7 @@ struct StatisticsPages: RouteCollection {
         <p><a href="\(SiteURL.statistics.with(query: csvBase + [("bang", "co-quan")]))">Tải về CSV</a></p>
         \(Self.groupTable(byAgency.map { (units.name($0.key), $0.key, $0.value) }, r, byAgency: true))
         <h2>Theo thủ tục (trễ hạn nhiều nhất trước)</h2>
-        <p><a href="\(SiteURL.statistics.with(query: csvBase + [("bang", "thu-tuc")]))">Tải về CSV</a></p>
+        <p>\(if: byProcedure.count > 50, HTML("50 thủ tục đầu trong \(byProcedure.count); tệp CSV có đủ. "))<a href="\(SiteURL.statistics.with(query: csvBase + [("bang", "thu-tuc")]))">Tải về CSV</a></p>
         \(Self.groupTable(byProcedure.prefix(50).map { (names[$0.key] ?? $0.key, $0.key, $0.value) }, r, byAgency: false))
         """
         return Layout.page(req, title: "Thống kê", main: main)
