@@ -282,6 +282,17 @@ struct StatisticsTests {
                 #expect(csv.headers.contentType?.subType == "csv" && csv.body.contains(header) && ranked.body.contains("bang=\(table)"), "\(table)")
             }
             #expect(try await client.get("/thong-ke/chi-so-766?ky=2027-03&bang=nope").status == .badRequest)
+            // The officials of one agency, scored on the dossiers they acted on: the desk received all four
+            // that ended in March, so its score is the unit's; the citizen's own submissions count for no one.
+            let agencyPage = "/thong-ke/chi-so-766?ky=2027-03&co-quan=H42.03&thu-tuc=\(World.procedure)"
+            let officials = try await client.get(agencyPage)
+            #expect(officials.body.contains("Cán bộ, công chức") && officials.body.contains("4 hồ sơ kết thúc trong kỳ"), "\(officials.status) \(officials.body.suffix(3000))")
+            let rows = try await client.get(agencyPage + "&bang=tt01-can-bo").body.split(whereSeparator: \.isNewline).dropFirst()
+                .map { $0.split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) } }
+            let unitTotal = try #require(officials.body.range(of: "4 hồ sơ kết thúc trong kỳ: <strong>").map { officials.body[$0.upperBound...].prefix { $0 != "/" } })
+            let desk = try #require(rows.first { $0.count >= 4 && $0[1] == "4" }, "\(rows)")
+            #expect("\(desk[2]),\(desk[3])".hasPrefix(String(unitTotal)) || desk[2] == String(unitTotal), "\(desk) vs \(unitTotal)")
+            #expect(!rows.contains { $0.first?.contains("Nguyễn Văn An") == true }, "the citizen is not an official")
             let bad = try await client.get("/thong-ke?ky=2027-13")
             #expect(bad.status == .badRequest && bad.body.contains("Kỳ báo cáo không hợp lệ"))
         }

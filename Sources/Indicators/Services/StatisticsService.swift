@@ -25,6 +25,8 @@ enum StatisticsService {
         /// The TT 01/2018 score of the request's unit (the province when none), and of each ranked unit.
         var score: UnitScore?
         var unitScores: [(Units.Unit, UnitScore?)]?
+        /// The officials of the request's agency (`OfficerScore`), when one was asked for.
+        var officers: [OfficerScore]?
 
         func dto(period: Period, agency: String?, history: [IndexSnapshots.Point]) -> ServiceIndexDTO {
             ServiceIndexDTO(
@@ -55,7 +57,10 @@ enum StatisticsService {
         func score(_ t: StatisticsTable, _ procedures: [CatalogProcedure]) -> UnitScore? {
             UnitScore.compute(t.total, procedures: procedures, endedByProcedure: t.byProcedure.mapValues(\.ended))
         }
-        guard ranked else { return IndexReport(table: table, index: index, ranking: nil, score: score(table, unitCatalog)) }
+        guard ranked else {
+            let officers = r.agency == nil ? nil : try await OfficerScore.compute(r.period, filter: r.filter, procedures: unitCatalog, on: sql)
+            return IndexReport(table: table, index: index, ranking: nil, score: score(table, unitCatalog), officers: officers)
+        }
         var ranking: [(Units.Unit, ServiceIndex)] = []
         var scores: [(Units.Unit, UnitScore?)] = []
         let deciding = Set(catalog.compactMap(\.decidingAgency) + table.byAgency.keys)

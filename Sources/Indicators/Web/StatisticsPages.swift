@@ -249,10 +249,19 @@ struct StatisticsPages: RouteCollection {
             </tbody></table></div>
             """
         } ?? .empty
+        let officers: HTML = report.officers.map { list in
+            list.isEmpty ? "<p class=\"muted\">Không có cán bộ nào xử lý hồ sơ kết thúc trong kỳ.</p>" : """
+            <h3>Cán bộ, công chức</h3>
+            <div class="table-wrap"><table><thead><tr><th scope="col">Cán bộ, công chức</th><th scope="col" class="num">Hồ sơ đã xử lý</th><th scope="col" class="num">Điểm</th><th scope="col">Xếp loại</th></tr></thead><tbody>
+            \(list.html { o in "<tr><td>\(o.name)</td><td class=\"num\">\(number(o.score.dossiers))</td><td class=\"num\">\(Components.decimal(o.score.total, 1))</td><td>\(o.score.grade.label)</td></tr>" })
+            </tbody></table></div>
+            """
+        } ?? "<p class=\"muted\">Chọn một cơ quan để xem đánh giá từng cán bộ, công chức.</p>"
         return """
         <h2>Đánh giá theo Thông tư 01/2018/TT-VPCP</h2>
         \(own)
         \(units)
+        \(officers)
         <p class="muted">Sáu chỉ số tính cho từng hồ sơ kết thúc trong kỳ rồi lấy trung bình; ba chỉ số tính cho cơ quan. Xuất sắc từ 15 điểm, tốt từ 12, khá từ 9, trung bình từ 6. Chọn kỳ là quý (2026-Q4) hoặc năm để đánh giá hằng quý, hằng năm.</p>
         """
     }
@@ -365,6 +374,9 @@ struct StatisticsPages: RouteCollection {
                                 rows: (report.unitScores ?? []).map { u, sc in
                                     [u.code, u.name, String(sc?.dossiers ?? 0), sc.map { Components.decimal($0.total, 1) } ?? "", sc?.grade.label ?? "Chưa có hồ sơ"]
                                 })
+        case "tt01-can-bo":
+            return CSV.response(filename: "tt01-2018-can-bo-\(label).csv", header: ["Cán bộ, công chức", "Hồ sơ đã xử lý", "Điểm", "Xếp loại"],
+                                rows: (report.officers ?? []).map { [$0.name, String($0.score.dossiers), Components.decimal($0.score.total, 1), $0.score.grade.label] })
         case "csv":
             return CSV.response(filename: "chi-so-766-\(label).csv",
                                 header: ["Chỉ số", "Tên", "Công thức", "Tử số", "Mẫu số", "Tỷ lệ", "Chỉ tiêu", "Điểm", "Điểm tối đa", "Ghi chú"],
@@ -374,7 +386,7 @@ struct StatisticsPages: RouteCollection {
                                      i.unmeasured ?? ""]
                                 })
         default:
-            throw RequestError.badParameter(name: "bang", reason: "phải là một trong: csv, xep-hang, tt01, tt01-don-vi")
+            throw RequestError.badParameter(name: "bang", reason: "phải là một trong: csv, xep-hang, tt01, tt01-don-vi, tt01-can-bo")
         }
         let query = r.query(.page)
         let groupBars = ServiceIndex.groups.map { g in
@@ -414,7 +426,8 @@ struct StatisticsPages: RouteCollection {
         · Tải về CSV: <a href="\(SiteURL.serviceIndex.with(query: query + [("bang", "csv")]))">chỉ số</a>\
         \(if: report.ranking != nil, HTML(", <a href=\"\(SiteURL.serviceIndex.with(query: query + [("bang", "xep-hang")]))\">xếp hạng</a>"))\
         \(if: report.score != nil, HTML(", <a href=\"\(SiteURL.serviceIndex.with(query: query + [("bang", "tt01")]))\">TT 01/2018</a>"))\
-        \(if: report.unitScores != nil, HTML(", <a href=\"\(SiteURL.serviceIndex.with(query: query + [("bang", "tt01-don-vi")]))\">TT 01/2018 theo cơ quan</a>"))</p>
+        \(if: report.unitScores != nil, HTML(", <a href=\"\(SiteURL.serviceIndex.with(query: query + [("bang", "tt01-don-vi")]))\">TT 01/2018 theo cơ quan</a>"))\
+        \(if: report.officers != nil, HTML(", <a href=\"\(SiteURL.serviceIndex.with(query: query + [("bang", "tt01-can-bo")]))\">TT 01/2018 theo cán bộ</a>"))</p>
         \(Self.form(.serviceIndex, r, units: units, fields: fields, error: nil))
         <div class="cards"><div class="card"><span class="value">\(Components.decimal(index.total, 2))/100</span><span class="what">Tổng điểm</span></div>
         <div class="card"><span class="value">\(Components.decimal(index.measuredMax, 0))</span><span class="what">Điểm tối đa của các chỉ số đo được</span></div></div>
