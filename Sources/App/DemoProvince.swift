@@ -170,7 +170,9 @@ public enum DemoProvince {
         var lines = ["", "tinhso — Cổng dịch vụ công đang chạy tại \(url)"]
         if demoLoginsValid {
             lines.append("Tài khoản demo (mật khẩu: \(password)):")
-            for l in logins { lines.append("  \(l.login.padding(toLength: 20, withPad: " ", startingAt: 0)) \(l.who)") }
+            // Padded to the longest login: `padding(toLength:)` also cuts a longer one.
+            let width = logins.map(\.login.count).max() ?? 0
+            for l in logins { lines.append("  \(l.login.padding(toLength: width + 2, withPad: " ", startingAt: 0))\(l.who)") }
         }
         lines.append("")
         return lines.joined(separator: "\n")

@@ -21,6 +21,21 @@ struct AppTests {
     }
 
     /// Every `/api/v1` route is in the published OpenAPI document and every documented operation exists.
+    @Test func theBannerPrintsEveryDemoLoginWhole() {
+        let lines = DemoProvince.banner(url: "http://127.0.0.1:8080", demoLoginsValid: true).split(separator: "\n")
+        for l in DemoProvince.logins {
+            #expect(lines.contains { $0.hasPrefix("  \(l.login) ") && $0.hasSuffix(l.who) }, "\(l.login)")
+        }
+        #expect(!DemoProvince.banner(url: "http://x", demoLoginsValid: false).contains(DemoProvince.password))
+    }
+
+    /// The command line: what starts the server (and seeds the demo), and how a failure reads.
+    @Test func commandsStartTheServerOnlyWhenAskedAndFailOnce() {
+        #expect(Startup.serves(["tinhso"]) && Startup.serves(["tinhso", "serve", "--port", "9000"]))
+        #expect(!Startup.serves(["tinhso", "--help"]) && !Startup.serves(["tinhso", "serve", "--help"]) && !Startup.serves(["tinhso", "migrate"]))
+        #expect(Startup.describe(CommandError.unknownInput("--dossiers -5")).contains("không hiểu tham số"))
+    }
+
     @Test func openAPIMatchesTheRoutes() async throws {
         try await withApp { app async throws in
             let served = try await TestClient(app).get("/api/openapi.json")

@@ -71,6 +71,13 @@ struct RegistryAPITests {
             #expect(try granted.decode(Granted.self).id == right.id)
             #expect(try await send(.POST, "/systems/TNMT/rights", #"{"consumer": "MOTCUA", "service": "dat-dai", "method": "GET", "path": "/thua-dat/*"}"#).status == .unprocessableEntity,
                     "the same right twice")
+            // The upstream moves; a second service is removed with its rights.
+            #expect(try await send(.PUT, "/systems/TNMT/services/dat-dai", #"{"baseURL": "http://127.0.0.1:9001", "timeoutMilliseconds": 2000}"#).status == .ok)
+            #expect(try await send(.PUT, "/systems/TNMT/services/dat-dai", #"{"baseURL": "ftp://x"}"#).status == .unprocessableEntity)
+            #expect(try await ExchangeService.find(datDai.requireID(), on: app.db)?.baseURL == "http://127.0.0.1:9001")
+            #expect(try await send(.POST, "/systems/TNMT/services", #"{"code": "tam", "baseURL": "http://127.0.0.1:9000"}"#).status == .created)
+            #expect(try await send(.DELETE, "/systems/TNMT/services/tam").status == .noContent)
+            #expect(try await send(.DELETE, "/systems/TNMT/services/tam").status == .notFound)
             // Withdrawn at once; only through the system whose service it is.
             #expect(try await send(.DELETE, "/systems/MOTCUA/rights/\(try right.requireID())").status == .notFound)
             #expect(try await send(.DELETE, "/systems/TNMT/rights/\(try right.requireID())").status == .noContent)

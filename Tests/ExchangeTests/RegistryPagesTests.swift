@@ -50,6 +50,24 @@ struct RegistryPagesTests {
             let withdrawn = try await admin.post("/quan-tri/lgsp/he-thong/KTXH", form: [("action", "withdraw"), ("right", try right.requireID().uuidString)])
             #expect(withdrawn.status == .ok && withdrawn.body.contains("Đã thu hồi quyền gọi"))
             #expect(try await AccessRight.query(on: app.db).filter(\.$consumer.$id == tnmt.requireID()).count() == 0)
+            // The upstream moves: its address changes, checked like a new one; then the service is removed.
+            let ktxh = try #require(try await InformationSystem.query(on: app.db).filter(\.$code == "KTXH").first())
+            let citizens = try #require(try await ExchangeService.query(on: app.db).filter(\.$system.$id == ktxh.requireID()).filter(\.$code == "cong-dan").first())
+            let badMove = try await admin.post("/quan-tri/lgsp/he-thong/KTXH", form: [("action", "move-service"), ("service", try citizens.requireID().uuidString),
+                                                                                      ("baseURL", "http://127.0.0.1:9/x?y=1"), ("timeout", "5000")])
+            #expect(badMove.status == .badRequest && badMove.body.contains("truy-vấn"))
+            let moved = try await admin.post("/quan-tri/lgsp/he-thong/KTXH", form: [("action", "move-service"), ("service", try citizens.requireID().uuidString),
+                                                                                   ("baseURL", "http://127.0.0.1:10/dan-cu"), ("timeout", "3000")])
+            #expect(moved.status == .ok && moved.body.contains("Đã lưu dịch vụ cong-dan"))
+            let movedService = try #require(try await ExchangeService.find(citizens.requireID(), on: app.db))
+            #expect(movedService.baseURL == "http://127.0.0.1:10/dan-cu" && movedService.timeoutMilliseconds == 3000)
+            _ = try await admin.post("/quan-tri/lgsp/he-thong/KTXH", form: [("action", "service"), ("serviceCode", "tam"), ("baseURL", "http://127.0.0.1:9/tam")])
+            _ = try await admin.post("/quan-tri/lgsp/he-thong/KTXH", form: [("action", "grant"), ("consumer", "TNMT"), ("serviceCode", "tam")])
+            let temporary = try #require(try await ExchangeService.query(on: app.db).filter(\.$code == "tam").first())
+            let removed = try await admin.post("/quan-tri/lgsp/he-thong/KTXH", form: [("action", "remove-service"), ("service", try temporary.requireID().uuidString)])
+            #expect(removed.status == .ok && removed.body.contains("Đã gỡ dịch vụ tam"))
+            #expect(try await ExchangeService.find(temporary.requireID(), on: app.db) == nil)
+            #expect(try await AccessRight.query(on: app.db).filter(\.$service.$id == temporary.requireID()).count() == 0)
 
             // A key is shown once, stored as its hash, and can be revoked.
             let issued = try await admin.post("/quan-tri/lgsp/he-thong/TNMT", form: [("action", "key")])

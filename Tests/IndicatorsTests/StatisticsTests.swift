@@ -250,7 +250,7 @@ struct StatisticsTests {
             let page = try await client.get("/thong-ke?ky=2027-03&thu-tuc=\(World.procedure)")
             #expect(page.status == .ok)
             #expect(page.body.contains("<svg") && page.body.contains("Kỳ báo cáo 01/03/2027 – 31/03/2027"))
-            #expect(page.body.contains("chi-tieu=open-late"))
+            #expect(page.body.contains("chi-tieu=open-late") && page.body.contains(#"name="xa""#))
             let late = try await client.get("/thong-ke/ho-so?ky=2027-03&thu-tuc=\(World.procedure)&chi-tieu=open-late")
             #expect(late.status == .ok && late.body.contains(codes["D"]!) && late.body.contains(codes["H"]!) && !late.body.contains(codes["G"]!))
             #expect(late.body.contains("· toàn tỉnh · thủ tục \(World.procedure)"))
@@ -267,6 +267,7 @@ struct StatisticsTests {
             let csv = try await client.get("/thong-ke?ky=2027-03&thu-tuc=\(World.procedure)&bang=tong-hop")
             #expect(csv.headers.contentType?.subType == "csv")
             #expect(csv.body.contains("\"Tiếp nhận trong kỳ\",\"received\",\"6\""))
+            #expect(csv.body.contains("\"Tiếp nhận trong kỳ — trực tiếp\",\"received-direct\",\"1\"") && csv.body.contains("\"average-days\""))
             let index = try await client.get("/thong-ke/chi-so-766?ky=2027-03&thu-tuc=\(World.procedure)")
             #expect(index.status == .ok && index.body.contains("Hồ sơ làm mất điểm") && index.body.contains("11,43/20"))
             // 2.1 loses on the dossiers ended late and on those overdue at the end: D, H and the one ended late.

@@ -36,6 +36,8 @@ struct RegistryAPI: RouteCollection {
         write.post("exchange", "systems", ":code", "keys", use: issueKey)
         write.delete("exchange", "keys", ":id", use: revokeKey)
         write.delete("exchange", "systems", ":code", "rights", ":id", use: withdrawRight)
+        write.put("exchange", "systems", ":code", "services", ":service", use: moveService)
+        write.delete("exchange", "systems", ":code", "services", ":service", use: removeService)
         write.get("exchange", "log", "verification", use: verifyLog)
     }
 
@@ -118,6 +120,32 @@ struct RegistryAPI: RouteCollection {
         return try await ServiceDTO(code: v.code, version: v.version, baseURL: v.baseURL, classification: v.classification.rawValue,
                                     timeoutMilliseconds: v.timeoutMilliseconds, viaPeer: v.viaPeer, upstreamAuthorization: v.upstreamAuthorization != nil)
             .encodeResponse(status: .created, for: req)
+    }
+
+    func service(_ req: Request) async throws -> ExchangeService {
+        let s = try await system(req), code = req.parameters.get("service") ?? ""
+        guard let v = try await ExchangeService.query(on: req.db).filter(\.$system.$id == s.requireID()).filter(\.$code == code).first() else {
+            throw RequestError.notFound(what: "dịch vụ \(code)")
+        }
+        return v
+    }
+
+    struct MoveBody: Content { var baseURL: String; var timeoutMilliseconds: Int? }
+
+    /// `PUT …/services/{service}`: the upstream's new address (and timeout); code and rights stay.
+    @Sendable func moveService(_ req: Request) async throws -> ServiceDTO {
+        let v = try await service(req), body = try req.content.decode(MoveBody.self)
+        try await Registry.moveService(v, baseURL: body.baseURL, timeoutMilliseconds: body.timeoutMilliseconds, on: req.db)
+        req.application.exchangeDirectory.forgetEverything()
+        return ServiceDTO(code: v.code, version: v.version, baseURL: v.baseURL, classification: v.classification.rawValue,
+                          timeoutMilliseconds: v.timeoutMilliseconds, viaPeer: v.viaPeer, upstreamAuthorization: v.upstreamAuthorization != nil)
+    }
+
+    /// `DELETE …/services/{service}`: the service and the rights on it.
+    @Sendable func removeService(_ req: Request) async throws -> HTTPStatus {
+        try await Registry.removeService(try await service(req), on: req.db)
+        req.application.exchangeDirectory.forgetEverything()
+        return .noContent
     }
 
     struct RightBody: Content {

@@ -107,14 +107,8 @@ extension Registry {
         if code.isEmpty || !code.utf8.allSatisfy(SubsystemID.allowed.contains) { errors.append("Mã dịch vụ chỉ gồm chữ, số và ' ( ) + , - . = ?") }
         if MetadataService(rawValue: code) != nil { errors.append("Mã “\(code)” là dịch vụ siêu dữ liệu của cổng, không dùng được cho dịch vụ.") }
         let base = (f.baseURL ?? "").trimmingCharacters(in: .whitespaces)
-        if let url = URLComponents(string: base), ["http", "https"].contains(url.scheme ?? ""), url.host?.isEmpty == false {
-            // The caller's path and query are appended to it.
-            if url.query != nil || url.fragment != nil { errors.append("Địa chỉ máy chủ dịch vụ không có phần ?truy-vấn hay #: đường dẫn và truy vấn của bên gọi được nối vào sau.") }
-        } else {
-            errors.append("Địa chỉ máy chủ dịch vụ phải bắt đầu bằng http:// hoặc https://.")
-        }
         let timeout = f.timeoutMilliseconds ?? 5000
-        if !(100...120_000).contains(timeout) { errors.append("Thời gian chờ từ 100 đến 120.000 ms.") }
+        errors += Self.upstreamProblems(base: base, timeout: timeout)
         if let c = f.classification, ExchangeService.Classification(rawValue: c) == nil { errors.append("Phân loại dữ liệu là open, internal, restricted hoặc secret.") }
         if try await ExchangeService.query(on: db).filter(\.$system.$id == id).filter(\.$code == code).first() != nil {
             errors.append("Hệ thống đã có dịch vụ mã “\(code)”.")
@@ -132,6 +126,41 @@ extension Registry {
         v.openAPI = f.openAPI.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
         try await v.create(on: db)
         return v
+    }
+
+    /// What is wrong with a service's upstream address and timeout.
+    static func upstreamProblems(base: String, timeout: Int) -> [String] {
+        var errors: [String] = []
+        if let url = URLComponents(string: base), ["http", "https"].contains(url.scheme ?? ""), url.host?.isEmpty == false {
+            // The caller's path and query are appended to it.
+            if url.query != nil || url.fragment != nil { errors.append("Địa chỉ máy chủ dịch vụ không có phần ?truy-vấn hay #: đường dẫn và truy vấn của bên gọi được nối vào sau.") }
+        } else {
+            errors.append("Địa chỉ máy chủ dịch vụ phải bắt đầu bằng http:// hoặc https://.")
+        }
+        if !(100...120_000).contains(timeout) { errors.append("Thời gian chờ từ 100 đến 120.000 ms.") }
+        return errors
+    }
+
+    /// The service `id` of `provider`, to change or remove it.
+    public static func service(_ id: UUID, of provider: InformationSystem, on db: any Database) async throws -> ExchangeService? {
+        try await ExchangeService.query(on: db).filter(\.$id == id).filter(\.$system.$id == provider.requireID()).first()
+    }
+
+    /// The upstream moved, or answers slower: its address and timeout change; its code and rights stay.
+    public static func moveService(_ v: ExchangeService, baseURL: String?, timeoutMilliseconds: Int?, on db: any Database) async throws {
+        let base = (baseURL ?? "").trimmingCharacters(in: .whitespaces), timeout = timeoutMilliseconds ?? v.timeoutMilliseconds
+        let errors = upstreamProblems(base: base, timeout: timeout)
+        guard errors.isEmpty else { throw Invalid(problems: errors) }
+        (v.baseURL, v.timeoutMilliseconds) = (base, timeout)
+        try await v.save(on: db)
+    }
+
+    /// The service and the rights on it; its exchanges stay in the message log, which names it by code.
+    public static func removeService(_ v: ExchangeService, on db: any Database) async throws {
+        try await db.transaction { db in
+            try await AccessRight.query(on: db).filter(\.$service.$id == v.requireID()).delete()
+            try await v.delete(on: db)
+        }
     }
 
     /// A right on one of `provider`'s services, to withdraw it.

@@ -148,9 +148,18 @@ struct RegistryPages: RouteCollection {
         </form>
         <h2>Dịch vụ cung cấp</h2>
         <div class="table-wrap"><table><thead><tr><th scope="col">Mã</th><th scope="col">Phiên bản</th><th scope="col">Địa chỉ gọi qua LGSP</th>\
-        <th scope="col">Máy chủ dịch vụ</th><th scope="col">Phân loại</th></tr></thead>
+        <th scope="col">Máy chủ dịch vụ, thời gian chờ</th><th scope="col">Phân loại</th><th scope="col"></th></tr></thead>
         <tbody>\(services.html { v in
-            "<tr><td><code>\(v.code)</code></td><td>\(v.version)</td><td><code>/r1/\(s.subsystem)/\(v.code)</code></td><td><code>\(v.baseURL)</code></td><td>\(Self.classificationLabels[v.classification] ?? "")</td></tr>"
+            """
+            <tr><td><code>\(v.code)</code></td><td>\(v.version)</td><td><code>/r1/\(s.subsystem)/\(v.code)</code></td>\
+            <td><form method="post" class="inline">\(Components.csrfField(req.csrfToken))<input type="hidden" name="action" value="move-service">\
+            <input type="hidden" name="service" value="\(v.id?.uuidString ?? "")">\
+            <label>Địa chỉ <input name="baseURL" type="url" value="\(v.baseURL)"></label> \
+            <label>ms <input name="timeout" type="number" inputmode="numeric" value="\(v.timeoutMilliseconds)"></label> \
+            <button type="submit">Lưu</button></form></td><td>\(Self.classificationLabels[v.classification] ?? "")</td>\
+            <td><form method="post" class="inline">\(Components.csrfField(req.csrfToken))<input type="hidden" name="action" value="remove-service">\
+            <input type="hidden" name="service" value="\(v.id?.uuidString ?? "")"><button type="submit">Gỡ dịch vụ và các quyền gọi</button></form></td></tr>
+            """
         })</tbody></table></div>
         <form method="post">
         \(Components.csrfField(req.csrfToken))<input type="hidden" name="action" value="service">
@@ -222,6 +231,7 @@ struct RegistryPages: RouteCollection {
         var path: String?
         var key: UUID?
         var right: UUID?
+        var service: UUID?
         var ratePerSecond: String?
         var dailyQuota: String?
         var openAPI: String?
@@ -272,6 +282,16 @@ struct RegistryPages: RouteCollection {
             }
             req.application.exchangeDirectory.forgetEverything()
             return try await systemPage(req, s, errors: [], newKey: nil, flash: "Đã cấp quyền cho \((f.consumer ?? "").trimmingCharacters(in: .whitespaces)).")
+        case "move-service", "remove-service":
+            guard let serviceID = f.service, let v = try await Registry.service(serviceID, of: s, on: req.db) else { throw RequestError.notFound(what: "dịch vụ") }
+            if f.action == "remove-service" {
+                try await Registry.removeService(v, on: req.db)
+            } else {
+                do { try await Registry.moveService(v, baseURL: f.baseURL, timeoutMilliseconds: f.timeout.flatMap { Int($0) ?? -1 }, on: req.db) }
+                catch let invalid as Registry.Invalid { return try await systemPage(req, s, errors: invalid.problems, newKey: nil) }
+            }
+            req.application.exchangeDirectory.forgetEverything()
+            return try await systemPage(req, s, errors: [], newKey: nil, flash: f.action == "remove-service" ? "Đã gỡ dịch vụ \(v.code)." : "Đã lưu dịch vụ \(v.code).")
         case "withdraw":
             guard let rightID = f.right, let r = try await Registry.right(rightID, of: s, on: req.db) else { throw RequestError.notFound(what: "quyền gọi") }
             try await r.delete(on: req.db)

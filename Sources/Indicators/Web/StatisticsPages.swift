@@ -64,6 +64,9 @@ struct StatisticsPages: RouteCollection {
     static func form(_ action: SiteURL, _ r: StatisticsRequest?, units: Units, fields: [(String, String)], error: String?) -> HTML {
         let custom = r?.period.label.contains("..") == true
         let agencies = [("", "Toàn tỉnh")] + units.all.map { ($0.code, $0.name) }
+        // A commune by its 2025 administrative code, named by its People's Committee.
+        let communes = units.all.filter { $0.level == .commune && $0.parentID == nil }.compactMap { u in u.adminUnitCode.map { ($0, u.name) } }
+            .sorted { $0.1 < $1.1 }
         return """
         \(Components.errorSummary(error.map { [$0] } ?? []))
         <form method="get" action="\(action.path)" class="filters">
@@ -73,6 +76,7 @@ struct StatisticsPages: RouteCollection {
         \(Components.field("Đến ngày", name: "den", type: "date", value: custom ? r.map { VietnamTime.isoDay($0.period.last) } : nil))
         </details>
         \(Components.select("Cơ quan (gồm đơn vị trực thuộc)", name: "co-quan", options: agencies, selected: r?.agency))
+        \(Components.select("Xã, phường (các cơ quan cấp xã)", name: "xa", options: [("", "Tất cả")] + communes, selected: r?.commune))
         \(Components.select("Lĩnh vực", name: "linh-vuc", options: [("", "Tất cả")] + fields, selected: r?.field))
         \(Components.field("Mã thủ tục", name: "thu-tuc", value: r?.procedure, hint: "Ví dụ 1.001193"))
         <button type="submit">Xem</button>
@@ -171,8 +175,15 @@ struct StatisticsPages: RouteCollection {
         let stamp = r.period.label.replacingOccurrences(of: "..", with: "_")
         switch which {
         case "tong-hop":
-            return CSV.response(filename: "thong-ke-\(stamp).csv", header: ["Chỉ tiêu", "Mã", "Số hồ sơ"],
-                                rows: Figure.allCases.map { [$0.label.replacingOccurrences(of: "— ", with: ""), $0.rawValue, String($0.value(total))] })
+            // A spreadsheet row stands alone: "— trực tiếp" becomes "Tiếp nhận trong kỳ — trực tiếp".
+            var parent = ""
+            var rows: [[String]] = Figure.allCases.map { f in
+                if !f.label.hasPrefix("— ") { parent = f.label }
+                return [f.label.hasPrefix("— ") ? parent + " " + f.label : f.label, f.rawValue, String(f.value(total))]
+            }
+            rows.append(["Thời gian giải quyết trung bình (ngày)", "average-days",
+                         total.averageProcessingSeconds.map { Components.decimal($0 / 86_400, 1) } ?? ""])
+            return CSV.response(filename: "thong-ke-\(stamp).csv", header: ["Chỉ tiêu", "Mã", "Số hồ sơ"], rows: rows)
         case "co-quan":
             return CSV.response(filename: "thong-ke-co-quan-\(stamp).csv", header: ["Mã cơ quan", "Cơ quan"] + groupColumns,
                                 rows: byAgency.map { [$0.key, units.name($0.key)] + groupValues($0.value) })
