@@ -294,6 +294,12 @@ struct StatisticsTests {
             let desk = try #require(rows.first { $0.count >= 4 && $0[1] == "4" }, "\(rows)")
             #expect("\(desk[2]),\(desk[3])".hasPrefix(String(unitTotal)) || desk[2] == String(unitTotal), "\(desk) vs \(unitTotal)")
             #expect(!rows.contains { $0.first?.contains("Nguyễn Văn An") == true }, "the citizen is not an official")
+            let token = try await TokenFactory.token(app, scopes: "dossiers:read", login: "lanhdao.taichinh")
+            let api = try await TestClient(app).request(.GET, "/api/v1/indicators/tt01-2018?period=2027-03&agency=H42.03&procedure=\(World.procedure)",
+                                                        headers: ["Authorization": "Bearer \(token)"]).decode(UnitScoresDTO.self)
+            #expect(api.officers?.count == rows.count && api.officers?.contains { $0.score.dossiers == 4 } == true)
+            let anonymous = try await TestClient(app).get("/api/v1/indicators/tt01-2018?period=2027-03&agency=H42.03&procedure=\(World.procedure)").decode(UnitScoresDTO.self)
+            #expect(anonymous.score != nil && anonymous.officers == nil, "an official's grade is not public")
             let bad = try await client.get("/thong-ke?ky=2027-13")
             #expect(bad.status == .badRequest && bad.body.contains("Kỳ báo cáo không hợp lệ"))
         }

@@ -295,10 +295,9 @@ public struct ExchangeCall: Sendable {
         }
     }
 
-    /// Whether `name` stays on this hop: one of `dropped`, or named in the message's `Connection`.
-    static func isHopByHop(_ name: String, in headers: HTTPHeaders) -> Bool {
-        let lower = name.lowercased()
-        return dropped.contains(lower) || headers[canonicalForm: "Connection"].contains { $0.lowercased() == lower }
+    /// The headers of `headers` that stay on this hop (lowercased): `dropped`, and those its `Connection` names.
+    static func hopByHop(_ headers: HTTPHeaders) -> Set<String> {
+        dropped.union(headers[canonicalForm: "Connection"].map { $0.lowercased() })
     }
 
     /// A path with no dot-segment and no encoded separator: what the rights are checked against
@@ -335,7 +334,8 @@ public struct ExchangeCall: Sendable {
         }
         var upstream = HTTPClientRequest(url: service.baseURL + (path == "/" ? "" : path) + (query.map { "?" + $0 } ?? ""))
         upstream.method = method
-        for (name, value) in headers where !Self.isHopByHop(name, in: headers) { upstream.headers.add(name: name, value: value) }
+        let stay = Self.hopByHop(headers)
+        for (name, value) in headers where !stay.contains(name.lowercased()) { upstream.headers.add(name: name, value: value) }
         if let client { upstream.headers.replaceOrAdd(name: "X-Road-Client", value: client.description) }
         upstream.headers.replaceOrAdd(name: "X-Road-Id", value: messageID)
         if !userID.isEmpty { upstream.headers.replaceOrAdd(name: "X-Road-UserId", value: userID) }
@@ -379,7 +379,8 @@ public struct ExchangeCall: Sendable {
             throw Failure(.badGateway, "Server.ServerProxy.ServiceFailed", "Không kết nối được máy chủ của dịch vụ \(breaker), hoặc máy chủ ngắt kết nối giữa chừng.")
         }
         var out = HTTPHeaders()
-        for (name, value) in answer.headers where !Self.isHopByHop(name, in: answer.headers) { out.add(name: name, value: value) }
+        let answerStays = Self.hopByHop(answer.headers)
+        for (name, value) in answer.headers where !answerStays.contains(name.lowercased()) { out.add(name: name, value: value) }
         let length = answer.headers.first(name: .contentLength).flatMap { Int($0) }
         // 204 and 304 carry no body, so no chunked framing either.
         let mayHaveBody = answer.status != .noContent && answer.status != .notModified

@@ -87,8 +87,16 @@ public struct UnitScoresDTO: Content {
         /// Nil when the unit ended no dossier in the period.
         public var score: UnitScore?
     }
+    /// An official of the agency asked for, scored on the dossiers they acted on (`OfficerScore`).
+    public struct Officer: Content {
+        public var userID: UUID
+        public var name: String
+        public var score: UnitScore
+    }
     public var period: PeriodDTO
     public var agency: String?
     public var score: UnitScore?
     public var units: [Unit]?
+    /// With an agency: its officials, best first.
+    public var officers: [Officer]?
 }

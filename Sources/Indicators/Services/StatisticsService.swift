@@ -39,7 +39,8 @@ enum StatisticsService {
 
         func scoresDTO(period: Period, agency: String?) -> UnitScoresDTO {
             UnitScoresDTO(period: PeriodDTO(period), agency: agency, score: score,
-                          units: unitScores?.map { .init(code: $0.0.code, name: $0.0.name, score: $0.1) })
+                          units: unitScores?.map { .init(code: $0.0.code, name: $0.0.name, score: $0.1) },
+                          officers: officers?.map { .init(userID: $0.userID, name: $0.name, score: $0.score) })
         }
     }
 
