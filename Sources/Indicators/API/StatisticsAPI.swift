@@ -59,9 +59,8 @@ struct StatisticsAPI: RouteCollection {
         let sql = try StatisticsService.sql(req.db)
         let units = try await Units.current(req.application, on: req.db)
         let r = try await StatisticsRequest.parse(req, names: .api, units: units)
-        var dto = try await StatisticsService.serviceIndex(r, units: units, ranking: true, app: req.application, on: sql).scoresDTO(period: r.period, agency: r.agency)
-        // The counts are public; an official's grade is not: only for a token (an official's) or an official's session.
-        if req.apiPrincipal == nil && req.viewer?.kind != .official { dto.officers = nil }
-        return dto
+        // The counts are public; an official's grade is not: only for a token (an official's).
+        return try await StatisticsService.serviceIndex(r, units: units, ranking: true, officers: req.apiPrincipal != nil, app: req.application, on: sql)
+            .scoresDTO(period: r.period, agency: r.agency)
     }
 }

@@ -46,7 +46,9 @@ enum StatisticsService {
 
     /// The index for the request's unit (the province when none), and with `ranking` (for the
     /// province only) the index of every unit, which reads the larger per-agency-and-procedure table.
-    static func serviceIndex(_ r: StatisticsRequest, units: Units, ranking wanted: Bool, app: Application,
+    /// - Parameter officers: also score the agency's officials (`OfficerScore`): it reads the
+    ///   period's facts and trail, so only when asked, and only for an agency.
+    static func serviceIndex(_ r: StatisticsRequest, units: Units, ranking wanted: Bool, officers wantedOfficers: Bool = false, app: Application,
                              on sql: any SQLDatabase) async throws -> IndexReport {
         let ranked = wanted && r.filter.agencyCodes == nil
         let table = try await StatisticsTable.load(r.period, filter: r.filter, pairs: ranked, on: sql)
@@ -59,7 +61,7 @@ enum StatisticsService {
             UnitScore.compute(t.total, procedures: procedures, endedByProcedure: t.byProcedure.mapValues(\.ended))
         }
         guard ranked else {
-            let officers = r.agency == nil ? nil : try await OfficerScore.compute(r.period, filter: r.filter, procedures: unitCatalog, on: sql)
+            let officers = r.agency == nil || !wantedOfficers ? nil : try await OfficerScore.compute(r.period, filter: r.filter, procedures: unitCatalog, on: sql)
             return IndexReport(table: table, index: index, ranking: nil, score: score(table, unitCatalog), officers: officers)
         }
         var ranking: [(Units.Unit, ServiceIndex)] = []

@@ -244,7 +244,8 @@ struct StatisticsPages: RouteCollection {
     }
 
     /// Đánh giá theo TT 01/2018: the unit's nine indices, and the ranked units' totals and grades.
-    static func scores(_ report: StatisticsService.IndexReport) -> HTML {
+    /// - Parameter officersPage: where the agency's officials are scored, when they were not asked for here.
+    static func scores(_ report: StatisticsService.IndexReport, officersPage: String? = nil) -> HTML {
         let own: HTML = report.score.map { sc in
             """
             <p>\(sc.dossiers) hồ sơ kết thúc trong kỳ: <strong>\(Components.decimal(sc.total, 1))/18 điểm — \(sc.grade.label)</strong>.</p>
@@ -267,7 +268,8 @@ struct StatisticsPages: RouteCollection {
             \(list.html { o in "<tr><td>\(o.name)</td><td class=\"num\">\(number(o.score.dossiers))</td><td class=\"num\">\(Components.decimal(o.score.total, 1))</td><td>\(o.score.grade.label)</td></tr>" })
             </tbody></table></div>
             """
-        } ?? "<p class=\"muted\">Chọn một cơ quan để xem đánh giá từng cán bộ, công chức.</p>"
+        } ?? (officersPage.map { "<p><a href=\"\($0)\">Đánh giá từng cán bộ, công chức của cơ quan →</a></p>" }
+              ?? "<p class=\"muted\">Chọn một cơ quan để xem đánh giá từng cán bộ, công chức.</p>")
         return """
         <h2>Đánh giá theo Thông tư 01/2018/TT-VPCP</h2>
         \(own)
@@ -369,10 +371,12 @@ struct StatisticsPages: RouteCollection {
         case .invalid(let page): return page
         }
         let (units, fields, r) = (start.units, start.fields, start.request)
-        let report = try await StatisticsService.serviceIndex(r, units: units, ranking: true, app: req.application, on: sql)
+        let table = try req.queryString("bang")
+        let officersAsked = try req.queryString("can-bo") == "1" || table == "tt01-can-bo"
+        let report = try await StatisticsService.serviceIndex(r, units: units, ranking: true, officers: officersAsked, app: req.application, on: sql)
         let index = report.index
         let label = r.period.label.replacingOccurrences(of: "..", with: "_")
-        switch try req.queryString("bang") {
+        switch table {
         case nil: break
         case "xep-hang":
             return CSV.response(filename: "xep-hang-766-\(label).csv", header: ["Hạng", "Mã cơ quan", "Cơ quan", "Điểm QĐ 766"],
@@ -438,7 +442,7 @@ struct StatisticsPages: RouteCollection {
         \(if: report.ranking != nil, HTML(", <a href=\"\(SiteURL.serviceIndex.with(query: query + [("bang", "xep-hang")]))\">xếp hạng</a>"))\
         \(if: report.score != nil, HTML(", <a href=\"\(SiteURL.serviceIndex.with(query: query + [("bang", "tt01")]))\">TT 01/2018</a>"))\
         \(if: report.unitScores != nil, HTML(", <a href=\"\(SiteURL.serviceIndex.with(query: query + [("bang", "tt01-don-vi")]))\">TT 01/2018 theo cơ quan</a>"))\
-        \(if: report.officers != nil, HTML(", <a href=\"\(SiteURL.serviceIndex.with(query: query + [("bang", "tt01-can-bo")]))\">TT 01/2018 theo cán bộ</a>"))</p>
+        \(if: r.agency != nil, HTML(", <a href=\"\(SiteURL.serviceIndex.with(query: query + [("bang", "tt01-can-bo")]))\">TT 01/2018 theo cán bộ</a>"))</p>
         \(Self.form(.serviceIndex, r, units: units, fields: fields, error: nil))
         <div class="cards"><div class="card"><span class="value">\(Components.decimal(index.total, 2))/100</span><span class="what">Tổng điểm</span></div>
         <div class="card"><span class="value">\(Components.decimal(index.measuredMax, 0))</span><span class="what">Điểm tối đa của các chỉ số đo được</span></div></div>
@@ -449,7 +453,7 @@ struct StatisticsPages: RouteCollection {
         <tbody>\(rows)</tbody></table></div>
         <p class="muted">Điểm: đạt chỉ tiêu được đủ điểm; chưa đạt, điểm = tỷ lệ × điểm tối đa ÷ chỉ tiêu; chỉ số không có chỉ tiêu, điểm = tỷ lệ × điểm tối đa. Hồ sơ đang giải quyết được tính tại ngày cuối kỳ; thời gian chờ bổ sung không tính; bổ sung quá một lần tính là trễ hạn.</p>
         \(ranking)
-        \(Self.scores(report))
+        \(Self.scores(report, officersPage: r.agency == nil ? nil : SiteURL.serviceIndex.with(query: query + [("can-bo", "1")])))
         """
         return Layout.page(req, title: "Chỉ số phục vụ (QĐ 766)", main: main)
     }
