@@ -324,6 +324,18 @@ struct StatisticsTests {
             let commune = try #require(try await sql.select().column("admin_unit_code").from("agencies").where("level", .equal, "commune")
                 .limit(1).first(decoding: Row.self)).admin_unit_code
             #expect(try await api.get("/api/v1/statistics?commune=\(commune)&period=2026").status == .ok)
+            // By commune: each commune's figures are those asked for with that commune alone.
+            let year = try await SyntheticYear.make(app: app, year: 2026, now: app.clock.now())
+            let importer = try await DossierImporter.make(app: app, agencyMap: [:])
+            let (prepared, _) = await importer.prepare(try (0..<200).map { ($0 + 1, try year.record($0, seed: 5)) })
+            var report = ImportReport(), seen = Set<UInt64>()
+            try await importer.store(prepared, seen: &seen, report: &report, app: app)
+            let communes = try await api.get("/api/v1/statistics?period=2026&groupBy=commune").decode(StatisticsDTO.self).groups ?? []
+            #expect(communes.count > 3 && report.imported == 200)
+            for g in communes.prefix(3) {
+                let alone = try await api.get("/api/v1/statistics?period=2026&commune=\(g.code)").decode(StatisticsDTO.self)
+                #expect(alone.total.counts == g.figures.counts && g.figures.counts["received"] ?? 0 > 0, "\(g.code)")
+            }
             #expect(try await api.get("/api/v1/statistics?groupBy=month").status == .badRequest)
             // Unknown codes and flags are refused, not counted as zeros.
             #expect(try await api.get("/api/v1/statistics?procedure=9.99999").status == .badRequest)

@@ -8,7 +8,7 @@ import Vapor
 /// `GET /api/v1/statistics` and `GET /api/v1/indicators/766`: public, as the national portal
 /// publishes the same figures; they carry counts only, never a dossier.
 struct StatisticsAPI: RouteCollection {
-    enum GroupBy: String, CaseIterable { case agency, procedure, field }
+    enum GroupBy: String, CaseIterable { case agency, commune, procedure, field }
 
     func boot(routes: any RoutesBuilder) throws {
         routes.get("statistics", use: statistics)
@@ -25,13 +25,22 @@ struct StatisticsAPI: RouteCollection {
         var groups: [StatisticsDTO.Group]?
         if let groupBy {
             let names = groupBy == .procedure ? try await StatisticsService.procedureNames(req.application, on: sql) : [:]
-            let grouped = switch groupBy {
+            var communeNames: [String: String] = [:]
+            let grouped: [String: Statistics] = switch groupBy {
             case .agency: table.byAgency
             case .procedure: table.byProcedure
             case .field: table.byField
+            case .commune:
+                // Each commune (2025 code) with the agencies under its People's Committee; the provincial agencies belong to none.
+                try units.communes.reduce(into: [String: Statistics]()) { out, c in
+                    communeNames[c.code] = c.name
+                    let s = try Set(c.agencies.flatMap { try units.subtree($0) }).reduce(Statistics()) { $0 + (table.byAgency[$1] ?? Statistics()) }
+                    if s != Statistics() { out[c.code] = s }
+                }
             }
             groups = grouped.sorted { $0.key < $1.key }.map { code, s in
-                StatisticsDTO.Group(code: code, name: groupBy == .agency ? units.name(code) : names[code] ?? code, figures: FiguresDTO(s))
+                let name = switch groupBy { case .agency: units.name(code); case .commune: communeNames[code] ?? code; default: names[code] ?? code }
+                return StatisticsDTO.Group(code: code, name: name, figures: FiguresDTO(s))
             }
         }
         return StatisticsDTO(period: PeriodDTO(r.period), total: FiguresDTO(table.total), groups: groups)

@@ -25,8 +25,7 @@ public struct StatisticsRequest: Sendable {
         var parts: [String] = []
         if let agency { parts.append(units.name(agency)) }
         if let commune {
-            let committee = units.all.first { $0.adminUnitCode == commune && $0.parentID == nil }
-            parts.append(committee.map { "các cơ quan của \($0.name)" } ?? "xã \(commune)")
+            parts.append(units.communes.first { $0.code == commune }.map { "các cơ quan của \($0.name)" } ?? "xã \(commune)")
         }
         if parts.isEmpty { parts.append("toàn tỉnh") }
         if let field { parts.append("lĩnh vực \(field)") }
@@ -51,9 +50,10 @@ public struct StatisticsRequest: Sendable {
         var codes: [String]?
         if let agency { codes = try units.subtree(agency) }
         if let commune {
-            let roots = units.all.filter { $0.adminUnitCode == commune }
-            guard !roots.isEmpty else { throw RequestError.badParameter(name: n.commune, reason: "không có cơ quan nào của xã mã “\(commune)”") }
-            let inCommune = Set(try roots.flatMap { try units.subtree($0.code) })
+            guard let c = units.communes.first(where: { $0.code == commune }) else {
+                throw RequestError.badParameter(name: n.commune, reason: "không có cơ quan nào của xã mã “\(commune)”")
+            }
+            let inCommune = Set(try c.agencies.flatMap { try units.subtree($0) })
             codes = codes.map { $0.filter(inCommune.contains) } ?? inCommune.sorted()
         }
         let procedure = try req.queryString(n.procedure, maxLength: 40)

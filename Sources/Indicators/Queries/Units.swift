@@ -37,6 +37,14 @@ public struct Units: Sendable {
 
     public func unit(code: String) -> Unit? { all.first { $0.code == code } }
 
+    /// The communes (by 2025 administrative code) with their commune-level agencies, named by
+    /// the People's Committee: what `commune=` filters by and `groupBy=commune` groups by.
+    public var communes: [(code: String, name: String, agencies: [String])] {
+        Dictionary(grouping: all.filter { $0.level == .commune && $0.adminUnitCode != nil }, by: { $0.adminUnitCode ?? "" })
+            .map { code, units in (code, (units.first { $0.kind == .peopleCommittee } ?? units[0]).name, units.map(\.code)) }
+            .sorted { $0.name < $1.name }
+    }
+
     public func name(_ code: String) -> String { unit(code: code)?.name ?? code }
 
     /// The agency and every agency below it.

@@ -65,8 +65,7 @@ struct StatisticsPages: RouteCollection {
         let custom = r?.period.label.contains("..") == true
         let agencies = [("", "Toàn tỉnh")] + units.all.map { ($0.code, $0.name) }
         // A commune by its 2025 administrative code, named by its People's Committee.
-        let communes = units.all.filter { $0.level == .commune && $0.parentID == nil }.compactMap { u in u.adminUnitCode.map { ($0, u.name) } }
-            .sorted { $0.1 < $1.1 }
+        let communes = units.communes.map { ($0.code, $0.name) }
         return """
         \(Components.errorSummary(error.map { [$0] } ?? []))
         <form method="get" action="\(action.path)" class="filters">
