@@ -102,7 +102,7 @@ public enum Figure: String, CaseIterable, Sendable, Codable {
         case .early: return "\(ended) AND timeliness = 'early'"
         case .onTime: return "\(ended) AND timeliness = 'on_time'"
         case .late: return "\(ended) AND timeliness = 'late'"
-        case .lateOrOverdue: return "((\(ended) AND timeliness = 'late') OR (\(open(b)) AND \(late)))"
+        case .lateOrOverdue: return "((\(Figure.late.condition(in: period))) OR (\(Figure.openLate.condition(in: period))))"
         case .granted: return "\(ended) AND end_kind = 'granted'"
         case .refused: return "\(ended) AND end_kind = 'refused'"
         case .stopped: return "\(ended) AND end_kind = 'stopped'"

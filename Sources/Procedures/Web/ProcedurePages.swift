@@ -148,6 +148,6 @@ struct ProcedurePages: RouteCollection {
     }
 
     func hoursLabel(_ h: Double) -> String {
-        h == h.rounded() ? "\(Int(h)) giờ" : String(format: "%.1f giờ", h).replacingOccurrences(of: ".", with: ",")
+        h == h.rounded() ? "\(Int(h)) giờ" : Components.decimal(h, 1) + " giờ"
     }
 }
