@@ -10,6 +10,7 @@ public enum Exchange {
     /// Loads (or makes) the platform key in `dataDirectory`.
     public static func configure(_ app: Application, dataDirectory: String) throws {
         app.platformKey = try PlatformKey.load(directory: dataDirectory)
+        app.messageLogHead = ChainHead()
         // A connection per call in flight to each upstream, as a proxy keeps: with the client's
         // default of 8, eight slow calls to one upstream held every other caller of it in a queue.
         app.http.client.configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 128

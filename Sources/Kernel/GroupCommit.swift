@@ -18,6 +18,9 @@ public actor GroupCommit {
         let kind: ObjectIdentifier?
         let item: any Sendable
         let write: @Sendable ([any Sendable], any Database) async throws -> [any Sendable]
+        /// The kind's `BatchableWrite.commitsItself`, and its hook for a batch written that way.
+        var commitsItself = false
+        var committed: (@Sendable ([any Sendable], [any Sendable]) -> Void)?
         let continuation: CheckedContinuation<any Sendable, any Error>
     }
 
@@ -53,7 +56,10 @@ public actor GroupCommit {
     /// `W.write` call; durable when this returns.
     public nonisolated func write<W: BatchableWrite>(_ item: W) async throws -> W.Output {
         if let db = Self.current { return try await db.transaction { try await W.write([item], on: $0)[0] } }
-        return try cast(await enqueue(kind: ObjectIdentifier(W.self), item: item) { items, db in
+        let committed: @Sendable ([any Sendable], [any Sendable]) -> Void = { items, outputs in
+            W.committed(items.compactMap { $0 as? W }, outputs.compactMap { $0 as? W.Output })
+        }
+        return try cast(await enqueue(kind: ObjectIdentifier(W.self), item: item, commitsItself: W.commitsItself, committed: committed) { items, db in
             try await W.write(items.compactMap { $0 as? W }, on: db)
         })
     }
@@ -63,10 +69,11 @@ public actor GroupCommit {
         return typed
     }
 
-    private func enqueue(kind: ObjectIdentifier?, item: any Sendable,
+    private func enqueue(kind: ObjectIdentifier?, item: any Sendable, commitsItself: Bool = false,
+                         committed: (@Sendable ([any Sendable], [any Sendable]) -> Void)? = nil,
                          write: @escaping @Sendable ([any Sendable], any Database) async throws -> [any Sendable]) async throws -> any Sendable {
         try await withCheckedThrowingContinuation { continuation in
-            pending.append(Pending(kind: kind, item: item, write: write, continuation: continuation))
+            pending.append(Pending(kind: kind, item: item, write: write, commitsItself: commitsItself, committed: committed, continuation: continuation))
             if !draining {
                 draining = true
                 // Above the requests that feed it: every await of a batch otherwise queues behind their work.
@@ -93,11 +100,23 @@ public actor GroupCommit {
     /// One transaction for the batch. Consecutive items of one `BatchableWrite` type are written by
     /// one call; if that call fails they are written again one by one, so only the bad one fails.
     private static func run(_ batch: [Pending], on database: any Database) async -> [Result<any Sendable, any Error>] {
-        // The usual batch under load is one run of one type (message-log records, intakes): it is
-        // written without a savepoint, two statements fewer (on the loaded bench machine a
-        // statement's round trip took about 0.9 ms of a 9 ms log batch). If it fails, the
-        // transaction is rolled back whole and the batch written again below, item by item.
-        let oneRun = batch.count > 1 && batch[0].kind != nil && batch.allSatisfy { $0.kind == batch[0].kind }
+        // The usual batch under load is one run of one type (message-log records, intakes). On the
+        // loaded bench machine each statement's round trip took about 0.9 ms of a 9 ms log batch,
+        // so such a run is written without a savepoint (two statements fewer), or, when it commits
+        // itself, without a transaction (BEGIN and COMMIT fewer). If it fails, it is written again
+        // below, item by item, each in a savepoint.
+        let sameKind = batch[0].kind != nil && batch.allSatisfy { $0.kind == batch[0].kind }
+        if sameKind, batch[0].commitsItself {
+            let items = batch.map(\.item)
+            let values = try? await $current.withValue(database) { try await batch[0].write(items, database) }
+            if let values, values.count == batch.count {
+                batch[0].committed?(items, values)
+                return values.map { .success($0) }
+            }
+        }
+        let oneRun = batch.count > 1 && sameKind && !batch[0].commitsItself
+        // A batch that failed whole is then written one item at a time.
+        let failedWhole = sameKind && (oneRun || batch[0].commitsItself)
         if oneRun {
             let values = try? await database.transaction { db in
                 try await $current.withValue(db) { try await batch[0].write(batch.map(\.item), db) }
@@ -115,7 +134,7 @@ public actor GroupCommit {
                     while kind != nil, end < batch.count, batch[end].kind == kind { end += 1 }
                     let run = Array(batch[start..<end])
                     // A run that just failed whole is not tried whole again.
-                    if !oneRun, run.count > 1, case .success(let values) = try await attempt(run, in: db, sql) {
+                    if !failedWhole, run.count > 1, case .success(let values) = try await attempt(run, in: db, sql) {
                         outcomes += values.map { .success($0) }
                     } else {
                         for item in run { outcomes.append(try await attempt([item], in: db, sql).map { $0[0] }) }
@@ -154,6 +173,19 @@ public protocol BatchableWrite: Sendable {
     associatedtype Output: Sendable
     /// Writes every item, returning one output per item in order; throws if any cannot be written.
     static func write(_ batch: [Self], on db: any Database) async throws -> [Output]
+    /// Whether `write` is one statement, which the database commits by itself (SQLite and
+    /// PostgreSQL both do outside a transaction): a batch of only this kind is then written with
+    /// no transaction around it. Should it fail, it is written again one item at a time, each in
+    /// a savepoint of one transaction, as other kinds are.
+    static var commitsItself: Bool { get }
+    /// Called after a batch written on its own (`commitsItself`) is durable; not for one written in
+    /// another write's transaction, nor one item at a time after a failure.
+    static func committed(_ batch: [Self], _ outputs: [Output])
+}
+
+extension BatchableWrite {
+    public static var commitsItself: Bool { false }
+    public static func committed(_ batch: [Self], _ outputs: [Output]) {}
 }
 
 extension Application {

@@ -3,6 +3,7 @@ import Foundation
 import Vapor
 
 /// Parses the command, builds the app, runs it. `tinhso` alone serves.
+if Startup.serves(CommandLine.arguments) { Startup.useEventLoopsForConcurrency() }
 var env = try Environment.detect()
 try LoggingSystem.bootstrap(from: &env)
 let config: AppConfig

@@ -29,6 +29,21 @@ struct ScratchRow: BatchableWrite {
     }
 }
 
+/// The same row as one statement that commits itself (as the message log's batches are).
+struct LoneStatementRow: BatchableWrite {
+    static let calls = ScratchRow.Calls()
+    static let committedBatches = ScratchRow.Calls()
+    static var commitsItself: Bool { true }
+    let key: String
+
+    static func write(_ batch: [LoneStatementRow], on db: any Database) async throws -> [String] {
+        calls.record(batch.count)
+        return try await ScratchRow.write(batch.map { ScratchRow(key: $0.key) }, on: db)
+    }
+
+    static func committed(_ batch: [LoneStatementRow], _ outputs: [String]) { committedBatches.record(outputs.count) }
+}
+
 struct Refused: Error {}
 
 @Suite("Group commit: concurrent writes share a commit and fail alone", .serialized)
@@ -40,6 +55,54 @@ struct GroupCommitTests {
     static func keys(_ app: Application) async throws -> Set<String> {
         struct Row: Decodable { var key: String }
         return Set(try await (app.db as! any SQLDatabase).select().column("key").from("scratch_rows").all(decoding: Row.self).map(\.key))
+    }
+
+    /// Writes `items` as one batch: the queue is held with a transaction until they all wait
+    /// behind it (waiting on the queue, not on a clock: CI machines stall).
+    static func gathered<W: BatchableWrite>(_ items: [W], _ app: Application) async throws -> [Result<W.Output, any Error>] {
+        let released = NIOLockedValueBox(false)
+        let (started, signal) = AsyncStream.makeStream(of: Void.self)
+        let gate = Task {
+            try await app.groupCommit.transaction { _ in
+                signal.yield()
+                while !released.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
+            }
+        }
+        for await _ in started { break }
+        let results = await withTaskGroup(of: Result<W.Output, any Error>.self) { group in
+            for item in items {
+                group.addTask {
+                    do { return .success(try await app.groupCommit.write(item)) } catch { return .failure(error) }
+                }
+            }
+            let deadline = Date().addingTimeInterval(60)
+            while await app.groupCommit.waiting < items.count, Date() < deadline { try? await Task.sleep(for: .milliseconds(5)) }
+            released.withLockedValue { $0 = true }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        try await gate.value
+        return results
+    }
+
+    @Test func aBatchThatCommitsItselfGoesAloneAndIsToldOnlyWhenItWasWrittenWhole() async throws {
+        try await withApp { app async throws in
+            try await Self.scratchTable(app)
+            LoneStatementRow.calls.reset()
+            LoneStatementRow.committedBatches.reset()
+            let whole = try await Self.gathered((0..<10).map { LoneStatementRow(key: "w\($0)") }, app)
+            #expect(whole.allSatisfy { if case .success = $0 { true } else { false } })
+            #expect(LoneStatementRow.calls.all == [10] && LoneStatementRow.committedBatches.all == [10])
+            // A duplicate fails the lone statement, so nothing of it is written, and the rows go
+            // again one by one in a transaction: all but the duplicate, and no `committed`.
+            LoneStatementRow.calls.reset()
+            LoneStatementRow.committedBatches.reset()
+            let keys = (0..<10).map { $0 == 4 ? "w2" : "d\($0)" }
+            let results = try await Self.gathered(keys.map(LoneStatementRow.init), app)
+            #expect(results.filter { if case .success = $0 { true } else { false } }.count == 9)
+            #expect(LoneStatementRow.calls.all.first == 10 && LoneStatementRow.calls.all.dropFirst().allSatisfy { $0 == 1 })
+            #expect(LoneStatementRow.committedBatches.all.isEmpty)
+            #expect(try await Self.keys(app) == Set((0..<10).map { "w\($0)" } + (0..<10).filter { $0 != 4 }.map { "d\($0)" }))
+        }
     }
 
     @Test func aFailingTransactionLeavesTheOthersOfItsBatchCommitted() async throws {
@@ -74,30 +137,8 @@ struct GroupCommitTests {
         try await withApp { app async throws in
             try await Self.scratchTable(app)
             ScratchRow.calls.reset()
-            // Hold the queue with one transaction until the next 20 writes wait behind it, so they
-            // gather into one batch (waiting on the queue, not on a clock: CI machines stall).
-            let released = NIOLockedValueBox(false)
-            let (started, signal) = AsyncStream.makeStream(of: Void.self)
-            let gate = Task {
-                try await app.groupCommit.transaction { _ in
-                    signal.yield()
-                    while !released.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
-                }
-            }
-            for await _ in started { break }
             let keys = (0..<20).map { $0 == 7 ? "b3" : "b\($0)" }  // b3 twice: one of the two must fail
-            let results = await withTaskGroup(of: Result<String, any Error>.self) { group in
-                for key in keys {
-                    group.addTask {
-                        do { return .success(try await app.groupCommit.write(ScratchRow(key: key))) } catch { return .failure(error) }
-                    }
-                }
-                let deadline = Date().addingTimeInterval(60)
-                while await app.groupCommit.waiting < keys.count, Date() < deadline { try? await Task.sleep(for: .milliseconds(5)) }
-                released.withLockedValue { $0 = true }
-                return await group.reduce(into: []) { $0.append($1) }
-            }
-            try await gate.value
+            let results = try await Self.gathered(keys.map(ScratchRow.init), app)
             #expect(results.filter { if case .success = $0 { true } else { false } }.count == 19)
             #expect(try await Self.keys(app) == Set((0..<20).filter { $0 != 7 }.map { "b\($0)" }))
             // One combined call that failed on the duplicate, then one call per row.

@@ -438,6 +438,42 @@ struct GatewayTests {
         }
     }
 
+    /// A batch goes without reading the chain's head back (it is kept from the last commit). When
+    /// another writer took the next position, the batch fails whole and is written again from the
+    /// table's head; after a record is deleted from the end, the chain goes on from the one kept,
+    /// so the deletion shows as a gap.
+    @Test func theKeptHeadGivesWayToTheTableAndKeepsADeletedEndVisible() async throws {
+        try await withApp { app async throws in
+            func record(_ n: Int) -> MessageRecord {
+                let r = MessageRecord()
+                (r.at, r.client, r.service, r.messageID, r.userID, r.issue, r.method, r.path) =
+                    (app.clock.now(), "VN-test/GOV/A/B", "VN-test/GOV/C/D/e", "m\(n)", "", "", "GET", "/x/\(n)")
+                (r.status, r.errorType, r.requestBytes, r.responseBytes, r.durationMicroseconds) = (200, "", n, n, n)
+                (r.requestHash, r.responseHash) = (SecureToken.hash("q\(n)"), SecureToken.hash("a\(n)"))
+                return r
+            }
+            for n in 1...3 { #expect(try await MessageLog.append(record(n), app: app) == n) }
+            // Another writer appends record 4, chained correctly, behind this process's back.
+            let third = try #require(try await MessageRecord.query(on: app.db).filter(\.$seq == 3).first())
+            let intruder = record(4)
+            (intruder.id, intruder.seq, intruder.at, intruder.prevHash) = (UUID(), 4, VietnamTime.millisecond(intruder.at), third.hash)
+            intruder.hash = intruder.computedHash()
+            try await intruder.create(on: app.db)
+            #expect(try await MessageLog.append(record(5), app: app) == 5)
+            #expect(try await MessageLog.append(record(6), app: app) == 6)
+            let platform = try #require(app.platformKey)
+            let keys = [platform.keyID: platform.publicKey]
+            let intact = try await MessageLog.verify(keys: keys, on: app.db)
+            #expect(intact.checked == 6 && intact.firstBroken == nil, "\(intact.reason ?? "")")
+            // The newest record deleted: the next one still takes position 7.
+            guard let sql = app.db as? any SQLDatabase else { Issue.record("an SQL database"); return }
+            try await sql.delete(from: MessageRecord.schema).where("seq", .equal, 6).run()
+            #expect(try await MessageLog.append(record(7), app: app) == 7)
+            let gap = try await MessageLog.verify(keys: keys, on: app.db)
+            #expect(gap.firstBroken == 6, "\(gap)")
+        }
+    }
+
     /// X-Road's metadata services: what a provider offers, what the caller may call, a service's
     /// OpenAPI document, and the registered clients.
     @Test func metadataServicesListWhatIsOfferedAndAllowed() async throws {

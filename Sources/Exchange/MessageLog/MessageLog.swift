@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import Kernel
+import NIOConcurrencyHelpers
 import SQLKit
 import Vapor
 
@@ -95,17 +96,27 @@ struct IndexLogByMessageID: AsyncMigration {
 }
 
 /// Appends to the message log through the group commit: the records of concurrent exchanges
-/// share one transaction and one fsync, are chained in the order they are written, and are
-/// durable when `append` returns.
+/// are chained in the order they are written, in one statement that commits itself (no
+/// transaction, so one round trip to the database), and are durable when `append` returns.
 public struct LogAppend: BatchableWrite {
     let record: MessageRecord
+    let head: ChainHead
+
+    public static var commitsItself: Bool { true }
 
     public static func write(_ batch: [LogAppend], on db: any Database) async throws -> [Int] {
         guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError, reason: "the message log needs an SQL database") }
+        // Under BulkInsert's rows per statement (19 columns), so the batch is one statement.
+        precondition(batch.count <= 1_500, "a message-log batch must be one INSERT")
         struct Head: Decodable { var seq: Int; var hash: String }
-        let head = try await sql.select().columns("seq", "hash").from(MessageRecord.schema).orderBy("seq", .descending).limit(1)
-            .first(decoding: Head.self)
-        var (seq, prev) = (head?.seq ?? 0, head?.hash ?? MessageLog.genesis)
+        var (seq, prev): (Int, String)
+        if let known = batch[0].head.take() {
+            (seq, prev) = known
+        } else {
+            let head = try await sql.select().columns("seq", "hash").from(MessageRecord.schema).orderBy("seq", .descending).limit(1)
+                .first(decoding: Head.self)
+            (seq, prev) = (head?.seq ?? 0, head?.hash ?? MessageLog.genesis)
+        }
         for item in batch {
             seq += 1
             // Hashed at millisecond precision, so stored at it (see `VietnamTime.millisecond`).
@@ -118,6 +129,32 @@ public struct LogAppend: BatchableWrite {
         try await BulkInsert.rows(batch.map(\.record.row), into: MessageRecord.schema, on: sql)
         return batch.map(\.record.seq)
     }
+
+    public static func committed(_ batch: [LogAppend], _ outputs: [Int]) {
+        guard let last = batch.last else { return }
+        last.head.keep(seq: last.record.seq, hash: last.record.hash)
+    }
+}
+
+/// The chain's newest record as this process last wrote it, so that a batch does not read it
+/// back first. Kept only after a batch committed on its own (`LogAppend.committed`) and taken by
+/// the next batch: after a failure, or a write inside another transaction that could still roll
+/// back, it is empty and the next batch reads the head from the table. Only this process writes
+/// the log (decision 0014); a second writer's head would make this one's insert fail on `seq`.
+public final class ChainHead: Sendable {
+    private let value = NIOLockedValueBox<(seq: Int, hash: String)?>(nil)
+    public init() {}
+    func take() -> (seq: Int, hash: String)? { value.withLockedValue { v in defer { v = nil }; return v } }
+    func keep(seq: Int, hash: String) { value.withLockedValue { $0 = (seq, hash) } }
+}
+
+extension Application {
+    private struct ChainHeadKey: StorageKey { typealias Value = ChainHead }
+    /// Set by `Exchange.configure`; without it every batch reads the head from the table.
+    var messageLogHead: ChainHead {
+        get { storage[ChainHeadKey.self] ?? ChainHead() }
+        set { storage[ChainHeadKey.self] = newValue }
+    }
 }
 
 public enum MessageLog {
@@ -127,7 +164,7 @@ public enum MessageLog {
     @discardableResult
     public static func append(_ record: MessageRecord, app: Application) async throws -> Int {
         if record.id == nil { record.id = UUID() }
-        return try await app.groupCommit.write(LogAppend(record: record))
+        return try await app.groupCommit.write(LogAppend(record: record, head: app.messageLogHead))
     }
 
     public struct Verification: Sendable, Content {

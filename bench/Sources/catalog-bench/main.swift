@@ -10,6 +10,7 @@ import Vapor
 // against a baseline measured in the same run: loading every procedure and filtering in Swift.
 // SQLite by default; DATABASE_URL=postgres://… runs it on PostgreSQL (the database is emptied).
 
+Startup.useEventLoopsForConcurrency()  // as the server runs
 let size = Int(ProcessInfo.processInfo.environment["BENCH_PROCEDURES"] ?? "") ?? 2_000
 let dir = NSTemporaryDirectory() + "tinhso-bench-\(UUID().uuidString.prefix(8))"
 var env = Environment(name: "bench", arguments: ["catalog-bench"])

@@ -22,6 +22,7 @@ import Vapor
 // POST bodies; the bench prints requests/s, p50 and p99, the ratios b/a and b/c, and checks that
 // the log holds one intact record per request the gateway answered.
 
+Startup.useEventLoopsForConcurrency()  // as the server runs
 func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 let environment = ProcessInfo.processInfo.environment
 let connections = Int(environment["BENCH_CONNECTIONS"] ?? "") ?? 64

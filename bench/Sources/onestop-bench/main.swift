@@ -13,6 +13,7 @@ import WebUI
 // its mandatory document as a distinct 100 KB PDF, appended to a pack and synced before the
 // transaction (decision 0011). The disk's own state shows: run it on a quiet machine.
 
+Startup.useEventLoopsForConcurrency()  // as the server runs
 let count = Int(ProcessInfo.processInfo.environment["BENCH_DOSSIERS"] ?? "") ?? 8_000
 // Concurrent submitters. A closed loop of N submitters measures N / latency, so the intake runs at
 // two levels: by Little's law a server taking 1,000 submissions a second that answer in ~100 ms

@@ -19,6 +19,7 @@ import WebUI
 //   BENCH_QUEUE_DOSSIERS (default 1,000,000), BENCH_RUNS (default 50),
 //   BENCH_KEEP=1 keeps the SQLite file and prints its path (to look at query plans).
 
+Startup.useEventLoopsForConcurrency()  // as the server runs
 let environment = ProcessInfo.processInfo.environment
 let total = Int(environment["BENCH_QUEUE_DOSSIERS"] ?? "") ?? 1_000_000
 let baselineSize = min(10_000, total)
