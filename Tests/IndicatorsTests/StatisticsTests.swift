@@ -89,7 +89,7 @@ struct StatisticsTests {
             let s = try await StatisticsTable.load(Self.march, filter: filter, on: sql).total
             let expected: [Figure: Int64] = [
                 .carriedOver: 1, .received: 6, .receivedDirect: 1, .receivedOnline: 5, .receivedPostal: 0, .notReceived: 1,
-                .ended: 4, .early: 2, .onTime: 1, .late: 1, .granted: 3, .refused: 0, .stopped: 0, .withdrawn: 1, .returned: 2,
+                .ended: 4, .early: 2, .onTime: 1, .late: 1, .inTime: 3, .granted: 3, .refused: 0, .stopped: 0, .withdrawn: 1, .returned: 2,
                 .open: 3, .openLate: 2, .openOnTime: 1, .waiting: 1, .lateOrOverdue: 3,
                 .onlineFull: 3, .withFees: 0, .paidOnline: 0, .electronicResult: 1, .digitised: 3, .reused: 0, .personalStore: 1,
                 .vneid: 0, .unsatisfied: 0,
@@ -251,6 +251,13 @@ struct StatisticsTests {
             #expect(page.status == .ok)
             #expect(page.body.contains("<svg") && page.body.contains("Kỳ báo cáo 01/03/2027 – 31/03/2027"))
             #expect(page.body.contains("chi-tieu=open-late") && page.body.contains(#"name="xa""#))
+            // Every figure opens its dossiers: "Đúng, trước hạn" and its rate too.
+            #expect(page.body.contains("chi-tieu=in-time"))
+            // So does the wall, for an official; for the public, whose lists are closed, it shows numbers only.
+            let wall = try await client.get("/bang-dieu-khien").body
+            #expect(wall.contains("chi-tieu=in-time") && wall.contains("chi-tieu=open-late") && wall.contains("href=\"/thong-ke/chi-so-766?"))
+            let publicWall = try await TestClient(app).get("/bang-dieu-khien").body
+            #expect(publicWall.contains("Đúng và trước hạn") && !publicWall.contains("chi-tieu="))
             let late = try await client.get("/thong-ke/ho-so?ky=2027-03&thu-tuc=\(World.procedure)&chi-tieu=open-late")
             #expect(late.status == .ok && late.body.contains(codes["D"]!) && late.body.contains(codes["H"]!) && !late.body.contains(codes["G"]!))
             #expect(late.body.contains("· toàn tỉnh · thủ tục \(World.procedure)"))

@@ -7,6 +7,8 @@ public enum Figure: String, CaseIterable, Sendable, Codable {
     case received, receivedDirect = "received-direct", receivedOnline = "received-online", receivedPostal = "received-postal"
     case notReceived = "not-received"
     case ended, early, onTime = "on-time", late
+    /// Ended early or on time (the on-time rate's numerator).
+    case inTime = "in-time"
     case granted, refused, stopped, withdrawn
     case returned
     case open, openLate = "open-late", openOnTime = "open-on-time", waiting
@@ -27,6 +29,7 @@ public enum Figure: String, CaseIterable, Sendable, Codable {
         case .early: "— trước hạn"
         case .onTime: "— đúng hạn"
         case .late: "— trễ hạn"
+        case .inTime: "Kết thúc đúng hạn và trước hạn"
         case .lateOrOverdue: "Trễ hạn: kết thúc trễ hạn trong kỳ hoặc quá hạn cuối kỳ"
         case .granted: "Giải quyết: cấp kết quả"
         case .refused: "Giải quyết: từ chối"
@@ -61,6 +64,7 @@ public enum Figure: String, CaseIterable, Sendable, Codable {
         case .early: s.flow(.endedEarly)
         case .onTime: s.flow(.endedOnTime)
         case .late: s.flow(.endedLate)
+        case .inTime: s.flow(.endedEarly) + s.flow(.endedOnTime)
         case .lateOrOverdue: s.flow(.endedLate) + s.lateAtEnd
         case .granted: s.flow(.granted)
         case .refused: s.flow(.refused)
@@ -102,6 +106,7 @@ public enum Figure: String, CaseIterable, Sendable, Codable {
         case .early: return "\(ended) AND timeliness = 'early'"
         case .onTime: return "\(ended) AND timeliness = 'on_time'"
         case .late: return "\(ended) AND timeliness = 'late'"
+        case .inTime: return "\(ended) AND timeliness IN ('early', 'on_time')"
         case .lateOrOverdue: return "((\(Figure.late.condition(in: period))) OR (\(Figure.openLate.condition(in: period))))"
         case .granted: return "\(ended) AND end_kind = 'granted'"
         case .refused: return "\(ended) AND end_kind = 'refused'"

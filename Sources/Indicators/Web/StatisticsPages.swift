@@ -111,7 +111,7 @@ struct StatisticsPages: RouteCollection {
                                           ("Thanh toán trực tuyến", dto.rates.paidOnline), ("Kết quả điện tử", dto.rates.electronicResult),
                                           ("Số hóa", dto.rates.digitised), ("Tái sử dụng", dto.rates.reused)]
         // Each card opens the dossiers its number counts (a rate: those in its numerator), where one figure does.
-        let cardFigures: [String: Figure] = ["Tiếp nhận": .received, "Trực tuyến": .receivedOnline, "Toàn trình": .onlineFull,
+        let cardFigures: [String: Figure] = ["Tiếp nhận": .received, "Đúng và trước hạn": .inTime, "Trực tuyến": .receivedOnline, "Toàn trình": .onlineFull,
                                              "Thanh toán trực tuyến": .paidOnline, "Kết quả điện tử": .electronicResult, "Số hóa": .digitised, "Tái sử dụng": .reused]
         let cards = [("Tiếp nhận", Self.number(total.received))] + (rates + [("Hài lòng", dto.rates.satisfied)]).map { ($0.0, Self.percent($0.1)) }
         let csvBase = r.query(.page)
@@ -161,7 +161,7 @@ struct StatisticsPages: RouteCollection {
             return """
             <tr><th scope="row">\(name)<br><small class="muted">\(code)</small></th>
             <td class="num">\(link(code, .received, v[0]))</td><td class="num">\(link(code, .ended, v[1]))</td>
-            <td class="num">\(v[2])</td><td class="num">\(link(code, .late, v[3]))</td><td class="num">\(link(code, .open, v[4]))</td>
+            <td class="num">\(link(code, .inTime, v[2]))</td><td class="num">\(link(code, .late, v[3]))</td><td class="num">\(link(code, .open, v[4]))</td>
             <td class="num">\(link(code, .openLate, v[5]))</td><td class="num">\(v[6])</td><td class="num">\(v[7])</td></tr>
             """
         })
@@ -308,23 +308,41 @@ struct StatisticsPages: RouteCollection {
                                shown.map { Charts.Bar(label: $0.0.name.replacingOccurrences(of: "Ủy ban nhân dân ", with: "UBND "), value: $0.1.total, scale: 100,
                                                       text: Components.decimal($0.1.total, 2)) })
         }
-        let cards: [(String, String)] = [
-            ("Điểm QĐ 766", Components.decimal(report.index.total, 2)), ("Tiếp nhận từ đầu năm", Self.number(total.received)),
-            ("Đúng và trước hạn", Self.percent(dto.rates.onTime)), ("Đang giải quyết", Self.number(total.openAtEnd)),
-            ("Quá hạn", Self.number(total.lateAtEnd)), ("Trực tuyến", Self.percent(dto.rates.online)),
-            ("Số hóa", Self.percent(dto.rates.digitised)), ("Hài lòng", Self.percent(dto.rates.satisfied)),
+        // For officials, each card opens what its number counts: the index page, or the dossiers (of
+        // a rate, its numerator). The wall is public; those pages are not, so others get no links.
+        let official = req.viewer?.kind == .official
+        func drill(_ f: Figure, procedure: String? = nil) -> String? { official ? Self.drill(r, f, procedure: procedure) : nil }
+        let cards: [(what: String, value: String, href: String?)] = [
+            ("Điểm QĐ 766", Components.decimal(report.index.total, 2), official ? SiteURL.serviceIndex.with(query: r.query(.page)) : nil),
+            ("Tiếp nhận từ đầu năm", Self.number(total.received), drill(.received)),
+            ("Đúng và trước hạn", Self.percent(dto.rates.onTime), drill(.inTime)),
+            ("Đang giải quyết", Self.number(total.openAtEnd), drill(.open)),
+            ("Quá hạn", Self.number(total.lateAtEnd), drill(.openLate)),
+            ("Trực tuyến", Self.percent(dto.rates.online), drill(.receivedOnline)),
+            ("Số hóa", Self.percent(dto.rates.digitised), drill(.digitised)),
+            ("Hài lòng", Self.percent(dto.rates.satisfied), nil),
         ]
+        let delayedList: HTML = delayed.isEmpty ? "<p>Không có hồ sơ trễ hạn từ đầu năm.</p>" : """
+        <ol>\(delayed.html { code, n -> HTML in
+            let count: HTML = "\(Self.number(n)) hồ sơ"
+            let linked: HTML = drill(.lateOrOverdue, procedure: code).map { "<a href=\"\($0)\">\(count)</a>" } ?? count
+            return "<li>\(names[code] ?? code) — \(linked)</li>"
+        })</ol>
+        """
         let page = Layout.document(title: "Bảng điều khiển", viewer: req.viewer, csrf: req.csrfToken, flash: nil, main: """
         <h1>Bảng điều khiển chỉ số phục vụ — năm \(year)</h1>
         <p>Số liệu từ đầu năm đến \(VietnamTime.display(req.now)), tự làm mới 5 phút một lần. <a href="\(SiteURL.dashboard.with(query: [("bang", "csv")]))">Tải bảng xếp hạng (CSV)</a></p>
-        <div class="cards">\(cards.html { "<div class=\"card\"><span class=\"value\">\($0.1)</span><span class=\"what\">\($0.0)</span></div>" })</div>
+        <div class="cards">\(cards.html { card -> HTML in
+            let value: HTML = card.href.map { "<a href=\"\($0)\">\(card.value)</a>" } ?? "\(card.value)"
+            return "<div class=\"card\"><span class=\"value\">\(value)</span><span class=\"what\">\(card.what)</span></div>"
+        })</div>
         \(Charts.bars(title: "Điểm QĐ 766 theo nhóm", ServiceIndex.groups.map { g in
             Charts.Bar(label: g.1, value: report.index.points(group: g.0), scale: g.2, text: Components.decimal(report.index.points(group: g.0), 2) + "/" + Components.decimal(g.2, 0)) }))
         \(Charts.line(title: "Điểm QĐ 766 từ đầu năm, theo ngày", points: history.map { (VietnamTime.displayDay($0.day), $0.total) }, maxValue: 100))
         \(rankList(departments, "Xếp hạng sở, ngành"))
         \(rankList(communes, "Xếp hạng xã, phường"))
         <h2>Thủ tục trễ hạn nhiều nhất</h2>
-        \(delayed.isEmpty ? HTML("<p>Không có hồ sơ trễ hạn từ đầu năm.</p>") : HTML("<ol>\(delayed.html { "<li>\(names[$0.0] ?? $0.0) — \(Self.number($0.1)) hồ sơ</li>" })</ol>"))
+        \(delayedList)
         """)
         var headers = HTTPHeaders()
         headers.contentType = .html
