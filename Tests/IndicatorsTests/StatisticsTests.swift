@@ -240,6 +240,40 @@ struct StatisticsTests {
         }
     }
 
+    /// TT 01/2018 scores each ended dossier on six indices; the unit's scores are their averages.
+    @Test func eachDossiersTT01ScoresAverageToItsUnitsIndices() async throws {
+        try await withApp { app async throws in
+            let w = try await World(app)
+            _ = try await Self.buildMarch(w)
+            let sql = try #require(app.db as? any SQLDatabase)
+            let filter = StatisticsFilter(procedureCode: World.procedure)
+            let s = try await StatisticsTable.load(Self.march, filter: filter, on: sql).total
+            let catalog = try await CatalogProcedure.current(app, on: sql).filter { $0.code == World.procedure }
+            let unit = try #require(UnitScore.compute(s, procedures: catalog, endedByProcedure: [World.procedure: s.ended]))
+            let ended = try await Figure.dossiers(.ended, period: Self.march, filter: filter, page: 1, perPage: 100, on: sql).facts
+            let complete = try #require(catalog.first).complete
+            let scores = try ended.map { try #require(UnitScore.dossierScores($0, complete: complete)) }
+            #expect(scores.count == 4)
+            for (i, number) in UnitScore.dossierIndexNumbers.enumerated() {
+                let average = (Double(scores.reduce(0) { $0 + $1[i] }) / Double(scores.count) * 10).rounded() / 10
+                #expect(unit.indices.first { $0.number == number }?.score == average, "index \(number): \(scores.map { $0[i] })")
+            }
+            // By hand: two ended early, one on time, one late: index 1 scores 2, 2, 1, 0.
+            #expect(scores.map { $0[0] }.sorted() == [0, 1, 2, 2])
+            // An open dossier has no score yet.
+            let open = try await Figure.dossiers(.open, period: Self.march, filter: filter, page: 1, perPage: 100, on: sql).facts
+            #expect(open.allSatisfy { UnitScore.dossierScores($0, complete: complete) == nil || $0.endDay.map { $0 > Self.march.last } == true })
+            // The list shows each ended dossier's total out of 12; its CSV, each index.
+            let client = TestClient(app)
+            try await client.login("lanhdao.taichinh", password: "tinhso2026")
+            let list = try await client.get("/thong-ke/ho-so?ky=2027-03&thu-tuc=\(World.procedure)&chi-tieu=ended")
+            let totals = scores.map { "<td>\($0.reduce(0, +))/12</td>" }
+            #expect(list.status == .ok && totals.allSatisfy(list.body.contains) && list.body.contains("Điểm TT 01"))
+            let csv = try await client.get("/thong-ke/ho-so?ky=2027-03&thu-tuc=\(World.procedure)&chi-tieu=ended&bang=csv")
+            #expect(csv.body.contains("\"TT 01 chỉ số 7\"") && csv.body.split(whereSeparator: \.isNewline).count == 5, "\(csv.body)")
+        }
+    }
+
     @Test func thePagesShowTheFiguresWithTheirDossiers() async throws {
         try await withApp { app async throws in
             let w = try await World(app)

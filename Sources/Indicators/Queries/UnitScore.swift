@@ -37,6 +37,20 @@ public struct UnitScore: Sendable, Codable {
     public var total: Double
     public var grade: Grade
 
+    /// The indices scored for every dossier (art. 13); the unit's are their averages.
+    public static let dossierIndexNumbers = [1, 2, 3, 4, 6, 7]
+
+    /// One ended dossier's scores on `dossierIndexNumbers`, by the same rules `compute` averages
+    /// from the aggregates; nil while it is open. `complete`: its procedure is fully published.
+    public static func dossierScores(_ f: DossierFact, complete: Bool) -> [Int]? {
+        guard f.endDay != nil, f.endKind != nil else { return nil }
+        let time = switch f.timeliness ?? .onTime { case .early: 2; case .onTime: 1; case .late: 0 }
+        let asked = f.supplementEpisodes.count
+        let content = f.rating != 1
+        let attitude = content && f.timeliness == .early ? 2 : content && f.timeliness == .onTime ? 1 : 0
+        return [time, time, asked == 0 ? 2 : asked == 1 ? 1 : 0, f.channel == 2 ? 2 : 1, complete ? 2 : 1, attitude]
+    }
+
     /// Nil when the unit ended no dossier in the period (nothing to score).
     public static func compute(_ s: Statistics, procedures: [CatalogProcedure], endedByProcedure: [String: Int64]) -> UnitScore? {
         let n = s.ended

@@ -211,13 +211,15 @@ struct StatisticsPages: RouteCollection {
         let (facts, total) = try await Figure.dossiers(figure, negated: negated, period: r.period, filter: r.filter, procedures: procedures,
                                                        page: page, perPage: perPage, on: sql)
         let asOf = min(r.period.last, VietnamTime.dayNumber(req.now))
+        let complete = Set(try await CatalogProcedure.current(req.application, on: sql).filter(\.complete).map(\.code))
         let pages = max(1, (total + perPage - 1) / perPage)
         guard page <= pages else { throw RequestError.badParameter(name: "page", reason: "danh sách chỉ có \(pages) trang") }
         if try req.queryString("bang") == "csv" {
             // A spreadsheet's worth; a larger list is a query for the API or the database.
             let (all, _) = try await Figure.dossiers(figure, negated: negated, period: r.period, filter: r.filter, procedures: procedures,
                                                      page: 1, perPage: 200_000, on: sql)
-            return CSV.response(filename: "ho-so-\(figure.rawValue).csv", header: Self.dossierColumns, rows: all.map { Self.dossierRow($0, units, asOf: asOf) })
+            return CSV.response(filename: "ho-so-\(figure.rawValue).csv", header: Self.dossierCSVColumns,
+                                rows: all.map { Self.dossierRow($0, units, asOf: asOf, complete: complete, indices: true) })
         }
         // A dossier opens for the officials of the agency deciding it (`DossierService.canView`):
         // the others see its line, not a link that answers 403.
@@ -231,12 +233,13 @@ struct StatisticsPages: RouteCollection {
         <a href="\(SiteURL.statistics.with(query: r.query(.page)))">← Về thống kê</a> · <a href="\(SiteURL.statisticsDossiers.with(query: query + [("bang", "csv")]))">Tải về CSV</a>\(if: total > 200_000, HTML(" (200.000 hồ sơ mới nhất)"))</p>
         <div class="table-wrap"><table><thead><tr>\(Self.dossierColumns.html { "<th scope=\"col\">\($0)</th>" })</tr></thead><tbody>
         \(facts.html { f in
-            let row = Self.dossierRow(f, units, asOf: asOf)
+            let row = Self.dossierRow(f, units, asOf: asOf, complete: complete)
             let code: HTML = units.unit(code: f.agencyCode).map { mine.contains($0.id) } == true
                 ? "<a href=\"\(SiteURL.dossier(code: f.code).path)\">\(f.code)</a>" : "\(f.code)"
             return "<tr><td>\(code)</td><td>\(names[f.procedureCode] ?? f.procedureCode)</td>\(row.dropFirst(2).html { "<td>\($0)</td>" })</tr>"
         })
         </tbody></table></div>
+        <p class="muted">Điểm TT 01: tổng sáu chỉ số đánh giá từng hồ sơ đã kết thúc theo Thông tư 01/2018/TT-VPCP (chỉ số 1, 2, 3, 4, 6, 7; mỗi chỉ số 0–2 điểm); điểm của đơn vị là trung bình các hồ sơ. Bảng CSV có từng chỉ số.</p>
         \(Components.pagination(base: .statisticsDossiers, query: query, page: page, pageCount: pages, total: total))
         """
         return Layout.page(req, title: title, main: main)
@@ -351,12 +354,18 @@ struct StatisticsPages: RouteCollection {
         return Response(status: .ok, headers: headers, body: .init(string: page.rendered))
     }
 
-    static let dossierColumns = ["Mã hồ sơ", "Thủ tục", "Cơ quan giải quyết", "Kênh", "Tiếp nhận", "Hẹn trả", "Kết thúc", "Kết quả", "Tiến độ", "Lần bổ sung"]
+    static let dossierColumns = ["Mã hồ sơ", "Thủ tục", "Cơ quan giải quyết", "Kênh", "Tiếp nhận", "Hẹn trả", "Kết thúc", "Kết quả", "Tiến độ",
+                                 "Lần bổ sung", "Điểm TT 01"]
+    /// The CSV adds each per-dossier index of TT 01/2018.
+    static let dossierCSVColumns = dossierColumns + UnitScore.dossierIndexNumbers.map { "TT 01 chỉ số \($0)" }
 
     /// A dossier's line; `asOf` is the day its progress is told at (the period's end, or today).
-    static func dossierRow(_ f: DossierFact, _ units: Units, asOf: Int) -> [String] {
+    /// `complete`: the procedures fully published (TT 01/2018 index 6). With `indices`, the
+    /// per-dossier TT 01 scores follow the columns (the CSV).
+    static func dossierRow(_ f: DossierFact, _ units: Units, asOf: Int, complete: Set<String>, indices: Bool = false) -> [String] {
         // A dossier that ended after `asOf` was still open then.
         let ended = f.endDay.map { $0 <= asOf } ?? false
+        let scores = ended ? UnitScore.dossierScores(f, complete: complete.contains(f.procedureCode)) : nil
         let kind: String = switch f.endKind {
         case .some where !ended: "Đang giải quyết"
         case .granted: "Cấp kết quả"
@@ -374,9 +383,15 @@ struct StatisticsPages: RouteCollection {
         case nil: ""
         }
         let channel = f.channel == 2 ? "Trực tuyến" : f.channel == 3 ? "Bưu chính" : "Trực tiếp"
-        return [f.code, f.procedureCode, units.name(f.agencyCode), channel, f.receivedDay.map(VietnamTime.displayDay) ?? "—",
-                f.dueDay.map(VietnamTime.displayDay) ?? "—", ended ? f.endDay.map(VietnamTime.displayDay) ?? "—" : "—", kind, timeliness,
-                String(f.supplementEpisodes.count)]
+        let score: String = scores.map { "\($0.reduce(0, +))/\(2 * $0.count)" } ?? "—"
+        var row = [f.code, f.procedureCode, units.name(f.agencyCode), channel, f.receivedDay.map(VietnamTime.displayDay) ?? "—",
+                   f.dueDay.map(VietnamTime.displayDay) ?? "—", ended ? f.endDay.map(VietnamTime.displayDay) ?? "—" : "—", kind, timeliness,
+                   String(f.supplementEpisodes.count), score]
+        if indices {
+            let each: [String] = scores.map { $0.map(String.init) } ?? Array(repeating: "", count: UnitScore.dossierIndexNumbers.count)
+            row += each
+        }
+        return row
     }
 
     /// Chỉ số 766: every indicator with its formula, rate, target, points and the gap to the target.
