@@ -71,6 +71,14 @@ struct RegistryAPITests {
             #expect(try granted.decode(Granted.self).id == right.id)
             #expect(try await send(.POST, "/systems/TNMT/rights", #"{"consumer": "MOTCUA", "service": "dat-dai", "method": "GET", "path": "/thua-dat/*"}"#).status == .unprocessableEntity,
                     "the same right twice")
+            // A body that is not JSON, or not of the operation's shape, is refused as malformed (400), on every write.
+            for (method, path) in [(HTTPMethod.POST, "/systems"), (.PUT, "/systems/TNMT/status"), (.PUT, "/systems/TNMT/limits"),
+                                   (.POST, "/systems/TNMT/services"), (.POST, "/systems/TNMT/rights"), (.PUT, "/systems/TNMT/services/dat-dai")] {
+                for body in ["{không phải JSON", "[1, 2]"] {
+                    let refused = try await send(method, path, body)
+                    #expect(refused.status == .badRequest && refused.body.contains("\"request.malformed-body\""), "\(method) \(path) \(body): \(refused.status)")
+                }
+            }
             // The upstream moves; a second service is removed with its rights.
             #expect(try await send(.PUT, "/systems/TNMT/services/dat-dai", #"{"baseURL": "http://127.0.0.1:9001", "timeoutMilliseconds": 2000}"#).status == .ok)
             #expect(try await send(.PUT, "/systems/TNMT/services/dat-dai", #"{"baseURL": "ftp://x"}"#).status == .unprocessableEntity)
