@@ -5,7 +5,7 @@ import Vapor
 /// systems and their services, the X-Road-style gateway and its hash-chained message log.
 /// Decision 0014 explains the design.
 public enum Exchange {
-    public static var migrations: [any Migration] { [CreateRegistry(), CreateMessageLog(), CreateLogSeals(), AddCallLimits(), AddFederation(), CreateLogArchives(), AddUpstreamAuthorization(), IndexLogByClient(), IndexLogByMessageID()] }
+    public static var migrations: [any Migration] { [CreateRegistry(), CreateMessageLog(), CreateLogSeals(), AddCallLimits(), AddFederation(), CreateLogArchives(), AddUpstreamAuthorization(), IndexLogByClient(), IndexLogByMessageID(), AddLogQuery()] }
 
     /// Loads (or makes) the platform key in `dataDirectory`.
     public static func configure(_ app: Application, dataDirectory: String) throws {

@@ -144,7 +144,7 @@ struct GatewayTests {
                 #expect(ok.headers.first(name: "X-Road-Request-Hash") == Data(SHA512.hash(data: Data())).base64EncodedString())
                 #expect(ok.headers.first(name: "X-Seen-Client") == "VN-test/GOV/000.00.00.H42/MOTCUA")
                 #expect(ok.headers.first(name: "X-Seen-Authorization") == "none", "the caller's key must not reach the upstream")
-                let generated = try await call("cong-dan/citizens/025090000002")
+                let generated = try await call("cong-dan/citizens/025090000002?truong=ho-ten")
                 #expect(UUID(uuidString: generated.headers.first(name: "X-Road-Id") ?? "") != nil)
 
                 let failures: [(TestClient.Result, HTTPStatus, String)] = [
@@ -204,6 +204,7 @@ struct GatewayTests {
                 #expect(records[0].status == 200 && records[0].errorType.isEmpty && records[0].messageID == "msg-1")
                 #expect(records[0].userID == "VN025090000001" && records[0].service == "VN-test/GOV/000.00.00.H42/DANCU/cong-dan")
                 #expect(records[0].responseHash == SecureToken.sha256Hex(Data(ok.body.utf8)) && records[0].responseBytes == ok.body.utf8.count)
+                #expect(records[0].query.isEmpty && records[1].query == "truong=ho-ten" && records[1].path == "/citizens/025090000002")
                 #expect(records.dropFirst(2).allSatisfy { !$0.errorType.isEmpty && $0.status >= 400 })
                 #expect(zip(records.dropFirst(2).map(\.errorType), failures.map(\.2) + ["Client.Unauthorized"]).allSatisfy(same))
 
@@ -217,6 +218,10 @@ struct GatewayTests {
                 let stranger = Curve25519.Signing.PrivateKey().publicKey
                 #expect(try await MessageLog.verify(keys: [platform.keyID: stranger], on: db).firstBroken == records.count, "a seal by an untrusted key")
                 let sql = try #require(db as? any SQLDatabase)
+                // What was asked is evidence too: an edited query breaks the chain there.
+                try await sql.update(MessageRecord.schema).set("query", to: "truong=dia-chi").where("seq", .equal, 2).run()
+                #expect(try await MessageLog.verify(keys: keys, on: db).firstBroken == 2)
+                try await sql.update(MessageRecord.schema).set("query", to: "truong=ho-ten").where("seq", .equal, 2).run()
                 try await sql.update(MessageRecord.schema).set("status", to: 200).where("seq", .equal, 5).run()
                 let edited = try await MessageLog.verify(keys: keys, on: db)
                 #expect(edited.firstBroken == 5 && edited.checked == 4)

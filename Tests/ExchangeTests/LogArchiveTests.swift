@@ -16,6 +16,7 @@ struct LogArchiveTests {
                 (at.addingTimeInterval(Double(i)), "VN-test/GOV/A/B", "VN-test/GOV/C/D/e", UUID().uuidString, "VN025090000001", "", "GET", "/x/\(i)")
             (r.status, r.errorType, r.requestBytes, r.responseBytes, r.durationMicroseconds) = (200, "", i, 2 * i, 1000 + i)
             (r.requestHash, r.responseHash) = (SecureToken.hash("q\(i)"), SecureToken.hash("a\(i)"))
+            if i % 2 == 1 { r.query = "cccd=02509000000\(i)" }  // archived and verified with the rest
             try await MessageLog.append(r, app: app)
         }
     }

@@ -258,6 +258,7 @@ public struct ExchangeCall: Sendable {
         record.client = call.client?.description ?? ""
         record.service = call.provider.map { "\($0)/\(call.serviceCode)" } ?? ""
         record.path = String(call.path.prefix(2000))
+        record.query = String((call.query ?? "").prefix(2000))
         let identified = call.callerSystemID != nil
         switch outcome {
         case .success(var a):

@@ -69,7 +69,7 @@ struct ArchiveLine: Codable {
     var seal: Bool?
     var seq: Int
     var at: Date
-    var client: String?, service: String?, messageID: String?, userID: String?, issue: String?, method: String?, path: String?
+    var client: String?, service: String?, messageID: String?, userID: String?, issue: String?, method: String?, path: String?, query: String?
     var status: Int?, errorType: String?, requestBytes: Int?, responseBytes: Int?, durationMicroseconds: Int?
     var requestHash: String?, responseHash: String?, prevHash: String?, hash: String?
     var headHash: String?, keyID: String?, signature: String?
@@ -78,6 +78,7 @@ struct ArchiveLine: Codable {
         (seq, at, client, service, messageID, userID, issue, method, path) = (r.seq, r.at, r.client, r.service, r.messageID, r.userID, r.issue, r.method, r.path)
         (status, errorType, requestBytes, responseBytes, durationMicroseconds) = (r.status, r.errorType, r.requestBytes, r.responseBytes, r.durationMicroseconds)
         (requestHash, responseHash, prevHash, hash) = (r.requestHash, r.responseHash, r.prevHash, r.hash)
+        query = r.query.isEmpty ? nil : r.query
     }
 
     init(_ s: LogSeal) {
@@ -87,7 +88,7 @@ struct ArchiveLine: Codable {
     var record: MessageRecord {
         let r = MessageRecord()
         (r.seq, r.at, r.client, r.service, r.messageID, r.userID, r.issue) = (seq, at, client ?? "", service ?? "", messageID ?? "", userID ?? "", issue ?? "")
-        (r.method, r.path, r.status, r.errorType) = (method ?? "", path ?? "", status ?? 0, errorType ?? "")
+        (r.method, r.path, r.query, r.status, r.errorType) = (method ?? "", path ?? "", query ?? "", status ?? 0, errorType ?? "")
         (r.requestBytes, r.responseBytes, r.durationMicroseconds) = (requestBytes ?? 0, responseBytes ?? 0, durationMicroseconds ?? 0)
         (r.requestHash, r.responseHash, r.prevHash, r.hash) = (requestHash ?? "", responseHash ?? "", prevHash ?? "", hash ?? "")
         return r

@@ -24,6 +24,8 @@ public final class MessageRecord: Model, @unchecked Sendable {
     @Field(key: "issue") public var issue: String
     @Field(key: "method") public var method: String
     @Field(key: "path") public var path: String
+    /// The query string as sent (without `?`); empty when there was none.
+    @Field(key: "query") public var query: String
     @Field(key: "status") public var status: Int
     /// The gateway's own error type (`Server.ServerProxy.ServiceFailed`…); empty when it passed the call on.
     @Field(key: "error_type") public var errorType: String
@@ -35,19 +37,21 @@ public final class MessageRecord: Model, @unchecked Sendable {
     @Field(key: "prev_hash") public var prevHash: String
     @Field(key: "hash") public var hash: String
 
-    public init() {}
+    public init() { query = "" }
 
     /// The record's hash over every field and the previous record's hash.
     func computedHash() -> String {
         let millis = VietnamTime.milliseconds(at)
-        let line: [String] = [prevHash, String(seq), String(millis), client, service, messageID, userID, issue, method, path, String(status),
+        var line: [String] = [prevHash, String(seq), String(millis), client, service, messageID, userID, issue, method, path, String(status),
                               errorType, String(requestBytes), String(responseBytes), String(durationMicroseconds), requestHash, responseHash]
+        // The query came later (December 2026): a record without one hashes as before, so older chains and archives still verify.
+        if !query.isEmpty { line.append(query) }
         return SecureToken.hash(line.joined(separator: "\u{1F}"))
     }
 
     var row: SQLCells {
         [("id", id), ("seq", seq), ("at", at), ("client", client), ("service", service), ("message_id", messageID), ("user_id", userID),
-         ("issue", issue), ("method", method), ("path", path), ("status", status), ("error_type", errorType), ("request_bytes", requestBytes),
+         ("issue", issue), ("method", method), ("path", path), ("query", query), ("status", status), ("error_type", errorType), ("request_bytes", requestBytes),
          ("response_bytes", responseBytes), ("duration_us", durationMicroseconds), ("request_hash", requestHash),
          ("response_hash", responseHash), ("prev_hash", prevHash), ("hash", hash)]
     }
@@ -82,6 +86,15 @@ struct CreateMessageLog: AsyncMigration {
     }
 
     func revert(on db: any Database) async throws { try await db.schema(MessageRecord.schema).delete() }
+}
+
+/// Who asked for what: for a lookup the query is the question (`?cccd=…`), so it is kept and hashed with the rest.
+struct AddLogQuery: AsyncMigration {
+    var name: String { "exchange.010.log-query" }
+    func prepare(on db: any Database) async throws {
+        try await db.schema(MessageRecord.schema).field("query", .string, .required, .sql(.default(""))).update()
+    }
+    func revert(on db: any Database) async throws { try await db.schema(MessageRecord.schema).deleteField("query").update() }
 }
 
 /// The log page finds a record by its message id (an error's `detail`): without this index it scanned the whole log.

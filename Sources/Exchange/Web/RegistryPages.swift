@@ -349,7 +349,7 @@ struct RegistryPages: RouteCollection {
         <th scope="col">Kết quả</th><th scope="col">Thời gian</th></tr></thead>
         <tbody>\(page.html { r in
             """
-            <tr><td>\(r.seq)</td><td>\(VietnamTime.display(r.at))</td><td><code>\(r.messageID)</code></td><td><code>\(r.client)</code></td><td><code>\(r.method) \(r.service)\(r.path == "/" ? "" : r.path)</code></td>\
+            <tr><td>\(r.seq)</td><td>\(VietnamTime.display(r.at))</td><td><code>\(r.messageID)</code></td><td><code>\(r.client)</code></td><td><code>\(r.method) \(r.service)\(r.path == "/" ? "" : r.path)\(r.query.isEmpty ? "" : "?" + r.query)</code></td>\
             <td>\(r.status)\(if: !r.errorType.isEmpty, HTML(" <code>\(r.errorType)</code>"))</td><td>\(Components.decimal(Double(r.durationMicroseconds) / 1000, 1)) ms</td></tr>
             """
         })</tbody></table></div>
