@@ -17,10 +17,6 @@ public enum Exchange {
         // A redirect goes back to the caller, as X-Road does: followed, it would send the caller's
         // identity to a host the registry never named and answer with that host's content.
         app.http.client.configuration.redirectConfiguration = .disallow
-        // A refused connection fails the call at once (502), as nginx answers; the client's pool
-        // would otherwise try again until the service's timeout, holding every caller of a dead
-        // upstream that long until the circuit breaker opened.
-        app.http.client.configuration.connectionPool.retryConnectionEstablishment = false
         app.metrics.describe("tinhso_exchange_calls_total", kind: "counter", help: "Exchanges through the LGSP gateway by service, client and outcome.",
                              labels: ["service", "client", "outcome"])
         app.metrics.describe("tinhso_exchange_duration_seconds", kind: "histogram", help: "Exchange duration through the gateway by service.",
