@@ -29,12 +29,14 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     let attachmentStore = PackAttachmentStore(directory: config.dataDir)
     app.attachmentStore = attachmentStore
     app.lifecycle.use(attachmentStore)
-    try MessagingSetup.use(config, on: app)
 
     app.migrations.add(Directory.migrations + Identity.migrations + Procedures.migrations + WorkCalendar.migrations + OneStop.migrations
                        + Indicators.migrations + Exchange.migrations)
     Indicators.configure(app)
     try Exchange.configure(app, dataDirectory: config.dataDir)
+    // After Exchange: the SMS sender takes the shared HTTP client, which is built (once, for good)
+    // from the configuration Exchange sets — redirects refused, a connection per call in flight.
+    try MessagingSetup.use(config, on: app)
     app.nationalRegistry = LGSPNationalRegistry(app: app)
     app.nationalPortal = LGSPNationalPortal(app: app)
 

@@ -295,6 +295,8 @@ struct MessagingConfigurationTests {
             try await configure(app, config: config)
             #expect(app.messageSenders[.email] is SMTPSender)
             #expect(app.messageSenders[.sms] is HTTPSMSSender)
+            // Taking the HTTP client for SMS must not freeze it before the gateway's settings are in.
+            #expect(app.http.client.configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit == 128)
         } catch {
             try? await app.asyncShutdown()
             throw error
