@@ -27,6 +27,9 @@ public typealias SQLCells = [(String, any SQLCellValue)]
 /// the thousand (the intake's batches, the import of a province's history) SQLKit's serializer
 /// and its `Encodable` binds cost more than the database did; here a row is one switch per value.
 public enum BulkInsert {
+    /// Bound values per statement: under SQLite's 32,766 (PostgreSQL allows 65,535).
+    public static let valuesPerStatement = 30_000
+
     /// Writes `rows` (all with the columns of the first, in its order) into `table`. With
     /// `addingOnConflict`, a row whose `keys` are already there adds its `counters` to that row's.
     public static func rows(_ rows: [SQLCells], into table: String, addingOnConflict: (keys: [String], counters: [String])? = nil,
@@ -44,8 +47,7 @@ public enum BulkInsert {
                             addingOnConflict: (keys: [String], counters: [String])? = nil, on db: any SQLDatabase) async throws {
         guard !columns.isEmpty, !cells.isEmpty else { return }
         precondition(cells.count % columns.count == 0, "BulkInsert: \(cells.count) values for rows of \(columns.count) columns")
-        // Under SQLite's 32,766 bound parameters per statement (PostgreSQL allows 65,535).
-        let perStatement = max(1, 30_000 / columns.count)
+        let perStatement = max(1, valuesPerStatement / columns.count)
         let rowCount = cells.count / columns.count
         for start in stride(from: 0, to: rowCount, by: perStatement) {
             let rows = min(rowCount, start + perStatement) - start

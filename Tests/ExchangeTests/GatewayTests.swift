@@ -222,6 +222,14 @@ struct GatewayTests {
                 try await sql.update(MessageRecord.schema).set("query", to: "truong=dia-chi").where("seq", .equal, 2).run()
                 #expect(try await MessageLog.verify(keys: keys, on: db).firstBroken == 2)
                 try await sql.update(MessageRecord.schema).set("query", to: "truong=ho-ten").where("seq", .equal, 2).run()
+                // Nor can it be hidden in the next field over: the same hash, but a body hash that is not one.
+                let second = try #require(records.first { $0.seq == 2 })
+                try await sql.update(MessageRecord.schema).set("query", to: "")
+                    .set("response_hash", to: second.responseHash + "\u{1F}truong=ho-ten").where("seq", .equal, 2).run()
+                #expect(try await MessageLog.verify(keys: keys, on: db).firstBroken == 2)
+                try await sql.update(MessageRecord.schema).set("query", to: "truong=ho-ten").set("response_hash", to: second.responseHash)
+                    .where("seq", .equal, 2).run()
+                #expect(try await MessageLog.verify(keys: keys, on: db).firstBroken == nil)
                 try await sql.update(MessageRecord.schema).set("status", to: 200).where("seq", .equal, 5).run()
                 let edited = try await MessageLog.verify(keys: keys, on: db)
                 #expect(edited.firstBroken == 5 && edited.checked == 4)
@@ -457,9 +465,15 @@ struct GatewayTests {
                 (r.requestHash, r.responseHash) = (SecureToken.hash("q\(n)"), SecureToken.hash("a\(n)"))
                 return r
             }
-            for n in 1...3 { #expect(try await MessageLog.append(record(n), app: app) == n) }
-            // Another writer appends record 4, chained correctly, behind this process's back.
+            for n in 1...3 {
+                let r = record(n)
+                if n == 3 { r.path = "/x/a\u{1F}b" }  // a caller's `%1F`
+                #expect(try await MessageLog.append(r, app: app) == n)
+            }
+            // It is stored as U+FFFD: the fields hashed never hold their separator.
             let third = try #require(try await MessageRecord.query(on: app.db).filter(\.$seq == 3).first())
+            #expect(third.path == "/x/a\u{FFFD}b")
+            // Another writer appends record 4, chained correctly, behind this process's back.
             let intruder = record(4)
             (intruder.id, intruder.seq, intruder.at, intruder.prevHash) = (UUID(), 4, VietnamTime.millisecond(intruder.at), third.hash)
             intruder.hash = intruder.computedHash()

@@ -49,6 +49,18 @@ public final class MessageRecord: Model, @unchecked Sendable {
         return SecureToken.hash(line.joined(separator: "\u{1F}"))
     }
 
+    /// The fields hashed as text, joined with U+001F (`computedHash`).
+    static let textFields: [ReferenceWritableKeyPath<MessageRecord, String>] =
+        [\.client, \.service, \.messageID, \.userID, \.issue, \.method, \.path, \.errorType, \.requestHash, \.responseHash, \.query]
+
+    /// No field may hold the separator, or text could move between fields under the same hash: a
+    /// caller's `%1F` is stored as U+FFFD, and `verify` refuses a record that holds one.
+    func replaceSeparators() {
+        for field in Self.textFields where self[keyPath: field].contains("\u{1F}") {
+            self[keyPath: field] = self[keyPath: field].replacingOccurrences(of: "\u{1F}", with: "\u{FFFD}")
+        }
+    }
+
     var row: SQLCells {
         [("id", id), ("seq", seq), ("at", at), ("client", client), ("service", service), ("message_id", messageID), ("user_id", userID),
          ("issue", issue), ("method", method), ("path", path), ("query", query), ("status", status), ("error_type", errorType), ("request_bytes", requestBytes),
@@ -119,8 +131,6 @@ public struct LogAppend: BatchableWrite {
 
     public static func write(_ batch: [LogAppend], on db: any Database) async throws -> [Int] {
         guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError, reason: "the message log needs an SQL database") }
-        // Under BulkInsert's rows per statement (19 columns), so the batch is one statement.
-        precondition(batch.count <= 1_500, "a message-log batch must be one INSERT")
         struct Head: Decodable { var seq: Int; var hash: String }
         var (seq, prev): (Int, String)
         if let known = batch[0].head.take() {
@@ -134,12 +144,16 @@ public struct LogAppend: BatchableWrite {
             seq += 1
             // Hashed at millisecond precision, so stored at it (see `VietnamTime.millisecond`).
             item.record.at = VietnamTime.millisecond(item.record.at)
+            item.record.replaceSeparators()
             item.record.seq = seq
             item.record.prevHash = prev
             item.record.hash = item.record.computedHash()
             prev = item.record.hash
         }
-        try await BulkInsert.rows(batch.map(\.record.row), into: MessageRecord.schema, on: sql)
+        let rows = batch.map(\.record.row)
+        // Under BulkInsert's values per statement, so the batch is one statement that commits itself.
+        precondition(rows.count * (rows.first?.count ?? 0) <= BulkInsert.valuesPerStatement, "a message-log batch must be one INSERT")
+        try await BulkInsert.rows(rows, into: MessageRecord.schema, on: sql)
         return batch.map(\.record.seq)
     }
 
@@ -272,10 +286,16 @@ struct ChainCheck {
     mutating func next(_ r: MessageRecord) throws(Broken) {
         if r.seq != expected { throw missing }
         if let prev, r.prevHash != prev { throw Broken(seq: r.seq, reason: "liên kết với bản ghi trước không khớp") }
+        // A separator in a field, or a body hash that is not one, would let text move between fields unseen.
+        if MessageRecord.textFields.contains(where: { r[keyPath: $0].contains("\u{1F}") }) || !Self.isSHA256(r.requestHash) || !Self.isSHA256(r.responseHash) {
+            throw Broken(seq: r.seq, reason: "nội dung bản ghi đã bị sửa (trường sai dạng)")
+        }
         if r.computedHash() != r.hash { throw Broken(seq: r.seq, reason: "nội dung bản ghi đã bị sửa") }
         prev = r.hash
         expected += 1
     }
+
+    static func isSHA256(_ hex: String) -> Bool { hex.utf8.count == 64 && hex.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) } }
 
     /// Checks a seal over the record just taken.
     func seal(_ s: LogSeal) throws(Broken) {
