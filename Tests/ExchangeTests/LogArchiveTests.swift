@@ -21,6 +21,27 @@ struct LogArchiveTests {
         }
     }
 
+    /// Every record archived after a quiet spell, and the server restarted: the next record
+    /// follows the archive, not a new chain from 1.
+    @Test func aLogArchivedWholeGoesOnFromItsArchive() async throws {
+        try await withApp { app async throws in
+            let key = try #require(app.platformKey)
+            let now = app.clock.now()
+            let directory = NSTemporaryDirectory() + "tinhso-archive-\(UUID().uuidString.prefix(8))"
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            try await Self.append(5, at: now.addingTimeInterval(-40 * 86_400), app: app)
+            try await LogSealing.sealOnce(app: app, key: key)
+            let archive = try #require(try await MessageLog.archive(before: now.addingTimeInterval(-30 * 86_400), directory: directory, key: key, app: app))
+            let left = try await MessageRecord.query(on: app.db).count()
+            #expect(archive.lastSeq == 5 && left == 0)
+            app.messageLogHead = ChainHead()  // as after a restart
+            try await Self.append(1, at: now, app: app)
+            #expect(try await MessageRecord.query(on: app.db).first()?.seq == 6)
+            let v = try await MessageLog.verify(keys: [key.keyID: key.publicKey], on: app.db)
+            #expect(v.firstBroken == nil && v.archivedThrough == 5 && v.checked == 1, "\(v)")
+        }
+    }
+
     @Test func oldSealedRecordsMoveToSignedFilesAndTheChainStillVerifies() async throws {
         try await withApp { app async throws in
             let key = try #require(app.platformKey)

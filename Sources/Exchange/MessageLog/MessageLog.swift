@@ -139,6 +139,10 @@ public struct LogAppend: BatchableWrite {
             let head = try await sql.select().columns("seq", "hash").from(MessageRecord.schema).orderBy("seq", .descending).limit(1)
                 .first(decoding: Head.self)
             (seq, prev) = (head?.seq ?? 0, head?.hash ?? MessageLog.genesis)
+            // Every record archived (a quiet spell longer than the retention): the chain goes on from the archive.
+            if let archived = try await LogArchive.query(on: db).sort(\.$lastSeq, .descending).first(), archived.lastSeq > seq {
+                (seq, prev) = (archived.lastSeq, archived.lastHash)
+            }
         }
         for item in batch {
             seq += 1
