@@ -249,7 +249,8 @@ struct StatisticsTests {
             let filter = StatisticsFilter(procedureCode: World.procedure)
             let s = try await StatisticsTable.load(Self.march, filter: filter, on: sql).total
             let catalog = try await CatalogProcedure.current(app, on: sql).filter { $0.code == World.procedure }
-            let unit = try #require(UnitScore.compute(s, procedures: catalog, endedByProcedure: [World.procedure: s.ended]))
+            let unit = try #require(UnitScore.compute(s, procedures: catalog, published: Set(catalog.filter(\.complete).map(\.code)),
+                                                            endedByProcedure: [World.procedure: s.ended]))
             let ended = try await Figure.dossiers(.ended, period: Self.march, filter: filter, page: 1, perPage: 100, on: sql).facts
             let complete = try #require(catalog.first).complete
             let scores = try ended.map { try #require(UnitScore.dossierScores($0, complete: complete)) }

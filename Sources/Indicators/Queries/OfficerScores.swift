@@ -10,7 +10,7 @@ public struct OfficerScore: Sendable {
     public var name: String
     public var score: UnitScore
 
-    static func compute(_ period: Period, filter: StatisticsFilter, procedures: [CatalogProcedure], on sql: any SQLDatabase) async throws -> [OfficerScore] {
+    static func compute(_ period: Period, filter: StatisticsFilter, procedures: [CatalogProcedure], published: Set<String>, on sql: any SQLDatabase) async throws -> [OfficerScore] {
         let ended = sql.select().column("*").from(FactStore.table)
             .where(SQLRaw("end_day BETWEEN \(period.first) AND \(period.last) AND end_kind IS NOT NULL"))
         if let agencies = filter.agencyCodes { ended.where("agency_code", .in, agencies) }
@@ -46,7 +46,7 @@ public struct OfficerScore: Sendable {
                 }
                 endedByProcedure[f.procedureCode, default: 0] += 1
             }
-            if let score = UnitScore.compute(s, procedures: procedures, endedByProcedure: endedByProcedure) {
+            if let score = UnitScore.compute(s, procedures: procedures, published: published, endedByProcedure: endedByProcedure) {
                 out.append(OfficerScore(userID: official, name: names[official] ?? official.uuidString, score: score))
             }
         }

@@ -51,16 +51,17 @@ public struct UnitScore: Sendable, Codable {
         return [time, time, asked == 0 ? 2 : asked == 1 ? 1 : 0, f.channel == 2 ? 2 : 1, complete ? 2 : 1, attitude]
     }
 
-    /// Nil when the unit ended no dossier in the period (nothing to score).
-    public static func compute(_ s: Statistics, procedures: [CatalogProcedure], endedByProcedure: [String: Int64]) -> UnitScore? {
+    /// Nil when the unit ended no dossier in the period (nothing to score). `procedures`: the
+    /// unit's own (index 9); `published`: the codes of every procedure fully published (index 6,
+    /// a property of the procedure, whoever decided the dossier).
+    public static func compute(_ s: Statistics, procedures: [CatalogProcedure], published: Set<String>, endedByProcedure: [String: Int64]) -> UnitScore? {
         let n = s.ended
         guard n > 0 else { return nil }
         func avg(_ points: Int64) -> Double { (Double(points) / Double(n) * 10).rounded() / 10 }
         let early = s.flow(.endedEarly), onTime = s.flow(.endedOnTime)
         let one = s.flow(.endedAfterOneSupplement), more = s.flow(.endedAfterSupplements)
         let online = s.flow(.endedOnline)
-        let complete = Set(procedures.filter(\.complete).map(\.code))
-        let published = endedByProcedure.reduce(Int64(0)) { $0 + $1.value * (complete.contains($1.key) ? 2 : 1) }
+        let publication = endedByProcedure.reduce(Int64(0)) { $0 + $1.value * (published.contains($1.key) ? 2 : 1) }
         let onlineProcedures = procedures.isEmpty ? 0 : Double(procedures.filter { $0.onlineLevel != .none }.count) / Double(procedures.count)
         let onlineDossiers = s.received == 0 ? 0 : Double(s.flow(.receivedOnline)) / Double(s.received)
         let dvc: Double = onlineProcedures >= 0.2 && onlineDossiers >= 0.3 && s.flow(.endedLate) == 0 ? 2 : onlineDossiers >= 0.15 ? 1 : 0
@@ -73,7 +74,7 @@ public struct UnitScore: Sendable, Codable {
                   note: "Nộp trực tuyến: không phải đến cơ quan nào; trực tiếp, bưu chính: chỉ bộ phận một cửa"),
             Index(number: 5, name: "Tỷ lệ TTHC giải quyết tại bộ phận một cửa", score: 2,
                   note: "Mọi TTHC trên hệ thống đều tiếp nhận và trả kết quả qua bộ phận một cửa"),
-            Index(number: 6, name: "Công khai TTHC", score: avg(published), note: "Đủ bộ phận cấu thành trên danh mục điện tử: 2; thiếu: 1"),
+            Index(number: 6, name: "Công khai TTHC", score: avg(publication), note: "Đủ bộ phận cấu thành trên danh mục điện tử: 2; thiếu: 1"),
             Index(number: 7, name: "Thái độ của cán bộ", score: avg(2 * s.flow(.endedEarlyContent) + s.flow(.endedOnTimeContent)),
                   note: "Trước hạn và không phản ánh: 2; đúng hạn và không phản ánh: 1; người nộp không hài lòng: 0"),
             Index(number: 8, name: "Tiếp nhận, xử lý phản ánh, kiến nghị đúng hạn", score: 2,

@@ -56,12 +56,13 @@ enum StatisticsService {
             r.filter.procedureCode.map { $0 == p.code } ?? true && r.filter.fieldCode.map { $0 == p.fieldCode } ?? true
         }
         let unitCatalog = procedures(of: r.filter.agencyCodes, catalog: catalog, units: units)
+        let published = Set(catalog.filter(\.complete).map(\.code))
         let index = ServiceIndex.compute(table, procedures: unitCatalog)
         func score(_ t: StatisticsTable, _ procedures: [CatalogProcedure]) -> UnitScore? {
-            UnitScore.compute(t.total, procedures: procedures, endedByProcedure: t.byProcedure.mapValues(\.ended))
+            UnitScore.compute(t.total, procedures: procedures, published: published, endedByProcedure: t.byProcedure.mapValues(\.ended))
         }
         guard ranked else {
-            let officers = r.agency == nil || !wantedOfficers ? nil : try await OfficerScore.compute(r.period, filter: r.filter, procedures: unitCatalog, on: sql)
+            let officers = r.agency == nil || !wantedOfficers ? nil : try await OfficerScore.compute(r.period, filter: r.filter, procedures: unitCatalog, published: published, on: sql)
             return IndexReport(table: table, index: index, ranking: nil, score: score(table, unitCatalog), officers: officers)
         }
         var ranking: [(Units.Unit, ServiceIndex)] = []

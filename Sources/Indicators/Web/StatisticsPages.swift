@@ -218,8 +218,11 @@ struct StatisticsPages: RouteCollection {
             // A spreadsheet's worth; a larger list is a query for the API or the database.
             let (all, _) = try await Figure.dossiers(figure, negated: negated, period: r.period, filter: r.filter, procedures: procedures,
                                                      page: 1, perPage: 200_000, on: sql)
-            return CSV.response(filename: "ho-so-\(figure.rawValue).csv", header: Self.dossierCSVColumns,
-                                rows: all.map { Self.dossierRow($0, units, asOf: asOf, complete: complete, indices: true) })
+            // Up to 200,000 lines: formatted on the thread pool, not on the event loop serving other requests.
+            return try await req.application.threadPool.runIfActive {
+                CSV.response(filename: "ho-so-\(figure.rawValue).csv", header: Self.dossierCSVColumns,
+                             rows: all.map { Self.dossierRow($0, units, asOf: asOf, complete: complete, indices: true) })
+            }
         }
         // A dossier opens for the officials of the agency deciding it (`DossierService.canView`):
         // the others see its line, not a link that answers 403.
