@@ -3,8 +3,9 @@ import Foundation
 import Vapor
 
 /// Parses the command, builds the app, runs it. `tinhso` alone serves.
-if Startup.serves(CommandLine.arguments) { Startup.useEventLoopsForConcurrency() }
 var env = try Environment.detect()
+// Before the first job of Swift concurrency; the same arguments decide as `prepareToServe` below.
+if Startup.serves(env.arguments) { Startup.useEventLoopsForConcurrency() }
 try LoggingSystem.bootstrap(from: &env)
 let config: AppConfig
 do {

@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import Kernel
 import NIOConcurrencyHelpers
+import NIOPosix
 import SQLKit
 import Vapor
 
@@ -250,15 +251,26 @@ public enum MessageLog {
                 var q = MessageRecord.query(on: db).filter(\.$seq >= check.expected).sort(\.$seq).limit(5000)
                 if let through { q = q.filter(\.$seq <= through) }
                 let page = try await q.all()
-                for r in page {
-                    try check.next(r)
-                    v.checked += 1
-                    if let seal = seals[r.seq] {
-                        try check.seal(seal)
-                        v.seals += 1
-                        v.sealedThrough = r.seq
+                // Hashing a page is CPU work: on the thread pool, not on an event loop serving requests.
+                let broken: ChainCheck.Broken?
+                (check, v, broken) = try await NIOThreadPool.singleton.runIfActive { [check, v] in
+                    var (check, v) = (check, v)
+                    do {
+                        for r in page {
+                            try check.next(r)
+                            v.checked += 1
+                            if let seal = seals[r.seq] {
+                                try check.seal(seal)
+                                v.seals += 1
+                                v.sealedThrough = r.seq
+                            }
+                        }
+                    } catch let broken as ChainCheck.Broken {
+                        return (check, v, broken)
                     }
+                    return (check, v, nil)
                 }
+                if let broken { throw broken }
                 if page.count < 5000 { break }
             }
             // A seal is signed over the record it follows: records it covers that are gone were deleted.
