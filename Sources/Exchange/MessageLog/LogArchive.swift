@@ -2,6 +2,7 @@ import Crypto
 import Fluent
 import Foundation
 import Kernel
+import NIOPosix
 import SQLKit
 import Vapor
 
@@ -156,20 +157,27 @@ extension MessageLog {
             while check.expected <= through {
                 let page = try await MessageRecord.query(on: db).filter(\.$seq >= check.expected).filter(\.$seq <= through).sort(\.$seq).limit(5000).all()
                 guard !page.isEmpty else { throw check.missing }
-                var chunk = Data()
-                for r in page {
-                    try check.next(r)
-                    chunk += try encoder.encode(ArchiveLine(r)) + Data([0x0A])
-                    if let s = seals[r.seq] {
-                        try check.seal(s)
-                        chunk += try encoder.encode(ArchiveLine(s)) + Data([0x0A])
+                // Checking, encoding and writing a page is CPU and disk work: on the thread pool, not on a serving event loop.
+                (check, hasher) = try await NIOThreadPool.singleton.runIfActive { [check, hasher] in
+                    var (check, hasher) = (check, hasher)
+                    var chunk = Data()
+                    for r in page {
+                        try check.next(r)
+                        chunk += try encoder.encode(ArchiveLine(r)) + Data([0x0A])
+                        if let s = seals[r.seq] {
+                            try check.seal(s)
+                            chunk += try encoder.encode(ArchiveLine(s)) + Data([0x0A])
+                        }
                     }
+                    hasher.update(data: chunk)
+                    try handle.write(contentsOf: chunk)
+                    return (check, hasher)
                 }
-                hasher.update(data: chunk)
-                try handle.write(contentsOf: chunk)
             }
-            try handle.synchronize()
-            try handle.close()
+            try await NIOThreadPool.singleton.runIfActive {
+                try handle.synchronize()
+                try handle.close()
+            }
         } catch {
             try? handle.close()
             try? FileManager.default.removeItem(atPath: path + ".partial")
