@@ -157,10 +157,7 @@ public enum Figure: String, CaseIterable, Sendable, Codable {
         let base: Figure = figure == .electronicResult ? .granted : figure == .paidOnline ? .withFees : .received
         let condition = negated ? "\(base.condition(in: period)) AND NOT (\(figure.condition(in: period)))" : figure.condition(in: period)
         func filtered(_ q: SQLSelectBuilder) -> SQLSelectBuilder {
-            q.from(FactStore.table).where(SQLRaw(condition))
-            if let agencies = filter.agencyCodes { q.where("agency_code", .in, agencies) }
-            if let p = filter.procedureCode { q.where("procedure_code", .equal, p) }
-            if let f = filter.fieldCode { q.where("field_code", .equal, f) }
+            filter.restrict(q.from(FactStore.table).where(SQLRaw(condition)))
             if let procedures { q.where("procedure_code", .in, procedures) }
             return q
         }

@@ -11,11 +11,7 @@ public struct OfficerScore: Sendable {
     public var score: UnitScore
 
     static func compute(_ period: Period, filter: StatisticsFilter, procedures: [CatalogProcedure], published: Set<String>, on sql: any SQLDatabase) async throws -> [OfficerScore] {
-        let ended = sql.select().column("*").from(FactStore.table)
-            .where(SQLRaw("end_day BETWEEN \(period.first) AND \(period.last) AND end_kind IS NOT NULL"))
-        if let agencies = filter.agencyCodes { ended.where("agency_code", .in, agencies) }
-        if let p = filter.procedureCode { ended.where("procedure_code", .equal, p) }
-        if let f = filter.fieldCode { ended.where("field_code", .equal, f) }
+        let ended = filter.restrict(sql.select().column("*").from(FactStore.table).where(SQLRaw(Figure.ended.condition(in: period))))
         let facts = Dictionary(try await ended.all(decoding: DossierFact.self).map { ($0.dossierID, $0) }, uniquingKeysWith: { a, _ in a })
         guard !facts.isEmpty else { return [] }
         struct Acted: Decodable { var actor_id: UUID; var dossier_id: UUID }
@@ -40,10 +36,7 @@ public struct OfficerScore: Sendable {
             var endedByProcedure: [String: Int64] = [:]
             for id in dossiers {
                 guard let f = facts[id] else { continue }
-                for (counter, day, amount) in f.contributions where day <= period.last {
-                    s.through[counter] += amount
-                    if day < period.first { s.before[counter] += amount }
-                }
+                s.add(f, in: period)
                 endedByProcedure[f.procedureCode, default: 0] += 1
             }
             if let score = UnitScore.compute(s, procedures: procedures, published: published, endedByProcedure: endedByProcedure) {

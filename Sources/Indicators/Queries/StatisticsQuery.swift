@@ -16,6 +16,14 @@ public struct Statistics: Sendable, Equatable {
 
     public func flow(_ c: Counter) -> Int64 { through[c] - before[c] }
 
+    /// Adds what one dossier contributes to `period` (what the aggregates add up, from its fact).
+    mutating func add(_ fact: DossierFact, in period: Period) {
+        for (counter, day, amount) in fact.contributions where day <= period.last {
+            through[counter] += amount
+            if day < period.first { before[counter] += amount }
+        }
+    }
+
     static func received(_ c: Counters) -> Int64 { c[.receivedDirect] + c[.receivedOnline] + c[.receivedPostal] }
     static func ended(_ c: Counters) -> Int64 { c[.granted] + c[.refused] + c[.stopped] + c[.withdrawn] }
     static func open(_ c: Counters) -> Int64 { received(c) - ended(c) }
@@ -56,6 +64,15 @@ public struct StatisticsFilter: Sendable, Equatable {
 
     public init(agencyCodes: [String]? = nil, procedureCode: String? = nil, fieldCode: String? = nil) {
         self.agencyCodes = agencyCodes; self.procedureCode = procedureCode; self.fieldCode = fieldCode
+    }
+
+    /// Narrows a query of the facts (or of rows with the same columns) to this filter.
+    @discardableResult
+    func restrict(_ query: SQLSelectBuilder) -> SQLSelectBuilder {
+        if let agencies = agencyCodes { query.where("agency_code", .in, agencies) }
+        if let p = procedureCode { query.where("procedure_code", .equal, p) }
+        if let f = fieldCode { query.where("field_code", .equal, f) }
+        return query
     }
 }
 
@@ -173,20 +190,12 @@ public struct StatisticsTable: Sendable {
     /// The same statistics by scanning every fact: the baseline the aggregates are measured
     /// against, and a second opinion in tests.
     public static func scan(_ period: Period, filter: StatisticsFilter, on sql: any SQLDatabase) async throws -> StatisticsTable {
-        let query = sql.select().column("*").from(FactStore.table)
-        if let agencies = filter.agencyCodes { query.where("agency_code", .in, agencies) }
-        if let p = filter.procedureCode { query.where("procedure_code", .equal, p) }
-        if let f = filter.fieldCode { query.where("field_code", .equal, f) }
+        let query = filter.restrict(sql.select().column("*").from(FactStore.table))
         var pairs: [Pair: Statistics] = [:], fields: [String: String] = [:]
         for fact in try await query.all(decoding: DossierFact.self) {
             let key = Pair(agencyCode: fact.agencyCode, procedureCode: fact.procedureCode)
             fields[fact.procedureCode] = fact.fieldCode
-            var s = pairs[key] ?? Statistics()
-            for (counter, day, amount) in fact.contributions where day <= period.last {
-                s.through[counter] += amount
-                if day < period.first { s.before[counter] += amount }
-            }
-            pairs[key] = s
+            pairs[key, default: Statistics()].add(fact, in: period)
         }
         return StatisticsTable(pairs: pairs, fields: fields, period: period)
     }

@@ -60,6 +60,16 @@ struct StatisticsPages: RouteCollection {
         return SiteURL.statisticsDossiers.with(query: q)
     }
 
+    /// Summary cards; a card with `href` opens what its number counts.
+    static func cards(_ items: [(what: String, value: String, href: String?)]) -> HTML {
+        """
+        <div class="cards">\(items.html { card -> HTML in
+            let value: HTML = card.href.map { "<a href=\"\($0)\">\(card.value)</a>" } ?? "\(card.value)"
+            return "<div class=\"card\"><span class=\"value\">\(value)</span><span class=\"what\">\(card.what)</span></div>"
+        })</div>
+        """
+    }
+
     /// The filter form every statistics page starts with.
     static func form(_ action: SiteURL, _ r: StatisticsRequest?, units: Units, fields: [(String, String)], error: String?) -> HTML {
         let custom = r?.period.label.contains("..") == true
@@ -120,10 +130,7 @@ struct StatisticsPages: RouteCollection {
         <p>Kỳ báo cáo \(r.period.display)\(r.scope(units)). Số liệu tính trực tiếp từ hồ sơ; đến hết ngày \(VietnamTime.displayDay(r.period.last)).
         <a href="\(SiteURL.serviceIndex.with(query: csvBase))">Chỉ số phục vụ (QĐ 766) →</a></p>
         \(Self.form(.statistics, r, units: units, fields: fields, error: nil))
-        <div class="cards">\(cards.html { card -> HTML in
-            let value: HTML = cardFigures[card.0].map { "<a href=\"\(Self.drill(r, $0))\">\(card.1)</a>" } ?? "\(card.1)"
-            return "<div class=\"card\"><span class=\"value\">\(value)</span><span class=\"what\">\(card.0)</span></div>"
-        })</div>
+        \(Self.cards(cards.map { ($0.0, $0.1, cardFigures[$0.0].map { Self.drill(r, $0) }) }))
         \(Charts.bars(title: "Các tỷ lệ chính trong kỳ", rates.map { Charts.Bar(label: $0.0, value: $0.1 ?? 0, scale: 1, text: Self.percent($0.1)) }))
         <h2>Số liệu tổng hợp</h2>
         <p><a href="\(SiteURL.statistics.with(query: csvBase + [("bang", "tong-hop")]))">Tải về CSV</a></p>
@@ -338,10 +345,7 @@ struct StatisticsPages: RouteCollection {
         let page = Layout.document(title: "Bảng điều khiển", viewer: req.viewer, csrf: req.csrfToken, flash: nil, main: """
         <h1>Bảng điều khiển chỉ số phục vụ — năm \(year)</h1>
         <p>Số liệu từ đầu năm đến \(VietnamTime.display(req.now)), tự làm mới 5 phút một lần. <a href="\(SiteURL.dashboard.with(query: [("bang", "csv")]))">Tải bảng xếp hạng (CSV)</a></p>
-        <div class="cards">\(cards.html { card -> HTML in
-            let value: HTML = card.href.map { "<a href=\"\($0)\">\(card.value)</a>" } ?? "\(card.value)"
-            return "<div class=\"card\"><span class=\"value\">\(value)</span><span class=\"what\">\(card.what)</span></div>"
-        })</div>
+        \(Self.cards(cards))
         \(Charts.bars(title: "Điểm QĐ 766 theo nhóm", ServiceIndex.groups.map { g in
             Charts.Bar(label: g.1, value: report.index.points(group: g.0), scale: g.2, text: Components.decimal(report.index.points(group: g.0), 2) + "/" + Components.decimal(g.2, 0)) }))
         \(Charts.line(title: "Điểm QĐ 766 từ đầu năm, theo ngày", points: history.map { (VietnamTime.displayDay($0.day), $0.total) }, maxValue: 100))
@@ -479,8 +483,8 @@ struct StatisticsPages: RouteCollection {
         \(if: report.unitScores != nil, HTML(", <a href=\"\(SiteURL.serviceIndex.with(query: query + [("bang", "tt01-don-vi")]))\">TT 01/2018 theo cơ quan</a>"))\
         \(if: r.agency != nil, HTML(", <a href=\"\(SiteURL.serviceIndex.with(query: query + [("bang", "tt01-can-bo")]))\">TT 01/2018 theo cán bộ</a>"))</p>
         \(Self.form(.serviceIndex, r, units: units, fields: fields, error: nil))
-        <div class="cards"><div class="card"><span class="value">\(Components.decimal(index.total, 2))/100</span><span class="what">Tổng điểm</span></div>
-        <div class="card"><span class="value">\(Components.decimal(index.measuredMax, 0))</span><span class="what">Điểm tối đa của các chỉ số đo được</span></div></div>
+        \(Self.cards([("Tổng điểm", Components.decimal(index.total, 2) + "/100", nil),
+                      ("Điểm tối đa của các chỉ số đo được", Components.decimal(index.measuredMax, 0), nil)]))
         \(Charts.bars(title: "Điểm theo nhóm chỉ số", groupBars))
         \(trend)
         <div class="table-wrap"><table><thead><tr><th scope="col">Chỉ số</th><th scope="col">Tên và công thức</th><th scope="col" class="num">Tử số/mẫu số</th>
