@@ -21,14 +21,19 @@ struct LogArchiveTests {
         }
     }
 
+    /// An app with its platform key, its clock's now, and a directory for archives removed afterwards.
+    static func withArchiving(_ body: (Application, PlatformKey, Date, String) async throws -> Void) async throws {
+        try await withApp { app async throws in
+            let directory = NSTemporaryDirectory() + "tinhso-archive-\(UUID().uuidString.prefix(8))"
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            try await body(app, try #require(app.platformKey), app.clock.now(), directory)
+        }
+    }
+
     /// Every record archived after a quiet spell, and the server restarted: the next record
     /// follows the archive, not a new chain from 1.
     @Test func aLogArchivedWholeGoesOnFromItsArchive() async throws {
-        try await withApp { app async throws in
-            let key = try #require(app.platformKey)
-            let now = app.clock.now()
-            let directory = NSTemporaryDirectory() + "tinhso-archive-\(UUID().uuidString.prefix(8))"
-            defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await Self.withArchiving { app, key, now, directory in
             try await Self.append(5, at: now.addingTimeInterval(-40 * 86_400), app: app)
             try await LogSealing.sealOnce(app: app, key: key)
             let archive = try #require(try await MessageLog.archive(before: now.addingTimeInterval(-30 * 86_400), directory: directory, key: key, app: app))
@@ -43,12 +48,8 @@ struct LogArchiveTests {
     }
 
     @Test func oldSealedRecordsMoveToSignedFilesAndTheChainStillVerifies() async throws {
-        try await withApp { app async throws in
-            let key = try #require(app.platformKey)
+        try await Self.withArchiving { app, key, now, directory in
             let keys = [key.keyID: key.publicKey]
-            let now = app.clock.now()
-            let directory = NSTemporaryDirectory() + "tinhso-archive-\(UUID().uuidString.prefix(8))"
-            defer { try? FileManager.default.removeItem(atPath: directory) }
             let day = 86_400.0
             try await Self.append(10, at: now.addingTimeInterval(-40 * day), app: app)
             try await LogSealing.sealOnce(app: app, key: key)
@@ -105,11 +106,7 @@ struct LogArchiveTests {
     }
 
     @Test func theBackgroundPassArchivesTheDaysPastRetentionOnce() async throws {
-        try await withApp { app async throws in
-            let key = try #require(app.platformKey)
-            let now = app.clock.now()
-            let directory = NSTemporaryDirectory() + "tinhso-archive-\(UUID().uuidString.prefix(8))"
-            defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await Self.withArchiving { app, key, now, directory in
             try await Self.append(5, at: now.addingTimeInterval(-40 * 86_400), app: app)
             try await LogSealing.sealOnce(app: app, key: key)
             try await Self.append(3, at: now, app: app)

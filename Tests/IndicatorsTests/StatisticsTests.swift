@@ -80,13 +80,17 @@ struct StatisticsTests {
         return codes
     }
 
+    /// The March world built, and its statistics for the world's procedure.
+    static func marchOfTheProcedure(_ app: Application) async throws -> (sql: any SQLDatabase, filter: StatisticsFilter, total: Statistics) {
+        _ = try await Self.buildMarch(try await World(app))
+        let sql = try #require(app.db as? any SQLDatabase)
+        let filter = StatisticsFilter(procedureCode: World.procedure)
+        return (sql, filter, try await StatisticsTable.load(Self.march, filter: filter, on: sql).total)
+    }
+
     @Test func everyFigureOfMarchMatchesTheHandCount() async throws {
         try await withApp { app async throws in
-            let w = try await World(app)
-            _ = try await Self.buildMarch(w)
-            let sql = try #require(app.db as? any SQLDatabase)
-            let filter = StatisticsFilter(procedureCode: World.procedure)
-            let s = try await StatisticsTable.load(Self.march, filter: filter, on: sql).total
+            let (sql, filter, s) = try await Self.marchOfTheProcedure(app)
             let expected: [Figure: Int64] = [
                 .carriedOver: 1, .received: 6, .receivedDirect: 1, .receivedOnline: 5, .receivedPostal: 0, .notReceived: 1,
                 .ended: 4, .early: 2, .onTime: 1, .late: 1, .inTime: 3, .granted: 3, .refused: 0, .stopped: 0, .withdrawn: 1, .returned: 2,
@@ -243,11 +247,7 @@ struct StatisticsTests {
     /// TT 01/2018 scores each ended dossier on six indices; the unit's scores are their averages.
     @Test func eachDossiersTT01ScoresAverageToItsUnitsIndices() async throws {
         try await withApp { app async throws in
-            let w = try await World(app)
-            _ = try await Self.buildMarch(w)
-            let sql = try #require(app.db as? any SQLDatabase)
-            let filter = StatisticsFilter(procedureCode: World.procedure)
-            let s = try await StatisticsTable.load(Self.march, filter: filter, on: sql).total
+            let (sql, filter, s) = try await Self.marchOfTheProcedure(app)
             let catalog = try await CatalogProcedure.current(app, on: sql).filter { $0.code == World.procedure }
             let unit = try #require(UnitScore.compute(s, procedures: catalog, published: Set(catalog.filter(\.complete).map(\.code)),
                                                             endedByProcedure: [World.procedure: s.ended]))
@@ -263,7 +263,8 @@ struct StatisticsTests {
             #expect(scores.map { $0[0] }.sorted() == [0, 1, 2, 2])
             // An open dossier has no score yet.
             let open = try await Figure.dossiers(.open, period: Self.march, filter: filter, page: 1, perPage: 100, on: sql).facts
-            #expect(open.allSatisfy { UnitScore.dossierScores($0, complete: complete) == nil || $0.endDay.map { $0 > Self.march.last } == true })
+            let stillOpen = open.filter { $0.endDay == nil }
+            #expect(!stillOpen.isEmpty && stillOpen.allSatisfy { UnitScore.dossierScores($0, complete: complete) == nil })
             // The list shows each ended dossier's total out of 12; its CSV, each index.
             let client = TestClient(app)
             try await client.login("lanhdao.taichinh", password: "tinhso2026")
