@@ -113,13 +113,16 @@ struct RegistryAPI: RouteCollection {
         var viaPeer: Bool
         /// Whether the gateway presents a credential of its own to the upstream (never the value).
         var upstreamAuthorization: Bool
+
+        init(_ v: ExchangeService) {
+            (code, version, baseURL, classification) = (v.code, v.version, v.baseURL, v.classification.rawValue)
+            (timeoutMilliseconds, viaPeer, upstreamAuthorization) = (v.timeoutMilliseconds, v.viaPeer, v.upstreamAuthorization != nil)
+        }
     }
 
     @Sendable func addService(_ req: Request) async throws -> Response {
         let v = try await Registry.addService(try req.content.decode(Registry.NewService.self), to: try await system(req), on: req.db)
-        return try await ServiceDTO(code: v.code, version: v.version, baseURL: v.baseURL, classification: v.classification.rawValue,
-                                    timeoutMilliseconds: v.timeoutMilliseconds, viaPeer: v.viaPeer, upstreamAuthorization: v.upstreamAuthorization != nil)
-            .encodeResponse(status: .created, for: req)
+        return try await ServiceDTO(v).encodeResponse(status: .created, for: req)
     }
 
     func service(_ req: Request) async throws -> ExchangeService {
@@ -137,8 +140,7 @@ struct RegistryAPI: RouteCollection {
         let v = try await service(req), body = try req.content.decode(MoveBody.self)
         try await Registry.moveService(v, baseURL: body.baseURL, timeoutMilliseconds: body.timeoutMilliseconds, on: req.db)
         req.application.exchangeDirectory.forgetEverything()
-        return ServiceDTO(code: v.code, version: v.version, baseURL: v.baseURL, classification: v.classification.rawValue,
-                          timeoutMilliseconds: v.timeoutMilliseconds, viaPeer: v.viaPeer, upstreamAuthorization: v.upstreamAuthorization != nil)
+        return ServiceDTO(v)
     }
 
     /// `DELETE …/services/{service}`: the service and the rights on it.
