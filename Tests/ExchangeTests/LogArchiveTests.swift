@@ -11,11 +11,9 @@ import Vapor
 struct LogArchiveTests {
     static func append(_ n: Int, at: Date, app: Application) async throws {
         for i in 0..<n {
-            let r = MessageRecord()
-            (r.at, r.client, r.service, r.messageID, r.userID, r.issue, r.method, r.path) =
-                (at.addingTimeInterval(Double(i)), "VN-test/GOV/A/B", "VN-test/GOV/C/D/e", UUID().uuidString, "VN025090000001", "", "GET", "/x/\(i)")
-            (r.status, r.errorType, r.requestBytes, r.responseBytes, r.durationMicroseconds) = (200, "", i, 2 * i, 1000 + i)
-            (r.requestHash, r.responseHash) = (SecureToken.hash("q\(i)"), SecureToken.hash("a\(i)"))
+            var r = LogEntry(at: at.addingTimeInterval(Double(i)), client: "VN-test/GOV/A/B", service: "VN-test/GOV/C/D/e", messageID: UUID().uuidString,
+                             userID: "VN025090000001", method: "GET", path: "/x/\(i)", status: 200, requestBytes: i, responseBytes: 2 * i,
+                             durationMicroseconds: 1000 + i, requestHash: SecureToken.hash("q\(i)"), responseHash: SecureToken.hash("a\(i)"))
             if i % 2 == 1 { r.query = "cccd=02509000000\(i)" }  // archived and verified with the rest
             try await MessageLog.append(r, app: app)
         }

@@ -40,22 +40,24 @@ struct Gateway: RouteCollection {
         call.query = req.url.query
         call.headers = req.headers
         call.stream = (req.body, req.headers.first(name: .contentLength).flatMap { Int($0) }, BodyDigest(limit: ExchangeCall.maxBody))
-        let outcome = await call.perform(app: req.application, db: req.db, relayLarge: true) { call async throws(ExchangeCall.Failure) in
-            try await authenticate(req, &call)
+        // Made once: `req.db` builds a database handle (logger, tracing) on every access.
+        let db = req.db
+        let outcome = await call.perform(app: req.application, db: db, relayLarge: true) { call async throws(ExchangeCall.Failure) in
+            try await authenticate(req, db, &call)
         }
         return outcome.response(for: call)
     }
 
     /// The caller a token proves: one of this platform's credentials (a token of the token
     /// endpoint), or a subsystem a trusted peer's gateway vouches for (a token it signed).
-    func tokenCaller(_ token: String, client: SubsystemID, _ req: Request) async throws(ExchangeCall.Failure) -> ExchangeDirectory.Caller? {
+    func tokenCaller(_ token: String, client: SubsystemID, _ req: Request, _ db: any Database) async throws(ExchangeCall.Failure) -> ExchangeDirectory.Caller? {
         let now = req.application.clock.now(), directory = req.application.exchangeDirectory
         do {
             if let key = req.application.platformKey, let own = AccessToken.verify(token, keys: key.verifying, now: now) {
                 guard let credential = own.claims.cid.flatMap(UUID.init(uuidString:)) else { return nil }
-                return try await directory.credential(id: credential, now: now, on: req.db)
+                return try await directory.credential(id: credential, now: now, on: db)
             }
-            let peers = try await directory.trustedPeers(on: req.db)
+            let peers = try await directory.trustedPeers(on: db)
             guard let signed = AccessToken.verify(token, keys: peers.mapValues(\.key), audience: .peer, now: now), let peer = peers[signed.keyID] else {
                 throw ExchangeCall.Failure(.unauthorized, "Client.Unauthorized", "Mã truy cập không hợp lệ, đã hết hạn hoặc không do nền tảng tin cậy ký.")
             }
@@ -63,7 +65,7 @@ struct Gateway: RouteCollection {
             guard client.instance == peer.instance, signed.claims.sub == client.description else {
                 throw ExchangeCall.Failure(.forbidden, "Client.IdentityMismatch", "Nền tảng tin cậy không được gọi thay cho \(client).")
             }
-            return try await directory.system(subsystem: client.description, on: req.db)
+            return try await directory.system(subsystem: client.description, on: db)
         } catch let failure as ExchangeCall.Failure {
             throw failure
         } catch {
@@ -72,7 +74,7 @@ struct Gateway: RouteCollection {
     }
 
     /// Reads the target and the caller from the request: the path, `X-Road-Client`, the key.
-    func authenticate(_ req: Request, _ call: inout ExchangeCall) async throws(ExchangeCall.Failure) {
+    func authenticate(_ req: Request, _ db: any Database, _ call: inout ExchangeCall) async throws(ExchangeCall.Failure) {
         // /r1/instance/class/member/subsystem/service[/path]
         let parts = req.url.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst(2)
         guard parts.count >= 5, let provider = SubsystemID(encodedParts: Array(parts.prefix(4))),
@@ -95,9 +97,9 @@ struct Gateway: RouteCollection {
         let directory = req.application.exchangeDirectory
         var caller: ExchangeDirectory.Caller?
         if let presented, AccessToken.looksLikeToken(presented) {
-            caller = try await tokenCaller(presented, client: client, req)
+            caller = try await tokenCaller(presented, client: client, req, db)
         } else if let presented {
-            do { caller = try await directory.credential(hash: SecureToken.hash(presented), now: req.application.clock.now(), on: req.db) } catch {
+            do { caller = try await directory.credential(hash: SecureToken.hash(presented), now: req.application.clock.now(), on: db) } catch {
                 throw .init(.internalServerError, "Server.ClientProxy.InternalError", "Không đọc được danh mục khoá truy cập.")
             }
         }
@@ -122,6 +124,9 @@ public struct ExchangeCall: Sendable {
     /// Answers to outside callers above this, or of no declared length, are relayed (`Relay`)
     /// instead of collected.
     static let relayAbove = 1 << 20
+    /// Request bodies of declared length up to this are read whole before they are forwarded; larger ones, or of
+    /// no declared length, are streamed.
+    static let collectUpTo = 64 * 1024
     /// Hop-by-hop headers (RFC 9110 §7.6.1), those X-Road strips, and the caller's credentials.
     static let dropped: Set<String> = ["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
                                        "transfer-encoding", "upgrade", "host", "user-agent", "server", "authorization", "x-api-key",
@@ -237,15 +242,8 @@ public struct ExchangeCall: Sendable {
                  identify: (inout ExchangeCall) async throws(Failure) -> Void) async -> Result<Answer, Failure> {
         let started = DispatchTime.now().uptimeNanoseconds
         var call = self
-        let record = MessageRecord()
-        record.at = app.clock.now()
-        record.messageID = messageID
-        record.userID = userID
-        record.issue = issue
-        record.method = method.rawValue
-        record.responseHash = Self.emptySHA256
-        record.responseBytes = 0
-        record.errorType = ""
+        var record = LogEntry(at: app.clock.now(), messageID: messageID, userID: userID, issue: issue, method: method.rawValue,
+                              responseHash: Self.emptySHA256)
         var outcome: Result<Answer, Failure>
         do {
             try await identify(&call)
@@ -280,7 +278,8 @@ public struct ExchangeCall: Sendable {
 
     /// Counts the exchange in the metrics and writes its record; the failure to answer with
     /// instead when the record cannot be written (nothing passes unlogged).
-    static func log(_ record: MessageRecord, identified: Bool, started: UInt64, app: Application) async -> Failure? {
+    static func log(_ record: LogEntry, identified: Bool, started: UInt64, app: Application) async -> Failure? {
+        var record = record
         record.durationMicroseconds = Int((DispatchTime.now().uptimeNanoseconds - started) / 1000)
         // Labels only from the registry: names a caller made up must not grow the series without bound.
         let known = identified && !record.errorType.hasPrefix("Client.Unknown")
@@ -304,9 +303,12 @@ public struct ExchangeCall: Sendable {
     /// A path with no dot-segment and no encoded separator: what the rights are checked against
     /// is what the upstream serves.
     static func isPlainPath(_ path: String) -> Bool {
-        path.split(separator: "/", omittingEmptySubsequences: false).allSatisfy { raw in
-            let segment = raw.contains("%") ? (String(raw).removingPercentEncoding ?? "..") : String(raw)
-            return segment != "." && segment != ".." && !segment.contains("/") && !segment.contains("\\")
+        // Byte scans, and decoding only a segment with a `%`: Foundation's `contains` and decoding took 1 % of the gateway's CPU.
+        func plain(_ segment: some StringProtocol) -> Bool {
+            segment != "." && segment != ".." && !segment.utf8.contains(UInt8(ascii: "/")) && !segment.utf8.contains(UInt8(ascii: "\\"))
+        }
+        return path.split(separator: "/", omittingEmptySubsequences: false).allSatisfy { raw in
+            raw.utf8.contains(UInt8(ascii: "%")) ? plain(raw.removingPercentEncoding ?? "..") : plain(raw)
         }
     }
 
@@ -344,8 +346,21 @@ public struct ExchangeCall: Sendable {
             if let length = stream.length, length > Self.maxBody {
                 throw Failure(.payloadTooLarge, "Client.BadRequest.RequestTooLarge", "Thân yêu cầu vượt quá 10 MB.")
             }
-            // A body only when the caller sent one: a GET must not go out chunked.
-            if stream.length.map({ $0 > 0 }) ?? headers.contains(name: .transferEncoding) {
+            if let length = stream.length, length <= Self.collectUpTo {
+                // A small body of declared length is read whole and sent as one piece: streaming it cost more than
+                // the body (async sequences on both sides, about 8 % of the gateway's CPU for 1 KB in a profile).
+                if length > 0 {
+                    let bytes: ByteBuffer
+                    do { bytes = try await stream.body.collect(max: length).get() ?? ByteBuffer() } catch {
+                        throw Failure(.badRequest, "Client.BadRequest.IncompleteBody", "Không đọc được trọn thân yêu cầu (ngắt giữa chừng hoặc dài hơn Content-Length).")
+                    }
+                    do { try stream.digest.add(bytes) } catch {
+                        throw Failure(.payloadTooLarge, "Client.BadRequest.RequestTooLarge", "Thân yêu cầu vượt quá 10 MB.")
+                    }
+                    upstream.body = .bytes(bytes)
+                }
+            } else if stream.length.map({ $0 > 0 }) ?? headers.contains(name: .transferEncoding) {
+                // A body only when the caller sent one: a GET must not go out chunked.
                 upstream.body = .stream(DigestingBody(base: stream.body, digest: stream.digest), length: stream.length.map { .known(Int64($0)) } ?? .unknown)
             }
         } else {

@@ -19,13 +19,14 @@ struct Relay: Sendable {
     let app: Application
     /// Set by `ExchangeCall.perform`: the record to complete, when the call started, and whether
     /// the caller was identified (for the metrics' labels).
-    var record = MessageRecord()
+    var record = LogEntry(at: Date(), messageID: "", method: "")
     var started: UInt64 = 0
     var identified = false
 
     private enum Broken: Error { case upstream(any Error), caller(any Error) }
 
     func run(_ writer: any AsyncBodyStreamWriter) async {
+        var record = record
         var sha256 = SHA256()
         var bytes = 0
         var held: ByteBuffer?

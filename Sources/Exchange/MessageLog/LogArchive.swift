@@ -75,7 +75,7 @@ struct ArchiveLine: Codable {
     var requestHash: String?, responseHash: String?, prevHash: String?, hash: String?
     var headHash: String?, keyID: String?, signature: String?
 
-    init(_ r: MessageRecord) {
+    init(_ r: LogEntry) {
         (seq, at, client, service, messageID, userID, issue, method, path) = (r.seq, r.at, r.client, r.service, r.messageID, r.userID, r.issue, r.method, r.path)
         (status, errorType, requestBytes, responseBytes, durationMicroseconds) = (r.status, r.errorType, r.requestBytes, r.responseBytes, r.durationMicroseconds)
         (requestHash, responseHash, prevHash, hash) = (r.requestHash, r.responseHash, r.prevHash, r.hash)
@@ -86,13 +86,11 @@ struct ArchiveLine: Codable {
         (seal, seq, at, headHash, keyID, signature) = (true, s.seq, s.sealedAt, s.headHash, s.keyID, s.signature)
     }
 
-    var record: MessageRecord {
-        let r = MessageRecord()
-        (r.seq, r.at, r.client, r.service, r.messageID, r.userID, r.issue) = (seq, at, client ?? "", service ?? "", messageID ?? "", userID ?? "", issue ?? "")
-        (r.method, r.path, r.query, r.status, r.errorType) = (method ?? "", path ?? "", query ?? "", status ?? 0, errorType ?? "")
-        (r.requestBytes, r.responseBytes, r.durationMicroseconds) = (requestBytes ?? 0, responseBytes ?? 0, durationMicroseconds ?? 0)
-        (r.requestHash, r.responseHash, r.prevHash, r.hash) = (requestHash ?? "", responseHash ?? "", prevHash ?? "", hash ?? "")
-        return r
+    var entry: LogEntry {
+        LogEntry(seq: seq, at: at, client: client ?? "", service: service ?? "", messageID: messageID ?? "", userID: userID ?? "",
+                 issue: issue ?? "", method: method ?? "", path: path ?? "", query: query ?? "", status: status ?? 0, errorType: errorType ?? "",
+                 requestBytes: requestBytes ?? 0, responseBytes: responseBytes ?? 0, durationMicroseconds: durationMicroseconds ?? 0,
+                 requestHash: requestHash ?? "", responseHash: responseHash ?? "", prevHash: prevHash ?? "", hash: hash ?? "")
     }
 
     var logSeal: LogSeal {
@@ -161,7 +159,7 @@ extension MessageLog {
                 (check, hasher) = try await NIOThreadPool.singleton.runIfActive { [check, hasher] in
                     var (check, hasher) = (check, hasher)
                     var chunk = Data()
-                    for r in page {
+                    for r in page.map(\.entry) {
                         try check.next(r)
                         chunk += try encoder.encode(ArchiveLine(r)) + Data([0x0A])
                         if let s = seals[r.seq] {
@@ -240,7 +238,7 @@ extension MessageLog {
                     try check.seal(l.logSeal)
                     v.seals += 1
                 } else {
-                    try check.next(l.record)
+                    try check.next(l.entry)
                     v.records += 1
                 }
             } catch {
