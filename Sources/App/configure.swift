@@ -45,6 +45,9 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     MetricsSetup.use(on: app, token: config.metricsToken)
     app.middleware.use(AppErrorMiddleware())
     try routes(app)
+    Exchange.answerGatewayFirst(app)
+    // Vapor's own request metrics go to swift-metrics, which nothing here reads (`/metrics` is MetricsMiddleware's).
+    app.http.server.configuration.reportMetrics = false
 
     app.asyncCommands.use(MigrateCommand(), as: "migrate")
     app.asyncCommands.use(DemoCommands(), as: "demo")

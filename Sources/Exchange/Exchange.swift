@@ -17,6 +17,8 @@ public enum Exchange {
         // A redirect goes back to the caller, as X-Road does: followed, it would send the caller's
         // identity to a host the registry never named and answer with that host's content.
         app.http.client.configuration.redirectConfiguration = .disallow
+        // No tracer reads the client's spans; building them took about 1.4 % of the gateway's CPU.
+        app.http.client.configuration.tracing.tracer = nil
         app.metrics.describe("tinhso_exchange_calls_total", kind: "counter", help: "Exchanges through the LGSP gateway by service, client and outcome.",
                              labels: ["service", "client", "outcome"])
         app.metrics.describe("tinhso_exchange_duration_seconds", kind: "histogram", help: "Exchange duration through the gateway by service.",

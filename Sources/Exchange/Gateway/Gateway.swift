@@ -199,7 +199,8 @@ public struct ExchangeCall: Sendable {
     public init(method: HTTPMethod, body: Data = Data(), messageID: String? = nil, userID: String = "", issue: String = "") {
         self.method = method
         self.body = body
-        self.messageID = messageID ?? UUID().uuidString
+        // Time-ordered, like the records: the log's index by message id grows at its end.
+        self.messageID = messageID ?? UUID.timeOrdered().uuidString
         self.userID = userID
         self.issue = issue
     }

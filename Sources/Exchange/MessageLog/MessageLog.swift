@@ -53,7 +53,8 @@ public final class MessageRecord: Model, @unchecked Sendable {
 /// read back through Fluent (the log pages, the queries); the gateway does not build a model for
 /// every call, because its twenty property wrappers took about 5 % of the gateway's CPU in a profile.
 public struct LogEntry: Sendable {
-    public var id = UUID()
+    /// Time-ordered, as the records are: each batch appends to the end of the id index.
+    public var id = UUID.timeOrdered()
     public var seq = 0
     public var at: Date
     public var client = ""
