@@ -75,17 +75,18 @@ struct Gateway: RouteCollection {
 
     /// Reads the target and the caller from the request: the path, `X-Road-Client`, the key.
     func authenticate(_ req: Request, _ db: any Database, _ call: inout ExchangeCall) async throws(ExchangeCall.Failure) {
-        // /r1/instance/class/member/subsystem/service[/path]
-        let parts = req.url.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst(2)
-        guard parts.count >= 5, let provider = SubsystemID(encodedParts: Array(parts.prefix(4))),
-              let serviceCode = parts.dropFirst(4).first.map(String.init), !serviceCode.isEmpty else {
+        // /r1/instance/class/member/subsystem/service[/path], split as bytes: the rest of the path is the eighth piece.
+        let parts = (req.storage[GatewayFirst.PathKey.self] ?? req.url.path).utf8.split(separator: UInt8(ascii: "/"), maxSplits: 7, omittingEmptySubsequences: false)
+            .map(Substring.init)
+        guard parts.count >= 7, let provider = SubsystemID(encodedParts: Array(parts[2..<6])), !parts[6].isEmpty else {
             throw .init(.badRequest, "Client.BadRequest.InvalidServiceId",
                         "Địa chỉ phải có dạng /r1/{instance}/{memberClass}/{memberCode}/{subsystemCode}/{serviceCode}[/đường-dẫn].")
         }
         call.provider = provider
-        call.serviceCode = serviceCode
-        call.path = "/" + parts.dropFirst(5).joined(separator: "/")
-        guard let clientHeader = req.headers[canonicalForm: "X-Road-Client"].last.map(String.init) else {
+        call.serviceCode = String(parts[6])
+        call.path = parts.count > 7 ? "/" + parts[7] : "/"
+        // The header's values as sent: a client identifier may hold a comma, so they are not split at commas.
+        guard let clientHeader = req.headers["X-Road-Client"].last else {
             throw .init(.badRequest, "Client.BadRequest.MissingClientHeader", "Thiếu tiêu đề X-Road-Client.")
         }
         guard let client = SubsystemID(clientHeader) else {

@@ -9,8 +9,13 @@ struct GatewayFirst: Responder {
     let gateway: [String: (route: Route, responder: any Responder)]
     let router: any Responder
 
+    /// The path, read once here for the gateway (`URI.path` goes through Foundation's URL components).
+    struct PathKey: StorageKey { typealias Value = String }
+
     func respond(to request: Request) -> EventLoopFuture<Response> {
-        guard request.url.path.hasPrefix("/r1/"), let direct = gateway[request.method.rawValue] else { return router.respond(to: request) }
+        let path = request.url.path
+        guard path.hasPrefix("/r1/"), let direct = gateway[request.method.rawValue] else { return router.respond(to: request) }
+        request.storage[PathKey.self] = path
         // As the router sets it: the metrics label calls by route pattern.
         request.route = direct.route
         return direct.responder.respond(to: request)

@@ -11,11 +11,18 @@ public struct SubsystemID: Hashable, Sendable, CustomStringConvertible {
     public var memberCode: String
     public var subsystemCode: String
 
-    /// Characters X-Road allows in an identifier part (PR-REST §4.8).
-    static let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'()+,-.=?".utf8)
+    /// Bytes X-Road allows in an identifier part (PR-REST §4.8), as a table: the gateway checks two identifiers a call.
+    private static let allowed: [Bool] = {
+        var table = [Bool](repeating: false, count: 256)
+        for b in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'()+,-.=?".utf8 { table[Int(b)] = true }
+        return table
+    }()
+
+    /// Whether `text` uses only those bytes.
+    static func isAllowed(_ text: some StringProtocol) -> Bool { text.utf8.allSatisfy { allowed[Int($0)] } }
 
     public init?(parts: [Substring]) {
-        guard parts.count == 4, parts.allSatisfy({ !$0.isEmpty && $0.count <= 255 && $0.utf8.allSatisfy(Self.allowed.contains) }) else { return nil }
+        guard parts.count == 4, parts.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 255 && Self.isAllowed($0) }) else { return nil }
         (instance, memberClass, memberCode, subsystemCode) = (String(parts[0]), String(parts[1]), String(parts[2]), String(parts[3]))
     }
 

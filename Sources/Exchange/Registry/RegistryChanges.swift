@@ -104,7 +104,7 @@ extension Registry {
         var errors: [String] = []
         let id = try s.requireID()
         let code = (f.code ?? "").trimmingCharacters(in: .whitespaces)
-        if code.isEmpty || !code.utf8.allSatisfy(SubsystemID.allowed.contains) { errors.append("Mã dịch vụ chỉ gồm chữ, số và ' ( ) + , - . = ?") }
+        if code.isEmpty || !SubsystemID.isAllowed(code) { errors.append("Mã dịch vụ chỉ gồm chữ, số và ' ( ) + , - . = ?") }
         if MetadataService(rawValue: code) != nil { errors.append("Mã “\(code)” là dịch vụ siêu dữ liệu của cổng, không dùng được cho dịch vụ.") }
         let base = (f.baseURL ?? "").trimmingCharacters(in: .whitespaces)
         let timeout = f.timeoutMilliseconds ?? 5000

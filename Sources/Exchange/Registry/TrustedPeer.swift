@@ -62,7 +62,7 @@ extension Registry {
         var errors: [String] = []
         let name = name.trimmingCharacters(in: .whitespaces), instance = instance.trimmingCharacters(in: .whitespaces)
         if name.isEmpty || name.count > 300 { errors.append("Cần tên nền tảng (tối đa 300 ký tự).") }
-        if instance.isEmpty || instance.count > 255 || !instance.utf8.allSatisfy(SubsystemID.allowed.contains) {
+        if instance.isEmpty || instance.count > 255 || !SubsystemID.isAllowed(instance) {
             errors.append("Instance X-Road chỉ gồm chữ, số và ' ( ) + , - . = ?")
         }
         let raw = SecureToken.data(base64URL: Substring(publicKey.trimmingCharacters(in: .whitespacesAndNewlines)))
