@@ -4,6 +4,8 @@ import Fluent
 import Foundation
 import Kernel
 import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
 import SQLKit
 import Testing
 import TestSupport
@@ -315,14 +317,14 @@ struct GatewayTests {
     /// `QLVB`'s service `code` on the upstream, granted to `MOTCUA`, behind the gateway on a real
     /// listener (so that bodies pass in pieces); `body` gets the app, the service's `/r1/…` URL
     /// and MOTCUA's key, and the listener is stopped however it ends.
-    static func withListeningGateway(service code: String,
+    static func withListeningGateway(service code: String, timeout: Int = 20_000,
                                      _ body: (Application, _ serviceURL: String, _ key: String) async throws -> Void) async throws {
         try await withUpstream { upstream in
             try await withApp { app async throws in
                 let db = app.db
                 let provider = try await system("T-VB", "VN-test/GOV/000.00.00.H42/QLVB", on: db)
                 let caller = try await system("T-MOTCUA", "VN-test/GOV/000.00.00.H42/MOTCUA", on: db)
-                try await grant(caller, try await service(code, of: provider, baseURL: upstream, on: db), on: db)
+                try await grant(caller, try await service(code, of: provider, baseURL: upstream, timeout: timeout, on: db), on: db)
                 let key = try await Registry.issueKey(for: caller, at: app.clock.now(), on: db).key
                 try await app.server.start(address: .hostname("127.0.0.1", port: 0))
                 do {
@@ -374,6 +376,34 @@ struct GatewayTests {
             #expect(records.first?.requestBytes == document.count && records.first?.requestHash == SecureToken.sha256Hex(document))
             #expect(records.dropFirst().first?.requestBytes == note.count && records.dropFirst().first?.requestHash == SecureToken.sha256Hex(note))
             #expect(app.circuitBreakers.retryAfter("VN-test/GOV/000.00.00.H42/QLVB/van-ban") == nil, "the caller's fault does not open the breaker")
+        }
+    }
+
+    /// A caller that declares a small body and never sends it all is answered when the service's
+    /// timeout passes (408, the caller's fault: not counted against the upstream), and logged.
+    @Test func aBodyThatNeverComesIsRefusedInTime() async throws {
+        try await Self.withListeningGateway(service: "van-ban", timeout: 300) { app, service, key in
+            let url = try #require(URLComponents(string: service))
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connect(host: "127.0.0.1", port: try #require(url.port)) { ch in
+                    ch.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: ch) }
+                }
+            let started = ContinuousClock.now
+            let answer = try await channel.executeThenClose { inbound, outbound in
+                try await outbound.write(ByteBuffer(string: "POST \(url.path)/digest HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Road-Client: VN-test/GOV/000.00.00.H42/MOTCUA\r\n"
+                    + "Authorization: Bearer \(key)\r\nContent-Length: 1000\r\n\r\n0123456789"))
+                var text = ""
+                for try await piece in inbound {
+                    text += String(buffer: piece)
+                    if text.contains("\r\n\r\n") { break }
+                }
+                return text
+            }
+            #expect(answer.hasPrefix("HTTP/1.1 408") && answer.contains("X-Road-Error: Client.BadRequest.BodyTimeout"), "\(answer)")
+            #expect(ContinuousClock.now - started < .seconds(5))
+            let logged = try await MessageRecord.query(on: app.db).all()
+            #expect(logged.map(\.errorType) == ["Client.BadRequest.BodyTimeout"] && logged.first?.status == 408)
+            #expect(app.circuitBreakers.retryAfter("VN-test/GOV/000.00.00.H42/QLVB/van-ban") == nil)
         }
     }
 

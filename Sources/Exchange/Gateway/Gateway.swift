@@ -314,6 +314,19 @@ public struct ExchangeCall: Sendable {
         }
     }
 
+    struct BodyTimeout: Error {}
+
+    /// A small body read whole, within the service's timeout: streamed, the upstream call's deadline
+    /// bounded a caller that declares a length and never sends it; read first, this does.
+    static func collect(_ body: Request.Body, length: Int, within milliseconds: Int) async throws -> ByteBuffer {
+        let read = body.collect(max: length)
+        let promise = read.eventLoop.makePromise(of: ByteBuffer?.self)
+        read.cascade(to: promise)
+        let deadline = read.eventLoop.scheduleTask(in: .milliseconds(Int64(milliseconds))) { promise.fail(BodyTimeout()) }
+        read.whenComplete { _ in deadline.cancel() }
+        return try await promise.futureResult.get() ?? ByteBuffer()
+    }
+
     func forward(app: Application, db: any Database, relayLarge: Bool) async throws(Failure) -> Answer {
         guard let provider, let callerSystemID else { throw Failure(.internalServerError, "Server.ClientProxy.InternalError", "Lời gọi chưa xác định bên gọi.") }
         if MetadataService(rawValue: serviceCode) != nil {
@@ -353,7 +366,9 @@ public struct ExchangeCall: Sendable {
                 // the body (async sequences on both sides, about 8 % of the gateway's CPU for 1 KB in a profile).
                 if length > 0 {
                     let bytes: ByteBuffer
-                    do { bytes = try await stream.body.collect(max: length).get() ?? ByteBuffer() } catch {
+                    do { bytes = try await Self.collect(stream.body, length: length, within: service.timeoutMilliseconds) } catch is BodyTimeout {
+                        throw Failure(.requestTimeout, "Client.BadRequest.BodyTimeout", "Thân yêu cầu không đến đủ trong \(service.timeoutMilliseconds) ms.")
+                    } catch {
                         throw Failure(.badRequest, "Client.BadRequest.IncompleteBody", "Không đọc được trọn thân yêu cầu (ngắt giữa chừng hoặc dài hơn Content-Length).")
                     }
                     do { try stream.digest.add(bytes) } catch {
