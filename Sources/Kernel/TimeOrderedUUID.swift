@@ -9,12 +9,10 @@ extension UUID {
         let millis = UInt64(max(0, date.timeIntervalSince1970 * 1000))
         var rng = SystemRandomNumberGenerator()
         let random = rng.next() as UInt64, more = rng.next() as UInt64
-        var b = [UInt8](repeating: 0, count: 16)
-        for i in 0..<6 { b[i] = UInt8(truncatingIfNeeded: millis >> (8 * (5 - i))) }
-        b[6] = 0x70 | UInt8(truncatingIfNeeded: random >> 60)  // version 7
-        b[7] = UInt8(truncatingIfNeeded: random >> 52)
-        b[8] = 0x80 | (UInt8(truncatingIfNeeded: more >> 58) & 0x3F)  // variant 10
-        for i in 9..<16 { b[i] = UInt8(truncatingIfNeeded: more >> (8 * (15 - i))) }
-        return UUID(uuid: (b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]))
+        func byte(_ v: UInt64, _ shift: UInt64) -> UInt8 { UInt8(truncatingIfNeeded: v >> shift) }
+        return UUID(uuid: (byte(millis, 40), byte(millis, 32), byte(millis, 24), byte(millis, 16), byte(millis, 8), byte(millis, 0),
+                           0x70 | (byte(random, 60) & 0x0F), byte(random, 52),  // version 7
+                           0x80 | (byte(more, 56) & 0x3F), byte(more, 48),  // variant 10
+                           byte(more, 40), byte(more, 32), byte(more, 24), byte(more, 16), byte(more, 8), byte(more, 0)))
     }
 }

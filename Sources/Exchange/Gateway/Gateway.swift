@@ -309,21 +309,22 @@ public struct ExchangeCall: Sendable {
         func plain(_ segment: some StringProtocol) -> Bool {
             segment != "." && segment != ".." && !segment.utf8.contains(UInt8(ascii: "/")) && !segment.utf8.contains(UInt8(ascii: "\\"))
         }
-        return path.split(separator: "/", omittingEmptySubsequences: false).allSatisfy { raw in
-            raw.utf8.contains(UInt8(ascii: "%")) ? plain(raw.removingPercentEncoding ?? "..") : plain(raw)
+        return path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).allSatisfy { raw in
+            raw.contains(UInt8(ascii: "%")) ? plain(Substring(raw).removingPercentEncoding ?? "..") : plain(Substring(raw))
         }
     }
 
     struct BodyTimeout: Error {}
 
-    /// A small body read whole, within the service's timeout: streamed, the upstream call's deadline
+    /// A small body read whole by the call's deadline: streamed, the upstream call's deadline
     /// bounded a caller that declares a length and never sends it; read first, this does.
-    static func collect(_ body: Request.Body, length: Int, within milliseconds: Int) async throws -> ByteBuffer {
-        let read = body.collect(max: length)
+    static func collect(_ body: Request.Body, length: Int, by deadline: NIODeadline) async throws -> ByteBuffer {
+        // Vapor refuses a streamed body that reaches `max`; the framing already stops it at its length.
+        let read = body.collect(max: length + 1)
         let promise = read.eventLoop.makePromise(of: ByteBuffer?.self)
         read.cascade(to: promise)
-        let deadline = read.eventLoop.scheduleTask(in: .milliseconds(Int64(milliseconds))) { promise.fail(BodyTimeout()) }
-        read.whenComplete { _ in deadline.cancel() }
+        let timer = read.eventLoop.scheduleTask(deadline: deadline) { promise.fail(BodyTimeout()) }
+        read.whenComplete { _ in timer.cancel() }
         return try await promise.futureResult.get() ?? ByteBuffer()
     }
 
@@ -350,6 +351,8 @@ public struct ExchangeCall: Sendable {
         guard service.rights[callerSystemID]?.contains(where: { $0.allows(method: method.rawValue, path: path) }) == true else {
             throw Failure(.forbidden, "Client.AccessDenied", "Hệ thống \(client?.description ?? "") không được cấp quyền gọi \(method.rawValue) \(path).")
         }
+        // One deadline for the whole call: reading a small body first must not give the upstream a second timeout.
+        let deadline = NIODeadline.now() + .milliseconds(Int64(service.timeoutMilliseconds))
         var upstream = HTTPClientRequest(url: service.baseURL + (path == "/" ? "" : path) + (query.map { "?" + $0 } ?? ""))
         upstream.method = method
         let stay = Self.hopByHop(headers)
@@ -366,10 +369,10 @@ public struct ExchangeCall: Sendable {
                 // the body (async sequences on both sides, about 8 % of the gateway's CPU for 1 KB in a profile).
                 if length > 0 {
                     let bytes: ByteBuffer
-                    do { bytes = try await Self.collect(stream.body, length: length, within: service.timeoutMilliseconds) } catch is BodyTimeout {
+                    do { bytes = try await Self.collect(stream.body, length: length, by: deadline) } catch is BodyTimeout {
                         throw Failure(.requestTimeout, "Client.BadRequest.BodyTimeout", "Thân yêu cầu không đến đủ trong \(service.timeoutMilliseconds) ms.")
                     } catch {
-                        throw Failure(.badRequest, "Client.BadRequest.IncompleteBody", "Không đọc được trọn thân yêu cầu (ngắt giữa chừng hoặc dài hơn Content-Length).")
+                        throw Failure(.badRequest, "Client.BadRequest.IncompleteBody", "Không đọc được trọn thân yêu cầu (bên gọi ngắt giữa chừng).")
                     }
                     do { try stream.digest.add(bytes) } catch {
                         throw Failure(.payloadTooLarge, "Client.BadRequest.RequestTooLarge", "Thân yêu cầu vượt quá 10 MB.")
@@ -399,7 +402,7 @@ public struct ExchangeCall: Sendable {
         }
         let answer: HTTPClientResponse
         do {
-            answer = try await app.http.client.shared.execute(upstream, timeout: .milliseconds(Int64(service.timeoutMilliseconds)))
+            answer = try await app.http.client.shared.execute(upstream, deadline: deadline)
             app.circuitBreakers.record(breaker, failed: false)
         } catch let e as HTTPClientError where e == .deadlineExceeded || e == .readTimeout || e == .connectTimeout {
             app.circuitBreakers.record(breaker, failed: true)

@@ -42,7 +42,7 @@ public final class MessageRecord: Model, @unchecked Sendable {
 
     /// The record as the chain hashes it.
     var entry: LogEntry {
-        LogEntry(id: id ?? UUID(), seq: seq, at: at, client: client, service: service, messageID: messageID, userID: userID, issue: issue,
+        LogEntry(id: id, seq: seq, at: at, client: client, service: service, messageID: messageID, userID: userID, issue: issue,
                  method: method, path: path, query: query, status: status, errorType: errorType, requestBytes: requestBytes,
                  responseBytes: responseBytes, durationMicroseconds: durationMicroseconds, requestHash: requestHash,
                  responseHash: responseHash, prevHash: prevHash, hash: hash)
@@ -52,28 +52,28 @@ public final class MessageRecord: Model, @unchecked Sendable {
 /// One exchange's record as it is written and checked: a value. `MessageRecord` is the same row
 /// read back through Fluent (the log pages, the queries); the gateway does not build a model for
 /// every call, because its twenty property wrappers took about 5 % of the gateway's CPU in a profile.
-public struct LogEntry: Sendable {
-    /// Time-ordered, as the records are: each batch appends to the end of the id index.
-    public var id = UUID.timeOrdered()
-    public var seq = 0
-    public var at: Date
-    public var client = ""
-    public var service = ""
-    public var messageID: String
-    public var userID = ""
-    public var issue = ""
-    public var method: String
-    public var path = "/"
-    public var query = ""
-    public var status = 0
-    public var errorType = ""
-    public var requestBytes = 0
-    public var responseBytes = 0
-    public var durationMicroseconds = 0
-    public var requestHash = ""
-    public var responseHash = ""
-    public var prevHash = ""
-    public var hash = ""
+struct LogEntry: Sendable {
+    /// Given when the record is written, time-ordered as the records are: each batch appends to the end of the id index.
+    var id: UUID?
+    var seq = 0
+    var at: Date
+    var client = ""
+    var service = ""
+    var messageID: String
+    var userID = ""
+    var issue = ""
+    var method: String
+    var path = "/"
+    var query = ""
+    var status = 0
+    var errorType = ""
+    var requestBytes = 0
+    var responseBytes = 0
+    var durationMicroseconds = 0
+    var requestHash = ""
+    var responseHash = ""
+    var prevHash = ""
+    var hash = ""
 
     /// The record's hash over every field and the previous record's hash.
     func computedHash() -> String {
@@ -199,6 +199,7 @@ public struct LogAppend: BatchableWrite {
             e.seq = seq
             e.prevHash = prev
             e.hash = e.computedHash()
+            e.id = e.id ?? UUID.timeOrdered(at: e.at)
             prev = e.hash
             rows.append(e.row)
             chained.append(Chained(seq: seq, hash: e.hash))
@@ -241,7 +242,7 @@ public enum MessageLog {
 
     /// Writes `entry` (its `seq` and hashes are set here) and returns its `seq`; throws if it could not be made durable.
     @discardableResult
-    public static func append(_ entry: LogEntry, app: Application) async throws -> Int {
+    static func append(_ entry: LogEntry, app: Application) async throws -> Int {
         try await app.groupCommit.write(LogAppend(entry: entry, head: app.messageLogHead)).seq
     }
 
