@@ -533,7 +533,7 @@ struct GatewayTests {
             #expect(third.path == "/x/a\u{FFFD}b")
             // Another writer appends record 4, chained correctly, behind this process's back.
             var intruder = record(4)
-            (intruder.seq, intruder.at, intruder.prevHash) = (4, VietnamTime.millisecond(intruder.at), third.hash)
+            (intruder.id, intruder.seq, intruder.at, intruder.prevHash) = (UUID.timeOrdered(), 4, VietnamTime.millisecond(intruder.at), third.hash)
             intruder.hash = intruder.computedHash()
             try await BulkInsert.rows([intruder.row], into: MessageRecord.schema, on: try #require(app.db as? any SQLDatabase))
             #expect(try await MessageLog.append(record(5), app: app) == 5)

@@ -53,7 +53,7 @@ public final class MessageRecord: Model, @unchecked Sendable {
 /// read back through Fluent (the log pages, the queries); the gateway does not build a model for
 /// every call, because its twenty property wrappers took about 5 % of the gateway's CPU in a profile.
 struct LogEntry: Sendable {
-    /// Given when the record is written, time-ordered as the records are: each batch appends to the end of the id index.
+    /// Given when its row is made (`row`), time-ordered as the records are: each batch appends to the end of the id index.
     var id: UUID?
     var seq = 0
     var at: Date
@@ -101,7 +101,7 @@ struct LogEntry: Sendable {
     }
 
     var row: SQLCells {
-        [("id", id), ("seq", seq), ("at", at), ("client", client), ("service", service), ("message_id", messageID), ("user_id", userID),
+        [("id", id ?? UUID.timeOrdered(at: at)), ("seq", seq), ("at", at), ("client", client), ("service", service), ("message_id", messageID), ("user_id", userID),
          ("issue", issue), ("method", method), ("path", path), ("query", query), ("status", status), ("error_type", errorType), ("request_bytes", requestBytes),
          ("response_bytes", responseBytes), ("duration_us", durationMicroseconds), ("request_hash", requestHash),
          ("response_hash", responseHash), ("prev_hash", prevHash), ("hash", hash)]
@@ -199,7 +199,6 @@ public struct LogAppend: BatchableWrite {
             e.seq = seq
             e.prevHash = prev
             e.hash = e.computedHash()
-            e.id = e.id ?? UUID.timeOrdered(at: e.at)
             prev = e.hash
             rows.append(e.row)
             chained.append(Chained(seq: seq, hash: e.hash))
