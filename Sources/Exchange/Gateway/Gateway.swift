@@ -144,6 +144,8 @@ public struct ExchangeCall: Sendable {
         init(_ status: HTTPResponseStatus, _ type: String, _ message: String, retryAfter: Int? = nil) {
             (self.status, self.type, self.message, self.retryAfter) = (status, type, message, retryAfter)
         }
+        /// The caller's body passed `maxBody`: declared so, or found so on the way.
+        static let requestTooLarge = Failure(.payloadTooLarge, "Client.BadRequest.RequestTooLarge", "Thân yêu cầu vượt quá 10 MB.")
     }
 
     /// The caller's rate and quota.
@@ -362,7 +364,7 @@ public struct ExchangeCall: Sendable {
         if !userID.isEmpty { upstream.headers.replaceOrAdd(name: "X-Road-UserId", value: userID) }
         if let stream {
             if let length = stream.length, length > Self.maxBody {
-                throw Failure(.payloadTooLarge, "Client.BadRequest.RequestTooLarge", "Thân yêu cầu vượt quá 10 MB.")
+                throw Failure.requestTooLarge
             }
             if let length = stream.length, length <= Self.collectUpTo {
                 // A small body of declared length is read whole and sent as one piece: streaming it cost more than
@@ -374,9 +376,8 @@ public struct ExchangeCall: Sendable {
                     } catch {
                         throw Failure(.badRequest, "Client.BadRequest.IncompleteBody", "Không đọc được trọn thân yêu cầu (bên gọi ngắt giữa chừng).")
                     }
-                    do { try stream.digest.add(bytes) } catch {
-                        throw Failure(.payloadTooLarge, "Client.BadRequest.RequestTooLarge", "Thân yêu cầu vượt quá 10 MB.")
-                    }
+                    // At most `collectUpTo` bytes: never past the digest's limit.
+                    try? stream.digest.add(bytes)
                     upstream.body = .bytes(bytes)
                 }
             } else if stream.length.map({ $0 > 0 }) ?? headers.contains(name: .transferEncoding) {
@@ -409,7 +410,7 @@ public struct ExchangeCall: Sendable {
             throw Failure(.gatewayTimeout, "Server.ServerProxy.Timeout", "Dịch vụ không trả lời trong \(service.timeoutMilliseconds) ms.")
         } catch {
             // The caller's body passing the limit is the caller's fault, not the upstream's.
-            if stream?.digest.tooLarge == true { throw Failure(.payloadTooLarge, "Client.BadRequest.RequestTooLarge", "Thân yêu cầu vượt quá 10 MB.") }
+            if stream?.digest.tooLarge == true { throw Failure.requestTooLarge }
             app.circuitBreakers.record(breaker, failed: true)
             app.logger.warning("upstream \(breaker) failed: \(String(reflecting: error))")
             throw Failure(.badGateway, "Server.ServerProxy.ServiceFailed", "Không kết nối được máy chủ của dịch vụ \(breaker), hoặc máy chủ ngắt kết nối giữa chừng.")

@@ -17,6 +17,10 @@ public struct CatalogProcedure: Sendable {
     /// Every component NĐ 63/2010 art. 8.2 requires is published (indicator 1.3).
     public var complete: Bool
 
+    /// The codes of the procedures in `catalog` that are fully published (TT 01 index 6, a
+    /// property of the procedure whoever decides the dossier).
+    static func published(_ catalog: [CatalogProcedure]) -> Set<String> { Set(catalog.filter(\.complete).map(\.code)) }
+
     struct CacheKey: StorageKey { typealias Value = ShortLivedCache<String, [CatalogProcedure]> }
 
     /// The catalog as it stands, kept two seconds (it changes only by an administrator, and every

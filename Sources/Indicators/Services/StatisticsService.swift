@@ -56,7 +56,7 @@ enum StatisticsService {
             r.filter.procedureCode.map { $0 == p.code } ?? true && r.filter.fieldCode.map { $0 == p.fieldCode } ?? true
         }
         let unitCatalog = procedures(of: r.filter.agencyCodes, catalog: catalog, units: units)
-        let published = Set(catalog.filter(\.complete).map(\.code))
+        let published = CatalogProcedure.published(catalog)
         let index = ServiceIndex.compute(table, procedures: unitCatalog)
         func score(_ t: StatisticsTable, _ procedures: [CatalogProcedure]) -> UnitScore? {
             UnitScore.compute(t.total, procedures: procedures, published: published, endedByProcedure: t.byProcedure.mapValues(\.ended))

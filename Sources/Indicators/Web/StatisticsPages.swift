@@ -218,7 +218,7 @@ struct StatisticsPages: RouteCollection {
         let (facts, total) = try await Figure.dossiers(figure, negated: negated, period: r.period, filter: r.filter, procedures: procedures,
                                                        page: page, perPage: perPage, on: sql)
         let asOf = min(r.period.last, VietnamTime.dayNumber(req.now))
-        let complete = Set(try await CatalogProcedure.current(req.application, on: sql).filter(\.complete).map(\.code))
+        let published = CatalogProcedure.published(try await CatalogProcedure.current(req.application, on: sql))
         let pages = max(1, (total + perPage - 1) / perPage)
         guard page <= pages else { throw RequestError.badParameter(name: "page", reason: "danh sách chỉ có \(pages) trang") }
         if try req.queryString("bang") == "csv" {
@@ -228,7 +228,7 @@ struct StatisticsPages: RouteCollection {
             // Up to 200,000 lines: formatted on the thread pool, not on the event loop serving other requests.
             return try await req.application.threadPool.runIfActive {
                 CSV.response(filename: "ho-so-\(figure.rawValue).csv", header: Self.dossierCSVColumns,
-                             rows: all.map { Self.dossierRow($0, units, asOf: asOf, complete: complete, indices: true) })
+                             rows: all.map { Self.dossierRow($0, units, asOf: asOf, published: published, indices: true) })
             }
         }
         // A dossier opens for the officials of the agency deciding it (`DossierService.canView`):
@@ -243,7 +243,7 @@ struct StatisticsPages: RouteCollection {
         <a href="\(SiteURL.statistics.with(query: r.query(.page)))">← Về thống kê</a> · <a href="\(SiteURL.statisticsDossiers.with(query: query + [("bang", "csv")]))">Tải về CSV</a>\(if: total > 200_000, HTML(" (200.000 hồ sơ mới nhất)"))</p>
         <div class="table-wrap"><table><thead><tr>\(Self.dossierColumns.html { "<th scope=\"col\">\($0)</th>" })</tr></thead><tbody>
         \(facts.html { f in
-            let row = Self.dossierRow(f, units, asOf: asOf, complete: complete)
+            let row = Self.dossierRow(f, units, asOf: asOf, published: published)
             let code: HTML = units.unit(code: f.agencyCode).map { mine.contains($0.id) } == true
                 ? "<a href=\"\(SiteURL.dossier(code: f.code).path)\">\(f.code)</a>" : "\(f.code)"
             return "<tr><td>\(code)</td><td>\(names[f.procedureCode] ?? f.procedureCode)</td>\(row.dropFirst(2).html { "<td>\($0)</td>" })</tr>"
@@ -367,12 +367,12 @@ struct StatisticsPages: RouteCollection {
     static let dossierCSVColumns = dossierColumns + UnitScore.dossierIndexNumbers.map { "TT 01 chỉ số \($0)" }
 
     /// A dossier's line; `asOf` is the day its progress is told at (the period's end, or today).
-    /// `complete`: the procedures fully published (TT 01/2018 index 6). With `indices`, the
+    /// `published`: the procedures fully published (TT 01/2018 index 6). With `indices`, the
     /// per-dossier TT 01 scores follow the columns (the CSV).
-    static func dossierRow(_ f: DossierFact, _ units: Units, asOf: Int, complete: Set<String>, indices: Bool = false) -> [String] {
+    static func dossierRow(_ f: DossierFact, _ units: Units, asOf: Int, published: Set<String>, indices: Bool = false) -> [String] {
         // A dossier that ended after `asOf` was still open then.
         let ended = f.endDay.map { $0 <= asOf } ?? false
-        let scores = ended ? UnitScore.dossierScores(f, complete: complete.contains(f.procedureCode)) : nil
+        let scores = ended ? UnitScore.dossierScores(f, complete: published.contains(f.procedureCode)) : nil
         let kind: String = switch f.endKind {
         case .some where !ended: "Đang giải quyết"
         case .granted: "Cấp kết quả"
