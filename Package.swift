@@ -84,7 +84,7 @@ let package = Package(
         .target(
             name: "Exchange",
             dependencies: [
-                "Kernel", "WebUI", "Directory", "Identity", vapor, fluent, .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "Kernel", "WebUI", "Directory", "Identity", vapor, fluent, nioPosix, nioSSL, .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),
 
@@ -111,7 +111,8 @@ let package = Package(
         .testTarget(name: "OneStopTests", dependencies: ["TestSupport", "Exchange", "NationalSim", nioPosix, nioSSL,
                                                    .product(name: "NIOEmbedded", package: "swift-nio")], swiftSettings: swiftSettings),
         .testTarget(name: "IndicatorsTests", dependencies: ["TestSupport", "Indicators"], swiftSettings: swiftSettings),
-        .testTarget(name: "ExchangeTests", dependencies: ["TestSupport", "Exchange", "NationalSim", .product(name: "AsyncHTTPClient", package: "async-http-client")], swiftSettings: swiftSettings),
+        .testTarget(name: "ExchangeTests", dependencies: ["TestSupport", "Exchange", "NationalSim", nioPosix, nioSSL, .product(name: "NIOHTTP1", package: "swift-nio"),
+                                                   .product(name: "AsyncHTTPClient", package: "async-http-client")], swiftSettings: swiftSettings),
         .testTarget(name: "WorkCalendarTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "VNCalendarTests", dependencies: ["VNCalendar"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
     ],

@@ -10,6 +10,8 @@ enum MessagingSetup {
             app.messageSenders[.email] = try SMTPSender(configuration: smtp, group: app.eventLoopGroup)
         }
         if let sms = config.sms {
+            // The request carries the provider's token: a redirect must not take it to another host.
+            app.http.client.configuration.redirectConfiguration = .disallow
             app.messageSenders[.sms] = HTTPSMSSender(configuration: sms, client: app.client)
         }
     }

@@ -34,8 +34,6 @@ public func configure(_ app: Application, config: AppConfig) async throws {
                        + Indicators.migrations + Exchange.migrations)
     Indicators.configure(app)
     try Exchange.configure(app, dataDirectory: config.dataDir)
-    // After Exchange: the SMS sender takes the shared HTTP client, which is built (once, for good)
-    // from the configuration Exchange sets — redirects refused, a connection per call in flight.
     try MessagingSetup.use(config, on: app)
     app.nationalRegistry = LGSPNationalRegistry(app: app)
     app.nationalPortal = LGSPNationalPortal(app: app)

@@ -11,14 +11,7 @@ public enum Exchange {
     public static func configure(_ app: Application, dataDirectory: String) throws {
         app.platformKey = try PlatformKey.load(directory: dataDirectory)
         app.messageLogHead = ChainHead()
-        // A connection per call in flight to each upstream, as a proxy keeps: with the client's
-        // default of 8, eight slow calls to one upstream held every other caller of it in a queue.
-        app.http.client.configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 128
-        // A redirect goes back to the caller, as X-Road does: followed, it would send the caller's
-        // identity to a host the registry never named and answer with that host's content.
-        app.http.client.configuration.redirectConfiguration = .disallow
-        // No tracer reads the client's spans; building them took about 1.4 % of the gateway's CPU.
-        app.http.client.configuration.tracing.tracer = nil
+        app.lifecycle.use(UpstreamClient.Shutdown())
         app.metrics.describe("tinhso_exchange_calls_total", kind: "counter", help: "Exchanges through the LGSP gateway by service, client and outcome.",
                              labels: ["service", "client", "outcome"])
         app.metrics.describe("tinhso_exchange_duration_seconds", kind: "histogram", help: "Exchange duration through the gateway by service.",

@@ -26,7 +26,8 @@ public final class ExchangeDirectory: Sendable {
     struct Service: Sendable {
         /// The provider system's connection status: only `trial` and `official` take traffic.
         var status: InformationSystem.Status
-        var baseURL: String
+        /// The base URL, parsed; nil if it cannot be (the registry refuses such an address).
+        var target: UpstreamTarget?
         var timeoutMilliseconds: Int
         var viaPeer: Bool
         var upstreamAuthorization: String?
@@ -105,7 +106,7 @@ public final class ExchangeDirectory: Sendable {
             for r in try await AccessRight.query(on: db).filter(\.$service.$id == s.requireID()).all() {
                 rights[r.$consumer.id, default: []].append(Right(method: r.method, path: r.path))
             }
-            return Service(status: system.status, baseURL: s.baseURL.hasSuffix("/") ? String(s.baseURL.dropLast()) : s.baseURL, timeoutMilliseconds: s.timeoutMilliseconds,
+            return Service(status: system.status, target: UpstreamTarget(baseURL: s.baseURL), timeoutMilliseconds: s.timeoutMilliseconds,
                            viaPeer: s.viaPeer, upstreamAuthorization: s.upstreamAuthorization, rights: rights)
         }
     }

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Fluent
 import Foundation
 import Kernel
@@ -42,7 +41,7 @@ struct Gateway: RouteCollection {
         call.stream = (req.body, req.headers.first(name: .contentLength).flatMap { Int($0) }, BodyDigest(limit: ExchangeCall.maxBody))
         // Made once: `req.db` builds a database handle (logger, tracing) on every access.
         let db = req.db
-        let outcome = await call.perform(app: req.application, db: db, relayLarge: true) { call async throws(ExchangeCall.Failure) in
+        let outcome = await call.perform(app: req.application, db: db, on: req.eventLoop, relayLarge: true) { call async throws(ExchangeCall.Failure) in
             try await authenticate(req, db, &call)
         }
         return outcome.response(for: call)
@@ -228,7 +227,9 @@ public struct ExchangeCall: Sendable {
         let split = path.split(separator: "?", maxSplits: 1)
         call.path = split.first.map(String.init) ?? "/"
         call.query = split.count > 1 ? String(split[1]) : nil
-        return await call.perform(app: app, db: app.db) { call async throws(Failure) in
+        // With the event loops as the executor (`Startup`), the loop this task runs on: no hop.
+        let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? app.eventLoopGroup.any()
+        return await call.perform(app: app, db: app.db, on: loop) { call async throws(Failure) in
             let caller: ExchangeDirectory.Caller?
             do { caller = try await app.exchangeDirectory.system(subsystem: client.description, on: app.db) } catch {
                 throw Failure(.internalServerError, "Server.ClientProxy.InternalError", "Không đọc được danh mục hệ thống.")
@@ -242,7 +243,7 @@ public struct ExchangeCall: Sendable {
     /// Identifies the caller (`identify`), then authorises, forwards and logs. The answer is
     /// given only once its record is durable; with `relayLarge`, a large answer is relayed as it
     /// comes and its record written before its last piece goes (`Relay`).
-    func perform(app: Application, db: any Database, relayLarge: Bool = false,
+    func perform(app: Application, db: any Database, on loop: any EventLoop, relayLarge: Bool = false,
                  identify: (inout ExchangeCall) async throws(Failure) -> Void) async -> Result<Answer, Failure> {
         let started = DispatchTime.now().uptimeNanoseconds
         var call = self
@@ -252,7 +253,7 @@ public struct ExchangeCall: Sendable {
         do {
             try await identify(&call)
             try await call.admit(app: app, db: db)
-            outcome = .success(try await call.forward(app: app, db: db, relayLarge: relayLarge))
+            outcome = .success(try await call.forward(app: app, db: db, on: loop, relayLarge: relayLarge))
         } catch {
             outcome = .failure(error)
         }
@@ -330,7 +331,7 @@ public struct ExchangeCall: Sendable {
         return try await promise.futureResult.get() ?? ByteBuffer()
     }
 
-    func forward(app: Application, db: any Database, relayLarge: Bool) async throws(Failure) -> Answer {
+    func forward(app: Application, db: any Database, on loop: any EventLoop, relayLarge: Bool) async throws(Failure) -> Answer {
         guard let provider, let callerSystemID else { throw Failure(.internalServerError, "Server.ClientProxy.InternalError", "Lời gọi chưa xác định bên gọi.") }
         if MetadataService(rawValue: serviceCode) != nil {
             do { return try await metadata(provider: provider, caller: callerSystemID, on: db) } catch let f as Failure { throw f } catch {
@@ -355,8 +356,12 @@ public struct ExchangeCall: Sendable {
         }
         // One deadline for the whole call: reading a small body first must not give the upstream a second timeout.
         let deadline = NIODeadline.now() + .milliseconds(Int64(service.timeoutMilliseconds))
-        var upstream = HTTPClientRequest(url: service.baseURL + (path == "/" ? "" : path) + (query.map { "?" + $0 } ?? ""))
-        upstream.method = method
+        guard let target = service.target else {
+            throw Failure(.badGateway, "Server.ServerProxy.ServiceFailed", "Địa chỉ máy chủ của dịch vụ \(provider)/\(serviceCode) không hợp lệ.")
+        }
+        let joined = target.pathPrefix + (path == "/" ? "" : path)
+        var upstream = UpstreamClient.Request(method: method, target: target, uri: (joined.isEmpty ? "/" : joined) + (query.map { "?" + $0 } ?? ""),
+                                              headers: HTTPHeaders(), body: .none)
         let stay = Self.hopByHop(headers)
         for (name, value) in headers where !stay.contains(name.lowercased()) { upstream.headers.add(name: name, value: value) }
         if let client { upstream.headers.replaceOrAdd(name: "X-Road-Client", value: client.description) }
@@ -382,9 +387,9 @@ public struct ExchangeCall: Sendable {
                 }
             } else if stream.length.map({ $0 > 0 }) ?? headers.contains(name: .transferEncoding) {
                 // A body only when the caller sent one: a GET must not go out chunked.
-                upstream.body = .stream(DigestingBody(base: stream.body, digest: stream.digest), length: stream.length.map { .known(Int64($0)) } ?? .unknown)
+                upstream.body = .stream(DigestingBody(base: stream.body, digest: stream.digest), length: stream.length)
             }
-        } else {
+        } else if !body.isEmpty {
             upstream.body = .bytes(ByteBuffer(data: body))
         }
         if let authorization = service.upstreamAuthorization { upstream.headers.replaceOrAdd(name: .authorization, value: authorization) }
@@ -401,35 +406,37 @@ public struct ExchangeCall: Sendable {
             throw Failure(.serviceUnavailable, "Server.ServerProxy.CircuitOpen",
                           "Dịch vụ vừa lỗi liên tiếp nhiều lần; cổng tạm ngừng chuyển lời gọi trong \(wait) giây.", retryAfter: wait)
         }
-        let answer: HTTPClientResponse
-        do {
-            answer = try await app.http.client.shared.execute(upstream, deadline: deadline)
+        let answer: UpstreamClient.Response
+        do throws(UpstreamClient.Failure) {
+            answer = try await app.upstreamClient.execute(upstream, on: loop, deadline: deadline, collectUpTo: Self.maxBody) { head in
+                // 204 and 304 carry no body, so no chunked framing either.
+                relayLarge && head.status != .noContent && head.status != .notModified
+                    && (head.headers.first(name: .contentLength).flatMap { Int($0) }.map { $0 > Self.relayAbove } ?? true)
+            }
             app.circuitBreakers.record(breaker, failed: false)
-        } catch let e as HTTPClientError where e == .deadlineExceeded || e == .readTimeout || e == .connectTimeout {
-            app.circuitBreakers.record(breaker, failed: true)
-            throw Failure(.gatewayTimeout, "Server.ServerProxy.Timeout", "Dịch vụ không trả lời trong \(service.timeoutMilliseconds) ms.")
         } catch {
-            // The caller's body passing the limit is the caller's fault, not the upstream's.
-            if stream?.digest.tooLarge == true { throw Failure.requestTooLarge }
-            app.circuitBreakers.record(breaker, failed: true)
-            app.logger.warning("upstream \(breaker) failed: \(String(reflecting: error))")
-            throw Failure(.badGateway, "Server.ServerProxy.ServiceFailed", "Không kết nối được máy chủ của dịch vụ \(breaker), hoặc máy chủ ngắt kết nối giữa chừng.")
+            switch error {
+            case .timedOut:
+                app.circuitBreakers.record(breaker, failed: true)
+                throw Failure(.gatewayTimeout, "Server.ServerProxy.Timeout", "Dịch vụ không trả lời trong \(service.timeoutMilliseconds) ms.")
+            case .answerTooLarge:
+                throw Failure(.badGateway, "Server.ServerProxy.ResponseTooLarge", "Câu trả lời của dịch vụ vượt quá 10 MB.")
+            case .failed(let reason):
+                // The caller's body passing the limit is the caller's fault, not the upstream's.
+                if stream?.digest.tooLarge == true { throw Failure.requestTooLarge }
+                app.circuitBreakers.record(breaker, failed: true)
+                app.logger.warning("upstream \(breaker) failed: \(reason)")
+                throw Failure(.badGateway, "Server.ServerProxy.ServiceFailed", "Không kết nối được máy chủ của dịch vụ \(breaker), hoặc máy chủ ngắt kết nối giữa chừng.")
+            }
         }
         var out = HTTPHeaders()
-        let answerStays = Self.hopByHop(answer.headers)
-        for (name, value) in answer.headers where !answerStays.contains(name.lowercased()) { out.add(name: name, value: value) }
-        let length = answer.headers.first(name: .contentLength).flatMap { Int($0) }
-        // 204 and 304 carry no body, so no chunked framing either.
-        let mayHaveBody = answer.status != .noContent && answer.status != .notModified
-        if relayLarge, mayHaveBody, length.map({ $0 > Self.relayAbove }) ?? true {
-            return Answer(messageID: messageID, status: answer.status, headers: out, body: ByteBuffer(),
-                          relay: Relay(body: answer.body, length: length, breaker: breaker, app: app))
+        let answerStays = Self.hopByHop(answer.head.headers)
+        for (name, value) in answer.head.headers where !answerStays.contains(name.lowercased()) { out.add(name: name, value: value) }
+        if let stream = answer.stream {
+            return Answer(messageID: messageID, status: answer.head.status, headers: out, body: ByteBuffer(),
+                          relay: Relay(body: stream, length: answer.head.headers.first(name: .contentLength).flatMap { Int($0) }, breaker: breaker, app: app))
         }
-        let bytes: ByteBuffer
-        do { bytes = try await answer.body.collect(upTo: Self.maxBody) } catch {
-            throw Failure(.badGateway, "Server.ServerProxy.ResponseTooLarge", "Câu trả lời của dịch vụ vượt quá 10 MB.")
-        }
-        return Answer(messageID: messageID, status: answer.status, headers: out, body: bytes)
+        return Answer(messageID: messageID, status: answer.head.status, headers: out, body: answer.body)
     }
 }
 

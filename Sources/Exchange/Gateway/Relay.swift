@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Crypto
 import Foundation
 import Kernel
@@ -12,7 +11,7 @@ import Vapor
 /// the answer is cut short (the connection closes before the declared length or the final chunk),
 /// which every HTTP client reports as a failed call.
 struct Relay: Sendable {
-    let body: HTTPClientResponse.Body
+    let body: AnswerStream
     /// The upstream's `Content-Length`, passed on; nil relays chunked.
     let length: Int?
     let breaker: String
@@ -32,7 +31,7 @@ struct Relay: Sendable {
         var held: ByteBuffer?
         var broken: Broken?
         do throws(Broken) {
-            var pieces = body.makeAsyncIterator()
+            let pieces = body.makeAsyncIterator()
             while true {
                 let piece: ByteBuffer?
                 do { piece = try await pieces.next() } catch { throw Broken.upstream(error) }
