@@ -31,7 +31,7 @@ struct Relay: Sendable {
         var held: ByteBuffer?
         var broken: Broken?
         do throws(Broken) {
-            let pieces = body.makeAsyncIterator()
+            var pieces = body.makeAsyncIterator()
             while true {
                 let piece: ByteBuffer?
                 do { piece = try await pieces.next() } catch { throw Broken.upstream(error) }

@@ -53,20 +53,20 @@ final class BodyDigest: Sendable {
 }
 
 /// `Request.Body` with every chunk going through a `BodyDigest`.
-struct DigestingBody: AsyncSequence, Sendable {
-    typealias Element = ByteBuffer
+public struct DigestingBody: AsyncSequence, Sendable {
+    public typealias Element = ByteBuffer
     let base: Request.Body
     let digest: BodyDigest
 
-    struct AsyncIterator: AsyncIteratorProtocol {
+    public struct AsyncIterator: AsyncIteratorProtocol {
         var base: Request.Body.AsyncIterator
         let digest: BodyDigest
-        mutating func next() async throws -> ByteBuffer? {
+        public mutating func next() async throws -> ByteBuffer? {
             guard let chunk = try await base.next() else { return nil }
             try digest.add(chunk)
             return chunk
         }
     }
 
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: base.makeAsyncIterator(), digest: digest) }
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: base.makeAsyncIterator(), digest: digest) }
 }

@@ -8,14 +8,14 @@ import Vapor
 
 /// Where a service's upstream (máy chủ dịch vụ) is: the origin the gateway connects to and the
 /// path its calls go under. Parsed once, when the directory reads the service.
-struct UpstreamTarget: Hashable, Sendable {
-    var tls: Bool
-    var host: String
-    var port: Int
+public struct UpstreamTarget: Hashable, Sendable {
+    public var tls: Bool
+    public var host: String
+    public var port: Int
     /// The base URL's path, without a trailing slash ("" for none); the caller's path follows it.
-    var pathPrefix: String
+    public var pathPrefix: String
 
-    init?(baseURL: String) {
+    public init?(baseURL: String) {
         guard let url = URLComponents(string: baseURL), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
               let host = url.host, !host.isEmpty else { return nil }
         tls = scheme == "https"
@@ -41,31 +41,34 @@ struct UpstreamTarget: Hashable, Sendable {
 /// AsyncHTTPClient did the same with more work per call (its async request and answer bridging,
 /// a pool shared by every event loop): a bare forward through it ran 7,500–8,600 calls a second on
 /// this machine, and through this client 12,200–12,800 (decision 0014).
-final class UpstreamClient: Sendable {
-    enum Body: Sendable {
+public final class UpstreamClient: Sendable {
+    public enum Body: Sendable {
         case none
         case bytes(ByteBuffer)
         /// The caller's body as it arrives, of declared length or chunked.
         case stream(DigestingBody, length: Int?)
     }
 
-    struct Request: Sendable {
-        var method: HTTPMethod
-        var target: UpstreamTarget
+    public struct Request: Sendable {
+        public var method: HTTPMethod
+        public var target: UpstreamTarget
         /// Path and query, the target's prefix included.
-        var uri: String
-        var headers: HTTPHeaders
-        var body: Body
+        public var uri: String
+        public var headers: HTTPHeaders
+        public var body: Body
+        public init(method: HTTPMethod, target: UpstreamTarget, uri: String, headers: HTTPHeaders, body: Body) {
+            (self.method, self.target, self.uri, self.headers, self.body) = (method, target, uri, headers, body)
+        }
     }
 
-    struct Response: Sendable {
-        var head: HTTPResponseHead
+    public struct Response: Sendable {
+        public var head: HTTPResponseHead
         /// The whole answer, or empty when `stream` is set.
-        var body: ByteBuffer
-        var stream: AnswerStream?
+        public var body: ByteBuffer
+        public var stream: AnswerStream?
     }
 
-    enum Failure: Error {
+    public enum Failure: Error {
         /// No connection, no head, or no whole collected answer by the deadline.
         case timedOut
         /// A collected answer passed its limit.
@@ -87,7 +90,7 @@ final class UpstreamClient: Sendable {
     private let tls = NIOLockedValueBox<NIOSSLContext?>(nil)
 
     /// `tls` for `https` upstreams: the system's trust roots unless told otherwise.
-    init(tls: TLSConfiguration = .makeClientConfiguration()) { tlsConfiguration = tls }
+    public init(tls: TLSConfiguration = .makeClientConfiguration()) { tlsConfiguration = tls }
 
     struct Connection: Sendable {
         let channel: any Channel
@@ -97,7 +100,7 @@ final class UpstreamClient: Sendable {
     /// Sends `request` on a connection of `loop` and waits for its answer (or, for a relayed one,
     /// its head). A reused connection found closed before any answer is retried once on a new one
     /// when the request can be sent again without harm (an idempotent method, a body held whole).
-    func execute(_ request: Request, on loop: any EventLoop, deadline: NIODeadline, collectUpTo: Int,
+    public func execute(_ request: Request, on loop: any EventLoop, deadline: NIODeadline, collectUpTo: Int,
                  relay: @escaping @Sendable (HTTPResponseHead) -> Bool) async throws(Failure) -> Response {
         let key = Key(loop: ObjectIdentifier(loop), tls: request.target.tls, host: request.target.host, port: request.target.port)
         var reused = take(key)
@@ -121,7 +124,7 @@ final class UpstreamClient: Sendable {
     }
 
     /// Closes the idle connections (at shutdown).
-    func closeIdle() {
+    public func closeIdle() {
         let all = idle.withLockedValue { pool in
             defer { pool = [:] }
             return pool.values.flatMap { $0 }
@@ -248,11 +251,16 @@ final class UpstreamClient: Sendable {
 
 /// A relayed answer's body, as the upstream sends it; the connection reads on only as fast as it
 /// is consumed, and closes if it is dropped before its end.
-struct AnswerStream: AsyncSequence, Sendable {
-    typealias Element = ByteBuffer
+public struct AnswerStream: AsyncSequence, Sendable {
+    public typealias Element = ByteBuffer
     typealias Producer = NIOThrowingAsyncSequenceProducer<ByteBuffer, any Error, NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark, UpstreamConnection.Demand>
     let base: Producer
-    func makeAsyncIterator() -> Producer.AsyncIterator { base.makeAsyncIterator() }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var base: Producer.AsyncIterator
+        public mutating func next() async throws -> ByteBuffer? { try await base.next() }
+    }
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: base.makeAsyncIterator()) }
 }
 
 /// One upstream connection's end of an exchange: writes the request's head (and its body when

@@ -17,8 +17,9 @@ import Vapor
 //       8 connections, for its latency when it is not saturated.
 // And, to show where the gateway's own framework sets its floor, two routes of the same server:
 //   (d) a Vapor route answering 1 KB with nothing else;
-//   (e) a Vapor route forwarding to the upstream through AsyncHTTPClient, as the gateway does,
-//       with no authentication, access check or log.
+//   (e) a Vapor route forwarding to the upstream through AsyncHTTPClient, with no
+//       authentication, access check or log (what the gateway used before `UpstreamClient`);
+//   (f) the same through the gateway's own client (`UpstreamClient`), as the gateway forwards.
 // Each is loaded by wrk (BENCH_CONNECTIONS, default 64; BENCH_SECONDS, default 15) with 1 KB JSON
 // POST bodies; the bench prints requests/s, p50 and p99, the ratios b/a and b/c, and checks that
 // the log holds one intact record per request the gateway answered.
@@ -170,6 +171,15 @@ do {
         let reply = try await req.application.http.client.shared.execute(call, timeout: .seconds(5))
         return Response(status: reply.status, body: .init(buffer: try await reply.body.collect(upTo: 1 << 20)))
     }
+    let ownClient = UpstreamClient()
+    defer { ownClient.closeIdle() }
+    let upstreamTarget = try unwrap(UpstreamTarget(baseURL: "http://127.0.0.1:\(upstreamPort)"))
+    app.on(.POST, "bench", "own-client", body: .collect(maxSize: "1mb")) { req async throws -> Response in
+        let call = UpstreamClient.Request(method: .POST, target: upstreamTarget, uri: "/cong-dan/025090000001",
+                                          headers: ["Content-Type": "application/json"], body: .bytes(req.body.data ?? ByteBuffer()))
+        let reply = try await ownClient.execute(call, on: req.eventLoop, deadline: .now() + .seconds(5), collectUpTo: 1 << 20) { _ in false }
+        return Response(status: reply.head.status, body: .init(buffer: reply.body))
+    }
     try await app.asyncBoot()
     try await startServer(app)
     let gatewayPort = app.http.server.shared.localAddress?.port ?? 0
@@ -185,16 +195,18 @@ do {
     let gatewayLight = try wrk(gatewayURL, headers: gatewayHeaders, connections: 8)
     let vaporAlone = try wrk("http://127.0.0.1:\(gatewayPort)/bench/vapor", headers: [])
     let vaporForward = try wrk("http://127.0.0.1:\(gatewayPort)/bench/forward", headers: [])
+    let ownForward = try wrk("http://127.0.0.1:\(gatewayPort)/bench/own-client", headers: [])
     for (name, l) in [("(c) upstream direct", direct), ("(a) nginx proxy", proxied), ("(b) tinhso gateway, log on", gateway),
                       ("(b) the same at 8 connections", gatewayLight),
-                      ("(d) a bare Vapor route", vaporAlone), ("(e) Vapor + AsyncHTTPClient forward, nothing else", vaporForward)] {
+                      ("(d) a bare Vapor route", vaporAlone), ("(e) Vapor + AsyncHTTPClient forward, nothing else", vaporForward),
+                      ("(f) Vapor + the gateway's UpstreamClient forward, nothing else", ownForward)] {
         say(String(format: "%@: %.0f requests/s, p50 %.2f ms, p99 %.2f ms, %d requests, %d not 2xx", name, l.rps, l.p50, l.p99, l.requests, l.errors))
     }
     let meets = gateway.rps >= 5000 && gateway.p99 < 10 && gateway.rps >= 0.25 * proxied.rps
     say(String(format: "ratios: b/a %.2f, b/c %.2f; targets ≥ 5,000/s, p99 < 10 ms, ≥ 0.25 of nginx: %@",
                gateway.rps / proxied.rps, gateway.rps / direct.rps, meets ? "met" : "NOT MET"))
-    say(String(format: "framework floor: b/e %.2f (the gateway's work on top of the forward), e/a %.2f (the forward alone against nginx)",
-               gateway.rps / vaporForward.rps, vaporForward.rps / proxied.rps))
+    say(String(format: "framework floor: b/f %.2f (the gateway's work on top of its forward), f/a %.2f (its forward alone against nginx), f/e %.2f (its client against AsyncHTTPClient)",
+               gateway.rps / ownForward.rps, ownForward.rps / proxied.rps, ownForward.rps / vaporForward.rps))
     // The evidence: one intact, sealed record per answered request.
     try await Task.sleep(for: .seconds(2))
     let records: Int = try await MessageRecord.query(on: app.db).count()
