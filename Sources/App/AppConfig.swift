@@ -26,14 +26,17 @@ public struct AppConfig: Sendable {
     public var logRetentionDays: Int?
     /// Bearer token for `/metrics` from other machines; nil serves it to this machine only.
     public var metricsToken: String?
+    /// A PEM file of certificate authorities the gateway trusts for `https` upstreams, besides the system's.
+    public var upstreamCA: String?
 
     public init(dataDir: String, database: DatabaseChoice, publicURL: String, secureCookies: Bool, bcryptCost: Int,
                 seedDemo: Bool, host: String, port: Int, smtp: SMTPSender.Configuration? = nil, sms: HTTPSMSSender.Configuration? = nil,
-                logRetentionDays: Int? = nil, metricsToken: String? = nil) {
+                logRetentionDays: Int? = nil, metricsToken: String? = nil, upstreamCA: String? = nil) {
         self.dataDir = dataDir; self.database = database; self.publicURL = publicURL; self.secureCookies = secureCookies
         self.bcryptCost = bcryptCost; self.seedDemo = seedDemo; self.host = host; self.port = port
         self.smtp = smtp; self.sms = sms; self.logRetentionDays = logRetentionDays
         self.metricsToken = metricsToken
+        self.upstreamCA = upstreamCA
     }
 
     /// A setting the operator got wrong, with a message that says how to fix it.
@@ -62,6 +65,8 @@ public struct AppConfig: Sendable {
         ("TINHSO_LOG_RETENTION_DAYS", "Days the LGSP message log keeps records in the database; older sealed records move to "
             + "signed files in DATA_DIR/archives (default: keep all)"),
         ("TINHSO_METRICS_TOKEN", "Bearer token for /metrics (Prometheus) from other machines; without it /metrics answers only this machine"),
+        ("TINHSO_UPSTREAM_CA", "PEM file of certificate authorities the LGSP gateway trusts for https upstreams besides the system's "
+            + "(a government CA that Debian does not carry)"),
     ]
 
     public static func load(from env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfig {
@@ -99,6 +104,10 @@ public struct AppConfig: Sendable {
         guard let u = URLComponents(string: publicURL), ["http", "https"].contains(u.scheme ?? ""), u.host?.isEmpty == false else {
             throw Invalid(description: "TINHSO_PUBLIC_URL=\(publicURL): expected an http:// or https:// URL")
         }
+        let upstreamCA = env["TINHSO_UPSTREAM_CA"].flatMap { $0.isEmpty ? nil : $0 }
+        if let upstreamCA, !FileManager.default.isReadableFile(atPath: upstreamCA) {
+            throw Invalid(description: "TINHSO_UPSTREAM_CA=\(upstreamCA): no readable PEM file there")
+        }
         return AppConfig(
             dataDir: dataDir, database: database, publicURL: publicURL,
             secureCookies: try bool("TINHSO_SECURE_COOKIES", default: u.scheme == "https"),
@@ -107,6 +116,6 @@ public struct AppConfig: Sendable {
             smtp: try smtpSettings(env, heloName: u.host ?? "localhost"), sms: try smsSettings(env),
             logRetentionDays: env["TINHSO_LOG_RETENTION_DAYS"].flatMap { $0.isEmpty ? nil : $0 } == nil ? nil
                 : try int("TINHSO_LOG_RETENTION_DAYS", default: 0, range: 1...36_500),
-            metricsToken: env["TINHSO_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 })
+            metricsToken: env["TINHSO_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }, upstreamCA: upstreamCA)
     }
 }

@@ -106,6 +106,7 @@ struct AppTests {
         #expect(throws: AppConfig.Invalid.self) { try AppConfig.load(from: ["TINHSO_DEMO": "maybe"]) }
         #expect(throws: AppConfig.Invalid.self) { try AppConfig.load(from: ["TINHSO_BCRYPT_COST": "3"]) }
         #expect(throws: AppConfig.Invalid.self) { try AppConfig.load(from: ["TINHSO_PUBLIC_URL": "ftp://x"]) }
+        #expect(throws: AppConfig.Invalid.self) { try AppConfig.load(from: ["TINHSO_UPSTREAM_CA": "/nonexistent/ca.pem"]) }
     }
 
     @Test func vietnameseFolding() {

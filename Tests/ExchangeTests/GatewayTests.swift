@@ -432,8 +432,12 @@ struct GatewayTests {
             let (cut, after) = try await Self.rawCall(service, [head + "Content-Length: 1000\r\n\r\n0123456789"])
             #expect(cut.hasPrefix("HTTP/1.1 408") && cut.contains("X-Road-Error: Client.BadRequest.BodyTimeout"), "\(cut)")
             #expect(after < .seconds(8), "a 2 s timeout; the full suite loads the machine")
+            // A streamed (chunked) body that stops coming: the caller's fault too, by the same deadline, and not the upstream's.
+            let (stalled, stalledAfter) = try await Self.rawCall(service, [head + "Transfer-Encoding: chunked\r\n\r\na\r\n0123456789\r\n"])
+            #expect(stalled.hasPrefix("HTTP/1.1 408") && stalled.contains("X-Road-Error: Client.BadRequest.BodyTimeout"), "\(stalled)")
+            #expect(stalledAfter < .seconds(8))
             let logged = try await MessageRecord.query(on: app.db).sort(\.$seq).all()
-            #expect(logged.map(\.status) == [200, 408] && logged.last?.errorType == "Client.BadRequest.BodyTimeout")
+            #expect(logged.map(\.status) == [200, 408, 408] && logged.last?.errorType == "Client.BadRequest.BodyTimeout")
             #expect(app.circuitBreakers.retryAfter("VN-test/GOV/000.00.00.H42/QLVB/van-ban") == nil)
         }
     }

@@ -8,20 +8,28 @@ import NIOPosix
 import NIOSSL
 import Testing
 import TestSupport
+import Vapor
 
 @Suite("Exchange: the gateway's client to upstreams keeps connections, and retries only what is safe")
 struct UpstreamClientTests {
     /// An upstream whose answers say which connection (numbered from 1) and which request on it
     /// they are: `/n` answers "connection request"; `/fragile` answers a connection's first
     /// request and hangs up on the next, as a server closing an idle connection at the instant a
-    /// call arrives; `/silent` never answers; `/big` answers 8 MB, chunked; `/many` forty chunks of 100 bytes at once.
+    /// call arrives; `/silent` never answers; `/big` answers 8 MB, chunked; `/many` forty chunks of 100 bytes at once; `/close` answers and
+    /// closes the connection, saying so (`Connection: close`).
     final class Upstream: ChannelInboundHandler, @unchecked Sendable {
         typealias InboundIn = HTTPServerRequestPart
         typealias OutboundOut = HTTPServerResponsePart
         let connection: Int
         var requests = 0
         var uri = ""
-        init(connection: Int) { self.connection = connection }
+        let closed: NIOLockedValueBox<Int>?
+        init(connection: Int, closed: NIOLockedValueBox<Int>? = nil) { (self.connection, self.closed) = (connection, closed) }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            closed?.withLockedValue { $0 += 1 }
+            context.fireChannelInactive()
+        }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             switch unwrapInboundIn(data) {
@@ -36,6 +44,14 @@ struct UpstreamClientTests {
                     context.close(promise: nil)
                 case "/silent":
                     break
+                case "/close":
+                    // Its last answer on this connection, as a server at its keep-alive limit (or HTTP/1.0) says.
+                    let body = ByteBuffer(string: "\(connection) \(requests)")
+                    context.write(wrapOutboundOut(.head(.init(version: .http1_1, status: .ok,
+                                                              headers: ["Content-Length": "\(body.readableBytes)", "Connection": "close"]))), promise: nil)
+                    context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+                    let channel = context.channel
+                    context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
                 case "/many":
                     // Forty small chunks in one write: more than a relay buffers before it holds the reads back.
                     context.write(wrapOutboundOut(.head(.init(version: .http1_1, status: .ok, headers: ["Transfer-Encoding": "chunked"]))), promise: nil)
@@ -55,7 +71,8 @@ struct UpstreamClientTests {
         }
     }
 
-    static func withUpstream(tls: Bool = false, _ body: (_ port: Int, _ connections: @Sendable () -> Int, _ loop: any EventLoop) async throws -> Void) async throws {
+    static func withUpstream(tls: Bool = false, closed: NIOLockedValueBox<Int>? = nil,
+                             _ body: (_ port: Int, _ connections: @Sendable () -> Int, _ loop: any EventLoop) async throws -> Void) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         let accepted = NIOLockedValueBox(0)
         let ssl = tls ? try NIOSSLContext(configuration: .makeServerConfiguration(
@@ -67,7 +84,7 @@ struct UpstreamClientTests {
                 return channel.eventLoop.makeCompletedFuture {
                     if let ssl { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: ssl)) }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(Upstream(connection: n))
+                    try channel.pipeline.syncOperations.addHandler(Upstream(connection: n, closed: closed))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
@@ -89,7 +106,8 @@ struct UpstreamClientTests {
     static func call(_ client: UpstreamClient, _ request: UpstreamClient.Request, on loop: any EventLoop, within ms: Int64 = 5000,
                      collectUpTo: Int = 1 << 20, relay: Bool = false) async -> Result<UpstreamClient.Response, UpstreamClient.Failure> {
         do throws(UpstreamClient.Failure) {
-            return .success(try await client.execute(request, on: loop, deadline: .now() + .milliseconds(ms), collectUpTo: collectUpTo) { _ in relay })
+            return .success(try await client.execute(request, on: loop, deadline: .now() + .milliseconds(ms), pieceTimeout: .milliseconds(ms),
+                                                     collectUpTo: collectUpTo) { _ in relay })
         } catch {
             return .failure(error)
         }
@@ -111,6 +129,43 @@ struct UpstreamClientTests {
             let other = MultiThreadedEventLoopGroup.singleton.next()
             #expect(Self.text(await Self.call(client, Self.request("/n", port: port), on: other)) == "2 1")
             #expect(connections() == 2)
+        }
+    }
+
+    @Test func anAnswerThatClosesItsConnectionIsGivenAndTheConnectionNotReused() async throws {
+        for tls in [false, true] {
+            try await Self.withUpstream(tls: tls) { port, connections, loop in
+                var config = TLSConfiguration.makeClientConfiguration()
+                config.trustRoots = .certificates([try NIOSSLCertificate(bytes: Array(TestCertificate.pem.utf8), format: .pem)])
+                let client = UpstreamClient(tls: config)
+                defer { client.closeIdle() }
+                #expect(Self.text(await Self.call(client, Self.request("/close", port: port, tls: tls), on: loop)) == "1 1", "tls: \(tls)")
+                #expect(Self.text(await Self.call(client, Self.request("/close", .POST, port: port, tls: tls), on: loop)) == "2 1", "tls: \(tls)")
+                #expect(Self.text(await Self.call(client, Self.request("/n", port: port, tls: tls), on: loop)) == "3 1", "tls: \(tls)")
+                #expect(connections() == 3)
+            }
+        }
+    }
+
+    @Test func connectionsLeftIdleAfterABurstAreClosed() async throws {
+        let closed = NIOLockedValueBox(0)
+        try await Self.withUpstream(closed: closed) { port, connections, loop in
+            let client = UpstreamClient(idleReuse: .milliseconds(200))
+            defer { client.closeIdle() }
+            // Three at once need three connections; then one at a time needs one.
+            async let a = Self.call(client, Self.request("/n", port: port), on: loop)
+            async let b = Self.call(client, Self.request("/n", port: port), on: loop)
+            async let c = Self.call(client, Self.request("/n", port: port), on: loop)
+            let burst = await [a, b, c].compactMap(Self.text)
+            #expect(burst.count == 3 && connections() == 3)
+            for _ in 0..<6 {
+                #expect(Self.text(await Self.call(client, Self.request("/n", port: port), on: loop)) != nil)
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            // The two left idle were closed by the sweep; at most the one in use is open (a slow
+            // machine may let it idle past 200 ms too, and then a new one serves).
+            let open = connections() - closed.withLockedValue { $0 }
+            #expect(closed.withLockedValue { $0 } >= 2 && open <= 1, "\(connections()) connections, \(open) open")
         }
     }
 
@@ -196,6 +251,28 @@ struct UpstreamClientTests {
             let refused = await Self.call(system, Self.request("/n", port: port, tls: true), on: loop)
             guard case .failure(.failed) = refused else { Issue.record("an untrusted certificate gave \(refused)"); return }
         }
+    }
+
+    @Test func theOperatorsAuthorityFileIsTrustedBesidesTheSystemsRoots() async throws {
+        let app = try await Application.make(.testing)
+        let dir = NSTemporaryDirectory() + "tinhso-ca-\(UUID().uuidString.prefix(8))"
+        do {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let ca = dir + "/ca.pem"
+            try TestCertificate.pem.write(toFile: ca, atomically: true, encoding: .utf8)
+            try Exchange.configure(app, dataDirectory: dir, upstreamCA: ca)
+            try await Self.withUpstream(tls: true) { port, _, loop in
+                #expect(Self.text(await Self.call(app.upstreamClient, Self.request("/n", port: port, tls: true), on: loop)) == "1 1")
+            }
+            let notPEM = dir + "/not.pem"
+            try "hello".write(toFile: notPEM, atomically: true, encoding: .utf8)
+            #expect(throws: (any Error).self) { try Exchange.configure(app, dataDirectory: dir, upstreamCA: notPEM) }
+        } catch {
+            try? await app.asyncShutdown()
+            throw error
+        }
+        try await app.asyncShutdown()
+        try? FileManager.default.removeItem(atPath: dir)
     }
 
     @Test func targetsAreParsedFromBaseURLs() {

@@ -408,7 +408,8 @@ public struct ExchangeCall: Sendable {
         }
         let answer: UpstreamClient.Response
         do throws(UpstreamClient.Failure) {
-            answer = try await app.upstreamClient.execute(upstream, on: loop, deadline: deadline, collectUpTo: Self.maxBody) { head in
+            answer = try await app.upstreamClient.execute(upstream, on: loop, deadline: deadline, pieceTimeout: .milliseconds(Int64(service.timeoutMilliseconds)),
+                                                          collectUpTo: Self.maxBody) { head in
                 // 204 and 304 carry no body, so no chunked framing either.
                 relayLarge && head.status != .noContent && head.status != .notModified
                     && (head.headers.first(name: .contentLength).flatMap { Int($0) }.map { $0 > Self.relayAbove } ?? true)
@@ -421,6 +422,11 @@ public struct ExchangeCall: Sendable {
                 throw Failure(.gatewayTimeout, "Server.ServerProxy.Timeout", "Dịch vụ không trả lời trong \(service.timeoutMilliseconds) ms.")
             case .answerTooLarge:
                 throw Failure(.badGateway, "Server.ServerProxy.ResponseTooLarge", "Câu trả lời của dịch vụ vượt quá 10 MB.")
+            case .callerBody(let timedOut):
+                // The caller's fault: not counted against the upstream's breaker.
+                if stream?.digest.tooLarge == true { throw Failure.requestTooLarge }
+                if timedOut { throw Failure(.requestTimeout, "Client.BadRequest.BodyTimeout", "Thân yêu cầu không đến đủ trong \(service.timeoutMilliseconds) ms.") }
+                throw Failure(.badRequest, "Client.BadRequest.IncompleteBody", "Không đọc được trọn thân yêu cầu (bên gọi ngắt giữa chừng).")
             case .failed(let reason):
                 // The caller's body passing the limit is the caller's fault, not the upstream's.
                 if stream?.digest.tooLarge == true { throw Failure.requestTooLarge }

@@ -75,22 +75,28 @@ public final class UpstreamClient: Sendable {
         case answerTooLarge
         /// The connection failed or closed before the answer was complete.
         case failed(String)
+        /// The caller's streamed body broke off, or had not all come by the deadline: the caller's fault, not the upstream's.
+        case callerBody(timedOut: Bool)
     }
 
     /// Idle connections older than this are closed rather than reused: many servers close theirs
     /// after 5 s (Node.js, Apache), and a call sent on one at that instant would be lost.
-    static let idleReuse = TimeAmount.seconds(4)
+    let idleReuse: TimeAmount
     /// Idle connections kept per event loop and origin; more are closed.
     static let idleKept = 256
 
     private struct Key: Hashable { var loop: ObjectIdentifier; var tls: Bool; var host: String; var port: Int }
     private struct Idle { var connection: Connection; var since: NIODeadline }
     private let idle = NIOLockedValueBox<[Key: [Idle]]>([:])
+    /// Closes the connections left idle past `idleReuse` (a burst leaves many that light traffic never takes again).
+    private let sweeper = NIOLockedValueBox<RepeatedTask?>(nil)
     private let tlsConfiguration: TLSConfiguration
     private let tls = NIOLockedValueBox<NIOSSLContext?>(nil)
 
     /// `tls` for `https` upstreams: the system's trust roots unless told otherwise.
-    public init(tls: TLSConfiguration = .makeClientConfiguration()) { tlsConfiguration = tls }
+    public init(tls: TLSConfiguration = .makeClientConfiguration(), idleReuse: TimeAmount = .seconds(4)) {
+        (tlsConfiguration, self.idleReuse) = (tls, idleReuse)
+    }
 
     struct Connection: Sendable {
         let channel: any Channel
@@ -100,15 +106,19 @@ public final class UpstreamClient: Sendable {
     /// Sends `request` on a connection of `loop` and waits for its answer (or, for a relayed one,
     /// its head). A reused connection found closed before any answer is retried once on a new one
     /// when the request can be sent again without harm (an idempotent method, a body held whole).
-    public func execute(_ request: Request, on loop: any EventLoop, deadline: NIODeadline, collectUpTo: Int,
-                 relay: @escaping @Sendable (HTTPResponseHead) -> Bool) async throws(Failure) -> Response {
+    ///
+    /// `deadline` covers connecting, sending and the answer's head (and a collected answer's end);
+    /// a relayed answer may then pause up to `pieceTimeout` between pieces, while its reader keeps up.
+    public func execute(_ request: Request, on loop: any EventLoop, deadline: NIODeadline, pieceTimeout: TimeAmount, collectUpTo: Int,
+                        relay: @escaping @Sendable (HTTPResponseHead) -> Bool) async throws(Failure) -> Response {
         let key = Key(loop: ObjectIdentifier(loop), tls: request.target.tls, host: request.target.host, port: request.target.port)
         var reused = take(key)
         while true {
             let connection: Connection
             if let reused { connection = reused } else { connection = try await connect(key, request.target, on: loop, deadline: deadline) }
             do throws(Attempt) {
-                return try await exchange(request, on: connection, key: key, deadline: deadline, collectUpTo: collectUpTo, relay: relay)
+                return try await exchange(request, on: connection, key: key, deadline: deadline, pieceTimeout: pieceTimeout,
+                                          collectUpTo: collectUpTo, relay: relay)
             } catch {
                 switch error {
                 case .closedBeforeAnswer(let reason):
@@ -125,6 +135,10 @@ public final class UpstreamClient: Sendable {
 
     /// Closes the idle connections (at shutdown).
     public func closeIdle() {
+        sweeper.withLockedValue { task in
+            task?.cancel()
+            task = nil
+        }
         let all = idle.withLockedValue { pool in
             defer { pool = [:] }
             return pool.values.flatMap { $0 }
@@ -137,7 +151,7 @@ public final class UpstreamClient: Sendable {
         var stale: [Connection] = []
         let found: Connection? = idle.withLockedValue { pool in
             while let last = pool[key]?.popLast() {
-                if last.connection.channel.isActive, now - last.since < Self.idleReuse { return last.connection }
+                if last.connection.channel.isActive, now - last.since < idleReuse { return last.connection }
                 stale.append(last.connection)
             }
             return nil
@@ -146,7 +160,28 @@ public final class UpstreamClient: Sendable {
         return found
     }
 
+    private func sweep() {
+        let now = NIODeadline.now()
+        let idleReuse = self.idleReuse
+        let stale = idle.withLockedValue { pool -> [Connection] in
+            var out: [Connection] = []
+            for key in pool.keys {
+                // Oldest first: released connections are appended.
+                while let first = pool[key]?.first, now - first.since >= idleReuse || !first.connection.channel.isActive {
+                    out.append(pool[key]!.removeFirst().connection)
+                }
+            }
+            return out
+        }
+        for c in stale { c.channel.close(promise: nil) }
+    }
+
     private func release(_ connection: Connection, key: Key) {
+        sweeper.withLockedValue { task in
+            if task == nil {
+                task = connection.channel.eventLoop.scheduleRepeatedTask(initialDelay: idleReuse, delay: idleReuse) { [weak self] _ in self?.sweep() }
+            }
+        }
         let kept = idle.withLockedValue { pool -> Bool in
             guard pool[key, default: []].count < Self.idleKept else { return false }
             pool[key, default: []].append(Idle(connection: connection, since: .now()))
@@ -197,7 +232,7 @@ public final class UpstreamClient: Sendable {
         case failure(Failure)
     }
 
-    private func exchange(_ request: Request, on connection: Connection, key: Key, deadline: NIODeadline, collectUpTo: Int,
+    private func exchange(_ request: Request, on connection: Connection, key: Key, deadline: NIODeadline, pieceTimeout: TimeAmount, collectUpTo: Int,
                           relay: @escaping @Sendable (HTTPResponseHead) -> Bool) async throws(Attempt) -> Response {
         var head = HTTPRequestHead(version: .http1_1, method: request.method, uri: request.uri, headers: request.headers)
         head.headers.replaceOrAdd(name: "Host", value: request.target.hostHeader)
@@ -220,21 +255,35 @@ public final class UpstreamClient: Sendable {
         if case .stream(let body, _) = request.body { streamed = body } else { streamed = nil }
         let loop = connection.channel.eventLoop
         let release: @Sendable () -> Void = { [self] in self.release(connection, key: key) }
-        let answer = loop.flatSubmit {
-            connection.handler.value.start(on: loop, head: sent, body: whole, ends: streamed == nil, deadline: deadline, collectUpTo: collectUpTo,
-                                           relay: relay, release: release)
+        let start: @Sendable () -> EventLoopFuture<Response> = {
+            connection.handler.value.start(on: loop, head: sent, body: whole, ends: streamed == nil, deadline: deadline, pieceTimeout: pieceTimeout,
+                                           collectUpTo: collectUpTo, relay: relay, release: release)
         }
-        if let streamed {
-            do {
-                for try await chunk in streamed { try await connection.channel.writeAndFlush(HTTPClientRequestPart.body(.byteBuffer(chunk))).get() }
-                try await connection.channel.writeAndFlush(HTTPClientRequestPart.end(nil)).get()
-                loop.execute { connection.handler.value.requestEnded() }
-            } catch {
-                // The caller's body broke off or passed its limit, or the upstream went away
-                // (perhaps after answering early: that answer is still taken below).
-                connection.channel.close(promise: nil)
+        guard let streamed else { return try await Self.outcome(of: loop.flatSubmit(start)) }
+        // The head goes out first; then the body's pieces, each as the caller sends it and once the
+        // socket took the previous one. The deadline bounds both waits.
+        let answer: EventLoopFuture<Response>
+        do { answer = try await loop.submit(start).get() } catch { throw .closedBeforeAnswer("\(error)") }
+        let pump = BodyPump(on: loop)
+        let task = Task { await pump.run(streamed, to: connection, on: loop) }
+        let stop = loop.scheduleTask(deadline: deadline) {
+            task.cancel()
+            connection.channel.close(promise: nil)
+        }
+        pump.finished.futureResult.whenComplete { _ in stop.cancel() }
+        do throws(Attempt) {
+            return try await Self.outcome(of: answer)
+        } catch {
+            task.cancel()
+            switch pump.state.withLockedValue({ $0 }) {
+            case .waitingForCaller: throw .failure(.callerBody(timedOut: NIODeadline.now() >= deadline))
+            case .callerFailed: throw .failure(.callerBody(timedOut: false))
+            case .sending, .done: throw error
             }
         }
+    }
+
+    private static func outcome(of answer: EventLoopFuture<Response>) async throws(Attempt) -> Response {
         do {
             return try await answer.get()
         } catch let e as UpstreamConnection.Outcome {
@@ -246,6 +295,43 @@ public final class UpstreamClient: Sendable {
         } catch {
             throw .closedBeforeAnswer("\(error)")
         }
+    }
+}
+
+/// Writes a caller's streamed body to the upstream, and tells whose side it was waiting for
+/// when the exchange failed: a caller that stops sending is not the upstream's failure.
+private final class BodyPump: Sendable {
+    enum State { case waitingForCaller, sending, callerFailed, done }
+    let state = NIOLockedValueBox(State.waitingForCaller)
+    let finished: EventLoopPromise<Void>
+
+    init(on loop: any EventLoop) { finished = loop.makePromise() }
+
+    func run(_ body: DigestingBody, to connection: UpstreamClient.Connection, on loop: any EventLoop) async {
+        var pieces = body.makeAsyncIterator()
+        do {
+            while true {
+                state.withLockedValue { $0 = .waitingForCaller }
+                let piece: ByteBuffer?
+                do { piece = try await pieces.next() } catch {
+                    state.withLockedValue { $0 = .callerFailed }
+                    throw error
+                }
+                // Cancelled (the deadline, or the exchange failed): whatever came is not the whole body.
+                try Task.checkCancellation()
+                state.withLockedValue { $0 = .sending }
+                guard let piece else { break }
+                try await connection.channel.writeAndFlush(HTTPClientRequestPart.body(.byteBuffer(piece))).get()
+            }
+            try await connection.channel.writeAndFlush(HTTPClientRequestPart.end(nil)).get()
+            state.withLockedValue { $0 = .done }
+            loop.execute { connection.handler.value.requestEnded() }
+        } catch {
+            // The caller's body broke off or passed its limit, or the upstream went away (perhaps
+            // after answering early: that answer still stands).
+            connection.channel.close(promise: nil)
+        }
+        finished.succeed()
     }
 }
 
@@ -310,7 +396,7 @@ final class UpstreamConnection: ChannelDuplexHandler {
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
-    func start(on loop: any EventLoop, head: HTTPRequestHead, body: ByteBuffer?, ends: Bool, deadline: NIODeadline, collectUpTo: Int,
+    func start(on loop: any EventLoop, head: HTTPRequestHead, body: ByteBuffer?, ends: Bool, deadline: NIODeadline, pieceTimeout: TimeAmount, collectUpTo: Int,
                relay: @escaping @Sendable (HTTPResponseHead) -> Bool, release: @escaping @Sendable () -> Void) -> EventLoopFuture<UpstreamClient.Response> {
         guard let context, case .idle = state, context.channel.isActive else {
             return loop.makeFailedFuture(Outcome.closed(answered: false, "connection closed"))
@@ -319,7 +405,7 @@ final class UpstreamConnection: ChannelDuplexHandler {
         let promise = context.eventLoop.makePromise(of: UpstreamClient.Response.self)
         (self.promise, self.relay, self.release, self.collectUpTo) = (promise, relay, release, collectUpTo)
         (state, requestDone, keepAlive, answered) = (.waitingHead, ends, head.isKeepAlive, false)
-        readTimeout = max(deadline - .now(), .milliseconds(1))
+        readTimeout = pieceTimeout
         timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in self?.fail(.timedOut) }
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         if let body, body.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
@@ -331,7 +417,7 @@ final class UpstreamConnection: ChannelDuplexHandler {
     /// The last piece of a streamed request body went out.
     func requestEnded() {
         requestDone = true
-        if case .done = state { finish() }
+        if case .done = state, finish() { context?.close(promise: nil) }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -360,14 +446,17 @@ final class UpstreamConnection: ChannelDuplexHandler {
         case (.end, .collecting(let head, let collected)):
             timer?.cancel()
             state = .done
-            // Back in the pool before the caller resumes, so that its next call finds the connection.
-            finish()
+            // Back in the pool before the caller resumes, so that its next call finds the connection;
+            // closed only after the answer is given, since closing runs `channelInactive` at once.
+            let close = finish()
             succeed(.init(head: head, body: collected, stream: nil))
+            if close { context.close(promise: nil) }
         case (.end, .streaming(let source)):
             timer?.cancel()
             state = .done
-            finish()
+            let close = finish()
             source.finish()
+            if close { context.close(promise: nil) }
         default:
             fail(.closed(answered: true, "unexpected part of an answer"))
         }
@@ -398,6 +487,8 @@ final class UpstreamConnection: ChannelDuplexHandler {
                 if h.readPending, let context = h.context {
                     h.readPending = false
                     context.read()
+                    // The reader caught up: the gap allowed starts again now.
+                    h.armReadTimeout(context)
                 }
             }
         }
@@ -425,9 +516,10 @@ final class UpstreamConnection: ChannelDuplexHandler {
         p?.succeed(response)
     }
 
-    /// The exchange is over: the connection goes back to the pool, or is closed.
-    private func finish() {
-        guard requestDone else { return }
+    /// The exchange is over, if its request has all gone: the connection goes back to the pool, or
+    /// the caller is told to close it (true) once the answer is settled.
+    private func finish() -> Bool {
+        guard requestDone else { return false }
         let release = self.release
         (state, relay, self.release) = (.idle, nil, nil)
         // A read held back for a slow reader of the last answer: the next exchange needs it.
@@ -436,7 +528,9 @@ final class UpstreamConnection: ChannelDuplexHandler {
             readPending = false
             context?.read()
         }
-        if keepAlive, let release { release() } else { context?.close(promise: nil) }
+        guard keepAlive, let release else { return true }
+        release()
+        return false
     }
 
     private func fail(_ outcome: Outcome) {

@@ -177,7 +177,7 @@ do {
     app.on(.POST, "bench", "own-client", body: .collect(maxSize: "1mb")) { req async throws -> Response in
         let call = UpstreamClient.Request(method: .POST, target: upstreamTarget, uri: "/cong-dan/025090000001",
                                           headers: ["Content-Type": "application/json"], body: .bytes(req.body.data ?? ByteBuffer()))
-        let reply = try await ownClient.execute(call, on: req.eventLoop, deadline: .now() + .seconds(5), collectUpTo: 1 << 20) { _ in false }
+        let reply = try await ownClient.execute(call, on: req.eventLoop, deadline: .now() + .seconds(5), pieceTimeout: .seconds(5), collectUpTo: 1 << 20) { _ in false }
         return Response(status: reply.head.status, body: .init(buffer: reply.body))
     }
     try await app.asyncBoot()
