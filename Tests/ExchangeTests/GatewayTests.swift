@@ -643,6 +643,36 @@ struct GatewayTests {
 
     /// A dead upstream: after five transport failures in a row the gateway answers 503 at once
     /// with `Retry-After`, then tries again when the breaker's time is up.
+    /// An upstream that hangs up while the caller is still sending is the upstream's failure
+    /// (502, counted by the breaker), not the caller's, though the gateway was waiting for the caller.
+    @Test func anUpstreamThatDropsAnUploadIsTheUpstreamsFailure() async throws {
+        try await UpstreamClientTests.withUpstream { port, _, _ in
+            try await withApp { app async throws in
+                let db = app.db
+                let provider = try await Self.system("T-VB", "VN-test/GOV/000.00.00.H42/QLVB", on: db)
+                let caller = try await Self.system("T-MOTCUA", "VN-test/GOV/000.00.00.H42/MOTCUA", on: db)
+                try await Self.grant(caller, try await Self.service("van-ban", of: provider, baseURL: "http://127.0.0.1:\(port)", timeout: 5000, on: db), on: db)
+                let key = try await Registry.issueKey(for: caller, at: app.clock.now(), on: db).key
+                try await app.server.start(address: .hostname("127.0.0.1", port: 0))
+                do {
+                    let gateway = try #require(app.http.server.shared.localAddress?.port)
+                    let service = "http://127.0.0.1:\(gateway)/r1/VN-test/GOV/000.00.00.H42/QLVB/van-ban"
+                    let head = "POST /r1/VN-test/GOV/000.00.00.H42/QLVB/van-ban/drop HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        + "X-Road-Client: VN-test/GOV/000.00.00.H42/MOTCUA\r\nAuthorization: Bearer \(key)\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    let piece = "a\r\n0123456789\r\n"
+                    let (answer, _) = try await Self.rawCall(service, [head + piece, piece, piece, piece])
+                    #expect(answer.hasPrefix("HTTP/1.1 502") && answer.contains("X-Road-Error: Server.ServerProxy.ServiceFailed"), "\(answer)")
+                    let logged = try await MessageRecord.query(on: db).all()
+                    #expect(logged.map(\.status) == [502] && logged.first?.errorType == "Server.ServerProxy.ServiceFailed")
+                } catch {
+                    await app.server.shutdown()
+                    throw error
+                }
+                await app.server.shutdown()
+            }
+        }
+    }
+
     @Test func aDeadUpstreamOpensTheCircuitBreaker() async throws {
         try await withApp { app async throws in
             let uptime = TestUptime()
@@ -650,7 +680,7 @@ struct GatewayTests {
             let db = app.db
             let provider = try await Self.system("T-DANCU", "VN-test/GOV/000.00.00.H42/DANCU", on: db)
             let caller = try await Self.system("T-MOTCUA", "VN-test/GOV/000.00.00.H42/MOTCUA", on: db)
-            // The pool retries a refused connection until the call's deadline: a short one keeps the test short.
+            // A refused connection fails at once; a short timeout bounds the rest.
             let dead = try await Self.service("chet", of: provider, baseURL: "http://127.0.0.1:9", timeout: 300, on: db)
             try await Self.grant(caller, dead, on: db)
             let key = try await Registry.issueKey(for: caller, at: app.clock.now(), on: db).key

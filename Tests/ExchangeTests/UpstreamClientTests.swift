@@ -16,7 +16,7 @@ struct UpstreamClientTests {
     /// they are: `/n` answers "connection request"; `/fragile` answers a connection's first
     /// request and hangs up on the next, as a server closing an idle connection at the instant a
     /// call arrives; `/silent` never answers; `/big` answers 8 MB, chunked; `/many` forty chunks of 100 bytes at once; `/close` answers and
-    /// closes the connection, saying so (`Connection: close`).
+    /// closes the connection, saying so (`Connection: close`); `/drop` hangs up as soon as a head comes.
     final class Upstream: ChannelInboundHandler, @unchecked Sendable {
         typealias InboundIn = HTTPServerRequestPart
         typealias OutboundOut = HTTPServerResponsePart
@@ -36,6 +36,7 @@ struct UpstreamClientTests {
             case .head(let head):
                 requests += 1
                 uri = head.uri
+                if uri == "/drop" { context.close(promise: nil) }
             case .body:
                 break
             case .end:

@@ -88,8 +88,10 @@ public final class UpstreamClient: Sendable {
     private struct Key: Hashable { var loop: ObjectIdentifier; var tls: Bool; var host: String; var port: Int }
     private struct Idle { var connection: Connection; var since: NIODeadline }
     private let idle = NIOLockedValueBox<[Key: [Idle]]>([:])
-    /// Closes the connections left idle past `idleReuse` (a burst leaves many that light traffic never takes again).
-    private let sweeper = NIOLockedValueBox<RepeatedTask?>(nil)
+    /// The loops with a sweep scheduled, which closes the connections left idle past `idleReuse`
+    /// (a burst leaves many that light traffic never takes again). Held, so no other loop takes
+    /// one's identifier while it is listed.
+    private let sweeping = NIOLockedValueBox<[ObjectIdentifier: any EventLoop]>([:])
     private let tlsConfiguration: TLSConfiguration
     private let tls = NIOLockedValueBox<NIOSSLContext?>(nil)
 
@@ -121,6 +123,10 @@ public final class UpstreamClient: Sendable {
                                           collectUpTo: collectUpTo, relay: relay)
             } catch {
                 switch error {
+                case .notStarted(let reason):
+                    // Nothing was sent, nor read from the caller: any call can go on a new connection.
+                    guard reused != nil else { throw .failed(reason) }
+                    reused = nil
                 case .closedBeforeAnswer(let reason):
                     let replayable: Bool
                     switch request.body { case .none, .bytes: replayable = true; case .stream: replayable = false }
@@ -135,10 +141,6 @@ public final class UpstreamClient: Sendable {
 
     /// Closes the idle connections (at shutdown).
     public func closeIdle() {
-        sweeper.withLockedValue { task in
-            task?.cancel()
-            task = nil
-        }
         let all = idle.withLockedValue { pool in
             defer { pool = [:] }
             return pool.values.flatMap { $0 }
@@ -160,34 +162,44 @@ public final class UpstreamClient: Sendable {
         return found
     }
 
-    private func sweep() {
-        let now = NIODeadline.now()
-        let idleReuse = self.idleReuse
-        let stale = idle.withLockedValue { pool -> [Connection] in
+    /// Closes `loop`'s connections idle past `idleReuse`, and comes back while it has any idle.
+    private func sweep(_ loop: any EventLoop) {
+        let now = NIODeadline.now(), id = ObjectIdentifier(loop), idleReuse = self.idleReuse
+        let (stale, more) = idle.withLockedValue { pool -> ([Connection], Bool) in
             var out: [Connection] = []
-            for key in pool.keys {
+            var more = false
+            for key in pool.keys where key.loop == id {
                 // Oldest first: released connections are appended.
                 while let first = pool[key]?.first, now - first.since >= idleReuse || !first.connection.channel.isActive {
                     out.append(pool[key]!.removeFirst().connection)
                 }
+                more = more || pool[key]?.isEmpty == false
             }
-            return out
+            // Under the pool's lock, so that a release that finds the loop listed is swept.
+            if !more { sweeping.withLockedValue { _ = $0.removeValue(forKey: id) } }
+            return (out, more)
         }
         for c in stale { c.channel.close(promise: nil) }
+        if more { scheduleSweep(loop) }
+    }
+
+    private func scheduleSweep(_ loop: any EventLoop) {
+        // A loop that has shut down runs nothing more, and neither do its connections.
+        loop.scheduleTask(in: idleReuse) { [weak self] in self?.sweep(loop) }
     }
 
     private func release(_ connection: Connection, key: Key) {
-        sweeper.withLockedValue { task in
-            if task == nil {
-                task = connection.channel.eventLoop.scheduleRepeatedTask(initialDelay: idleReuse, delay: idleReuse) { [weak self] _ in self?.sweep() }
-            }
-        }
+        let loop = connection.channel.eventLoop
         let kept = idle.withLockedValue { pool -> Bool in
             guard pool[key, default: []].count < Self.idleKept else { return false }
             pool[key, default: []].append(Idle(connection: connection, since: .now()))
             return true
         }
         if !kept { connection.channel.close(promise: nil) }
+        let first = idle.withLockedValue { _ in
+            sweeping.withLockedValue { listed in listed.updateValue(loop, forKey: key.loop) == nil }
+        }
+        if first { scheduleSweep(loop) }
     }
 
     private func tlsContext() throws -> NIOSSLContext {
@@ -228,6 +240,8 @@ public final class UpstreamClient: Sendable {
     }
 
     private enum Attempt: Error {
+        /// The connection was found closed before anything was written on it.
+        case notStarted(String)
         case closedBeforeAnswer(String)
         case failure(Failure)
     }
@@ -255,30 +269,37 @@ public final class UpstreamClient: Sendable {
         if case .stream(let body, _) = request.body { streamed = body } else { streamed = nil }
         let loop = connection.channel.eventLoop
         let release: @Sendable () -> Void = { [self] in self.release(connection, key: key) }
-        let start: @Sendable () -> EventLoopFuture<Response> = {
-            connection.handler.value.start(on: loop, head: sent, body: whole, ends: streamed == nil, deadline: deadline, pieceTimeout: pieceTimeout,
+        let start: @Sendable () -> EventLoopFuture<Response>? = {
+            connection.handler.value.start(head: sent, body: whole, ends: streamed == nil, deadline: deadline, pieceTimeout: pieceTimeout,
                                            collectUpTo: collectUpTo, relay: relay, release: release)
         }
-        guard let streamed else { return try await Self.outcome(of: loop.flatSubmit(start)) }
+        guard let streamed else {
+            return try await Self.outcome(of: loop.flatSubmit { start() ?? loop.makeFailedFuture(UpstreamConnection.Outcome.notStarted) })
+        }
         // The head goes out first; then the body's pieces, each as the caller sends it and once the
         // socket took the previous one. The deadline bounds both waits.
-        let answer: EventLoopFuture<Response>
-        do { answer = try await loop.submit(start).get() } catch { throw .closedBeforeAnswer("\(error)") }
-        let pump = BodyPump(on: loop)
-        let task = Task { await pump.run(streamed, to: connection, on: loop) }
+        let started: EventLoopFuture<Response>?
+        do { started = try await loop.submit(start).get() } catch { throw .notStarted("\(error)") }
+        guard let answer = started else { throw .notStarted("connection closed") }
+        let pump = BodyPump()
+        let running = NIOLockedValueBox<Task<Void, Never>?>(nil)
         let stop = loop.scheduleTask(deadline: deadline) {
-            task.cancel()
+            running.withLockedValue { $0?.cancel() }
             connection.channel.close(promise: nil)
         }
-        pump.finished.futureResult.whenComplete { _ in stop.cancel() }
+        running.withLockedValue { $0 = Task { await pump.run(streamed, to: connection, on: loop, stop: stop) } }
         do throws(Attempt) {
             return try await Self.outcome(of: answer)
         } catch {
-            task.cancel()
-            switch pump.state.withLockedValue({ $0 }) {
-            case .waitingForCaller: throw .failure(.callerBody(timedOut: NIODeadline.now() >= deadline))
+            // Read before the pump is cancelled, which it would then record.
+            let side = pump.state.withLockedValue { $0 }
+            running.withLockedValue { $0?.cancel() }
+            // The caller's fault only when its body failed, or had not all come by the deadline;
+            // anything else the upstream did (closing mid-upload, answering too much) stays its own.
+            switch side {
             case .callerFailed: throw .failure(.callerBody(timedOut: false))
-            case .sending, .done: throw error
+            case .waitingForCaller where NIODeadline.now() >= deadline: throw .failure(.callerBody(timedOut: true))
+            default: throw error
             }
         }
     }
@@ -288,6 +309,7 @@ public final class UpstreamClient: Sendable {
             return try await answer.get()
         } catch let e as UpstreamConnection.Outcome {
             switch e {
+            case .notStarted: throw .notStarted("connection closed")
             case .timedOut: throw .failure(.timedOut)
             case .answerTooLarge: throw .failure(.answerTooLarge)
             case .closed(let answered, let reason): throw answered ? .failure(.failed(reason)) : .closedBeforeAnswer(reason)
@@ -303,21 +325,21 @@ public final class UpstreamClient: Sendable {
 private final class BodyPump: Sendable {
     enum State { case waitingForCaller, sending, callerFailed, done }
     let state = NIOLockedValueBox(State.waitingForCaller)
-    let finished: EventLoopPromise<Void>
 
-    init(on loop: any EventLoop) { finished = loop.makePromise() }
-
-    func run(_ body: DigestingBody, to connection: UpstreamClient.Connection, on loop: any EventLoop) async {
+    /// `stop` is the deadline's: cancelled on the loop with the request's end, before the
+    /// connection can go back to the pool and serve another call.
+    func run(_ body: DigestingBody, to connection: UpstreamClient.Connection, on loop: any EventLoop, stop: Scheduled<Void>) async {
         var pieces = body.makeAsyncIterator()
         do {
             while true {
                 state.withLockedValue { $0 = .waitingForCaller }
                 let piece: ByteBuffer?
                 do { piece = try await pieces.next() } catch {
-                    state.withLockedValue { $0 = .callerFailed }
+                    // Cancelled by the deadline or the exchange's failure: not the caller's doing.
+                    if !(error is CancellationError) && !Task.isCancelled { state.withLockedValue { $0 = .callerFailed } }
                     throw error
                 }
-                // Cancelled (the deadline, or the exchange failed): whatever came is not the whole body.
+                // Cancelled: whatever came is not the whole body, and must not be framed as one.
                 try Task.checkCancellation()
                 state.withLockedValue { $0 = .sending }
                 guard let piece else { break }
@@ -325,13 +347,16 @@ private final class BodyPump: Sendable {
             }
             try await connection.channel.writeAndFlush(HTTPClientRequestPart.end(nil)).get()
             state.withLockedValue { $0 = .done }
-            loop.execute { connection.handler.value.requestEnded() }
+            loop.execute {
+                stop.cancel()
+                connection.handler.value.requestEnded()
+            }
         } catch {
             // The caller's body broke off or passed its limit, or the upstream went away (perhaps
             // after answering early: that answer still stands).
+            loop.execute { stop.cancel() }
             connection.channel.close(promise: nil)
         }
-        finished.succeed()
     }
 }
 
@@ -358,6 +383,8 @@ final class UpstreamConnection: ChannelDuplexHandler {
     typealias OutboundOut = HTTPClientRequestPart
 
     enum Outcome: Error {
+        /// The connection had closed before the exchange could start on it.
+        case notStarted
         case timedOut
         case answerTooLarge
         /// Closed or failed, after part of the answer or before any.
@@ -396,11 +423,11 @@ final class UpstreamConnection: ChannelDuplexHandler {
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
-    func start(on loop: any EventLoop, head: HTTPRequestHead, body: ByteBuffer?, ends: Bool, deadline: NIODeadline, pieceTimeout: TimeAmount, collectUpTo: Int,
-               relay: @escaping @Sendable (HTTPResponseHead) -> Bool, release: @escaping @Sendable () -> Void) -> EventLoopFuture<UpstreamClient.Response> {
-        guard let context, case .idle = state, context.channel.isActive else {
-            return loop.makeFailedFuture(Outcome.closed(answered: false, "connection closed"))
-        }
+    /// Writes the request's head (and its body if held whole); nil if the connection is closed.
+    func start(head: HTTPRequestHead, body: ByteBuffer?, ends: Bool, deadline: NIODeadline, pieceTimeout: TimeAmount, collectUpTo: Int,
+               relay: @escaping @Sendable (HTTPResponseHead) -> Bool, release: @escaping @Sendable () -> Void) -> EventLoopFuture<UpstreamClient.Response>? {
+        guard let context, case .idle = state, context.channel.isActive else { return nil }
+        timer?.cancel()
         generation += 1
         let promise = context.eventLoop.makePromise(of: UpstreamClient.Response.self)
         (self.promise, self.relay, self.release, self.collectUpTo) = (promise, relay, release, collectUpTo)
@@ -487,8 +514,8 @@ final class UpstreamConnection: ChannelDuplexHandler {
                 if h.readPending, let context = h.context {
                     h.readPending = false
                     context.read()
-                    // The reader caught up: the gap allowed starts again now.
-                    h.armReadTimeout(context)
+                    // The reader caught up: the gap allowed starts again now (if the answer is still coming).
+                    if case .streaming = h.state { h.armReadTimeout(context) }
                 }
             }
         }
@@ -520,6 +547,8 @@ final class UpstreamConnection: ChannelDuplexHandler {
     /// the caller is told to close it (true) once the answer is settled.
     private func finish() -> Bool {
         guard requestDone else { return false }
+        timer?.cancel()
+        timer = nil
         let release = self.release
         (state, relay, self.release) = (.idle, nil, nil)
         // A read held back for a slow reader of the last answer: the next exchange needs it.
