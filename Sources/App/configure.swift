@@ -46,6 +46,10 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     Exchange.answerGatewayFirst(app)
     // Vapor's own request metrics go to swift-metrics, which nothing here reads (`/metrics` is MetricsMiddleware's).
     app.http.server.configuration.reportMetrics = false
+    // A connection with nothing coming or going for longer than any exchange may wait for its
+    // upstream is closed: a caller that stopped sending (after a 408, or with only the head sent)
+    // no longer holds it for good.
+    app.http.server.configuration.idleTimeout = .milliseconds(Int64(ExchangeService.timeoutRange.upperBound)) + .seconds(60)
 
     app.asyncCommands.use(MigrateCommand(), as: "migrate")
     app.asyncCommands.use(DemoCommands(), as: "demo")

@@ -322,7 +322,7 @@ struct GatewayTests {
     /// `QLVB`'s service `code` on the upstream, granted to `MOTCUA`, behind the gateway on a real
     /// listener (so that bodies pass in pieces); `body` gets the app, the service's `/r1/…` URL
     /// and MOTCUA's key, and the listener is stopped however it ends.
-    static func withListeningGateway(service code: String, timeout: Int = 20_000,
+    static func withListeningGateway(service code: String, timeout: Int = 20_000, idleTimeout: TimeAmount? = nil,
                                      _ body: (Application, _ serviceURL: String, _ key: String) async throws -> Void) async throws {
         try await withUpstream { upstream in
             try await withApp { app async throws in
@@ -331,6 +331,7 @@ struct GatewayTests {
                 let caller = try await system("T-MOTCUA", "VN-test/GOV/000.00.00.H42/MOTCUA", on: db)
                 try await grant(caller, try await service(code, of: provider, baseURL: upstream, timeout: timeout, on: db), on: db)
                 let key = try await Registry.issueKey(for: caller, at: app.clock.now(), on: db).key
+                if let idleTimeout { app.http.server.configuration.idleTimeout = idleTimeout }
                 try await app.server.start(address: .hostname("127.0.0.1", port: 0))
                 do {
                     let port = try #require(app.http.server.shared.localAddress?.port)
@@ -393,7 +394,7 @@ struct GatewayTests {
     /// what comes back up to the end of the answer's head, and how long after the first piece it
     /// was complete; the connection is closed after ten seconds whatever happens, so a gateway
     /// that never answers fails the test instead of hanging it.
-    static func rawCall(_ serviceURL: String, _ pieces: [String]) async throws -> (head: String, after: Duration) {
+    static func rawCall(_ serviceURL: String, _ pieces: [String], untilClosed: Bool = false) async throws -> (head: String, after: Duration) {
         let url = try #require(URLComponents(string: serviceURL))
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: try #require(url.port)) { ch in
@@ -410,7 +411,7 @@ struct GatewayTests {
             var text = ""
             for try await piece in inbound {
                 text += String(buffer: piece)
-                if text.contains("\r\n\r\n") { break }
+                if !untilClosed && text.contains("\r\n\r\n") { break }
             }
             return (text, ContinuousClock.now - started)
         }
@@ -439,6 +440,23 @@ struct GatewayTests {
             let logged = try await MessageRecord.query(on: app.db).sort(\.$seq).all()
             #expect(logged.map(\.status) == [200, 408, 408] && logged.last?.errorType == "Client.BadRequest.BodyTimeout")
             #expect(app.circuitBreakers.retryAfter("VN-test/GOV/000.00.00.H42/QLVB/van-ban") == nil)
+        }
+    }
+
+    /// A caller that stops sending loses its connection once it has been idle for the server's
+    /// idle timeout, which is longer than any exchange may wait for its upstream.
+    @Test func aConnectionLeftIdleAfterA408IsClosed() async throws {
+        try await Self.withListeningGateway(service: "van-ban", timeout: 500, idleTimeout: .seconds(1)) { app, service, key in
+            let path = try #require(URLComponents(string: service)).path + "/digest"
+            let head = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Road-Client: VN-test/GOV/000.00.00.H42/MOTCUA\r\nAuthorization: Bearer \(key)\r\n"
+            let (answer, closedAfter) = try await Self.rawCall(service, [head + "Content-Length: 1000\r\n\r\n0123456789"], untilClosed: true)
+            #expect(answer.hasPrefix("HTTP/1.1 408"), "\(answer)")
+            // 0.5 s to the 408, then 1 s idle; without the idle timeout only the raw client's 10 s guard closes it.
+            #expect(closedAfter < .seconds(8), "closed after \(closedAfter)")
+        }
+        try await withApp { app in
+            let longest = TimeAmount.milliseconds(Int64(ExchangeService.timeoutRange.upperBound))
+            #expect(app.http.server.configuration.idleTimeout.map { $0 > longest } == true, "an exchange waiting for its upstream is not cut")
         }
     }
 

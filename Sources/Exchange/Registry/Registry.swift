@@ -85,6 +85,8 @@ public final class ExchangeService: Model, Content, @unchecked Sendable {
     @OptionalField(key: "openapi") public var openAPI: String?
     @Field(key: "classification") public var classification: Classification
     @Field(key: "timeout_ms") public var timeoutMilliseconds: Int
+    /// The timeouts a service may have, in milliseconds.
+    public static let timeoutRange = 100...120_000
     /// The upstream is another platform's gateway (`TrustedPeer`): calls are signed for it with
     /// this platform's key, on behalf of the caller.
     @Field(key: "via_peer") public var viaPeer: Bool

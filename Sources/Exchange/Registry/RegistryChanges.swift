@@ -137,7 +137,7 @@ extension Registry {
         } else {
             errors.append("Địa chỉ máy chủ dịch vụ phải bắt đầu bằng http:// hoặc https://.")
         }
-        if !(100...120_000).contains(timeout) { errors.append("Thời gian chờ từ 100 đến 120.000 ms.") }
+        if !ExchangeService.timeoutRange.contains(timeout) { errors.append("Thời gian chờ từ 100 đến 120.000 ms.") }
         return errors
     }
 
