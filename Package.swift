@@ -39,7 +39,7 @@ let package = Package(
             name: "App",
             dependencies: [
                 "Kernel", "WebUI", "Directory", "Identity", "Procedures", "WorkCalendar", "OneStop", "Indicators", "Exchange", "NationalSim",
-                vapor, fluent, nioPosix,
+                vapor, fluent, nioPosix, nioSSL,
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
                 .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
             ],

@@ -1,4 +1,5 @@
 import Foundation
+import NIOSSL
 import OneStop
 import Vapor
 
@@ -26,17 +27,17 @@ public struct AppConfig: Sendable {
     public var logRetentionDays: Int?
     /// Bearer token for `/metrics` from other machines; nil serves it to this machine only.
     public var metricsToken: String?
-    /// A PEM file of certificate authorities the gateway trusts for `https` upstreams, besides the system's.
-    public var upstreamCA: String?
+    /// Certificate authorities the gateway trusts for `https` upstreams besides the system's (`TINHSO_UPSTREAM_CA`).
+    public var upstreamAuthorities: [NIOSSLCertificate]
 
     public init(dataDir: String, database: DatabaseChoice, publicURL: String, secureCookies: Bool, bcryptCost: Int,
                 seedDemo: Bool, host: String, port: Int, smtp: SMTPSender.Configuration? = nil, sms: HTTPSMSSender.Configuration? = nil,
-                logRetentionDays: Int? = nil, metricsToken: String? = nil, upstreamCA: String? = nil) {
+                logRetentionDays: Int? = nil, metricsToken: String? = nil, upstreamAuthorities: [NIOSSLCertificate] = []) {
         self.dataDir = dataDir; self.database = database; self.publicURL = publicURL; self.secureCookies = secureCookies
         self.bcryptCost = bcryptCost; self.seedDemo = seedDemo; self.host = host; self.port = port
         self.smtp = smtp; self.sms = sms; self.logRetentionDays = logRetentionDays
         self.metricsToken = metricsToken
-        self.upstreamCA = upstreamCA
+        self.upstreamAuthorities = upstreamAuthorities
     }
 
     /// A setting the operator got wrong, with a message that says how to fix it.
@@ -104,9 +105,12 @@ public struct AppConfig: Sendable {
         guard let u = URLComponents(string: publicURL), ["http", "https"].contains(u.scheme ?? ""), u.host?.isEmpty == false else {
             throw Invalid(description: "TINHSO_PUBLIC_URL=\(publicURL): expected an http:// or https:// URL")
         }
-        let upstreamCA = env["TINHSO_UPSTREAM_CA"].flatMap { $0.isEmpty ? nil : $0 }
-        if let upstreamCA, !FileManager.default.isReadableFile(atPath: upstreamCA) {
-            throw Invalid(description: "TINHSO_UPSTREAM_CA=\(upstreamCA): no readable PEM file there")
+        var upstreamAuthorities: [NIOSSLCertificate] = []
+        if let path = env["TINHSO_UPSTREAM_CA"], !path.isEmpty {
+            do { upstreamAuthorities = try NIOSSLCertificate.fromPEMFile(path) } catch {
+                throw Invalid(description: "TINHSO_UPSTREAM_CA=\(path): expected a readable PEM file of certificates (\(error))")
+            }
+            if upstreamAuthorities.isEmpty { throw Invalid(description: "TINHSO_UPSTREAM_CA=\(path): the file holds no certificate") }
         }
         return AppConfig(
             dataDir: dataDir, database: database, publicURL: publicURL,
@@ -116,6 +120,6 @@ public struct AppConfig: Sendable {
             smtp: try smtpSettings(env, heloName: u.host ?? "localhost"), sms: try smsSettings(env),
             logRetentionDays: env["TINHSO_LOG_RETENTION_DAYS"].flatMap { $0.isEmpty ? nil : $0 } == nil ? nil
                 : try int("TINHSO_LOG_RETENTION_DAYS", default: 0, range: 1...36_500),
-            metricsToken: env["TINHSO_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }, upstreamCA: upstreamCA)
+            metricsToken: env["TINHSO_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }, upstreamAuthorities: upstreamAuthorities)
     }
 }

@@ -33,7 +33,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.migrations.add(Directory.migrations + Identity.migrations + Procedures.migrations + WorkCalendar.migrations + OneStop.migrations
                        + Indicators.migrations + Exchange.migrations)
     Indicators.configure(app)
-    try Exchange.configure(app, dataDirectory: config.dataDir, upstreamCA: config.upstreamCA)
+    try Exchange.configure(app, dataDirectory: config.dataDir, upstreamAuthorities: config.upstreamAuthorities)
     try MessagingSetup.use(config, on: app)
     app.nationalRegistry = LGSPNationalRegistry(app: app)
     app.nationalPortal = LGSPNationalPortal(app: app)

@@ -8,21 +8,14 @@ import Vapor
 public enum Exchange {
     public static var migrations: [any Migration] { [CreateRegistry(), CreateMessageLog(), CreateLogSeals(), AddCallLimits(), AddFederation(), CreateLogArchives(), AddUpstreamAuthorization(), IndexLogByClient(), IndexLogByMessageID(), AddLogQuery()] }
 
-    /// Loads (or makes) the platform key in `dataDirectory`; `upstreamCA` is a PEM file of the
-    /// authorities trusted for `https` upstreams besides the system's.
-    public static func configure(_ app: Application, dataDirectory: String, upstreamCA: String? = nil) throws {
+    /// Loads (or makes) the platform key in `dataDirectory`; `upstreamAuthorities` are trusted for
+    /// `https` upstreams besides the system's roots.
+    public static func configure(_ app: Application, dataDirectory: String, upstreamAuthorities: [NIOSSLCertificate] = []) throws {
         app.platformKey = try PlatformKey.load(directory: dataDirectory)
         app.messageLogHead = ChainHead()
-        if let upstreamCA {
-            let authorities: [NIOSSLCertificate]
-            do { authorities = try NIOSSLCertificate.fromPEMFile(upstreamCA) } catch {
-                throw Abort(.internalServerError, reason: "TINHSO_UPSTREAM_CA=\(upstreamCA): not a PEM file of certificates (\(error))")
-            }
-            guard !authorities.isEmpty else { throw Abort(.internalServerError, reason: "TINHSO_UPSTREAM_CA=\(upstreamCA): holds no certificate") }
-            var tls = TLSConfiguration.makeClientConfiguration()
-            tls.additionalTrustRoots = [.certificates(authorities)]
-            app.upstreamClient = UpstreamClient(tls: tls)
-        }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if !upstreamAuthorities.isEmpty { tls.additionalTrustRoots = [.certificates(upstreamAuthorities)] }
+        app.upstreamClient = UpstreamClient(tls: tls)
         app.lifecycle.use(UpstreamClient.Shutdown())
         app.metrics.describe("tinhso_exchange_calls_total", kind: "counter", help: "Exchanges through the LGSP gateway by service, client and outcome.",
                              labels: ["service", "client", "outcome"])

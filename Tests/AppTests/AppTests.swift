@@ -107,6 +107,13 @@ struct AppTests {
         #expect(throws: AppConfig.Invalid.self) { try AppConfig.load(from: ["TINHSO_BCRYPT_COST": "3"]) }
         #expect(throws: AppConfig.Invalid.self) { try AppConfig.load(from: ["TINHSO_PUBLIC_URL": "ftp://x"]) }
         #expect(throws: AppConfig.Invalid.self) { try AppConfig.load(from: ["TINHSO_UPSTREAM_CA": "/nonexistent/ca.pem"]) }
+        let dir = NSTemporaryDirectory() + "tinhso-ca-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try TestCertificate.pem.write(toFile: dir + "/ca.pem", atomically: true, encoding: .utf8)
+        #expect(try AppConfig.load(from: ["TINHSO_UPSTREAM_CA": dir + "/ca.pem"]).upstreamAuthorities.count == 1)
+        try "hello".write(toFile: dir + "/not.pem", atomically: true, encoding: .utf8)
+        #expect(throws: AppConfig.Invalid.self) { try AppConfig.load(from: ["TINHSO_UPSTREAM_CA": dir + "/not.pem"]) }
     }
 
     @Test func vietnameseFolding() {

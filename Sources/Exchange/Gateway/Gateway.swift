@@ -145,6 +145,12 @@ public struct ExchangeCall: Sendable {
         }
         /// The caller's body passed `maxBody`: declared so, or found so on the way.
         static let requestTooLarge = Failure(.payloadTooLarge, "Client.BadRequest.RequestTooLarge", "Thân yêu cầu vượt quá 10 MB.")
+        /// The caller's body had not all come within the service's timeout.
+        static func bodyTimeout(milliseconds: Int) -> Failure {
+            Failure(.requestTimeout, "Client.BadRequest.BodyTimeout", "Thân yêu cầu không đến đủ trong \(milliseconds) ms.")
+        }
+        /// The caller broke its body off.
+        static let incompleteBody = Failure(.badRequest, "Client.BadRequest.IncompleteBody", "Không đọc được trọn thân yêu cầu (bên gọi ngắt giữa chừng).")
     }
 
     /// The caller's rate and quota.
@@ -377,9 +383,9 @@ public struct ExchangeCall: Sendable {
                 if length > 0 {
                     let bytes: ByteBuffer
                     do { bytes = try await Self.collect(stream.body, length: length, by: deadline) } catch is BodyTimeout {
-                        throw Failure(.requestTimeout, "Client.BadRequest.BodyTimeout", "Thân yêu cầu không đến đủ trong \(service.timeoutMilliseconds) ms.")
+                        throw Failure.bodyTimeout(milliseconds: service.timeoutMilliseconds)
                     } catch {
-                        throw Failure(.badRequest, "Client.BadRequest.IncompleteBody", "Không đọc được trọn thân yêu cầu (bên gọi ngắt giữa chừng).")
+                        throw Failure.incompleteBody
                     }
                     // At most `collectUpTo` bytes: never past the digest's limit.
                     try? stream.digest.add(bytes)
@@ -416,6 +422,8 @@ public struct ExchangeCall: Sendable {
             }
             app.circuitBreakers.record(breaker, failed: false)
         } catch {
+            // The caller's body passing the limit is the caller's fault, whatever broke off after it.
+            if stream?.digest.tooLarge == true { throw Failure.requestTooLarge }
             switch error {
             case .timedOut:
                 app.circuitBreakers.record(breaker, failed: true)
@@ -424,12 +432,8 @@ public struct ExchangeCall: Sendable {
                 throw Failure(.badGateway, "Server.ServerProxy.ResponseTooLarge", "Câu trả lời của dịch vụ vượt quá 10 MB.")
             case .callerBody(let timedOut):
                 // The caller's fault: not counted against the upstream's breaker.
-                if stream?.digest.tooLarge == true { throw Failure.requestTooLarge }
-                if timedOut { throw Failure(.requestTimeout, "Client.BadRequest.BodyTimeout", "Thân yêu cầu không đến đủ trong \(service.timeoutMilliseconds) ms.") }
-                throw Failure(.badRequest, "Client.BadRequest.IncompleteBody", "Không đọc được trọn thân yêu cầu (bên gọi ngắt giữa chừng).")
+                throw timedOut ? Failure.bodyTimeout(milliseconds: service.timeoutMilliseconds) : Failure.incompleteBody
             case .failed(let reason):
-                // The caller's body passing the limit is the caller's fault, not the upstream's.
-                if stream?.digest.tooLarge == true { throw Failure.requestTooLarge }
                 app.circuitBreakers.record(breaker, failed: true)
                 app.logger.warning("upstream \(breaker) failed: \(reason)")
                 throw Failure(.badGateway, "Server.ServerProxy.ServiceFailed", "Không kết nối được máy chủ của dịch vụ \(breaker), hoặc máy chủ ngắt kết nối giữa chừng.")
