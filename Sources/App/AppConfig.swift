@@ -29,15 +29,19 @@ public struct AppConfig: Sendable {
     public var metricsToken: String?
     /// Certificate authorities the gateway trusts for `https` upstreams besides the system's (`TINHSO_UPSTREAM_CA`).
     public var upstreamAuthorities: [NIOSSLCertificate]
+    /// A port of its own for the LGSP gateway (`GatewayListener`, `TINHSO_GATEWAY_PORT`); nil serves `/r1/…` on the main port only.
+    public var gatewayPort: Int?
 
     public init(dataDir: String, database: DatabaseChoice, publicURL: String, secureCookies: Bool, bcryptCost: Int,
                 seedDemo: Bool, host: String, port: Int, smtp: SMTPSender.Configuration? = nil, sms: HTTPSMSSender.Configuration? = nil,
-                logRetentionDays: Int? = nil, metricsToken: String? = nil, upstreamAuthorities: [NIOSSLCertificate] = []) {
+                logRetentionDays: Int? = nil, metricsToken: String? = nil, upstreamAuthorities: [NIOSSLCertificate] = [],
+                gatewayPort: Int? = nil) {
         self.dataDir = dataDir; self.database = database; self.publicURL = publicURL; self.secureCookies = secureCookies
         self.bcryptCost = bcryptCost; self.seedDemo = seedDemo; self.host = host; self.port = port
         self.smtp = smtp; self.sms = sms; self.logRetentionDays = logRetentionDays
         self.metricsToken = metricsToken
         self.upstreamAuthorities = upstreamAuthorities
+        self.gatewayPort = gatewayPort
     }
 
     /// A setting the operator got wrong, with a message that says how to fix it.
@@ -68,7 +72,17 @@ public struct AppConfig: Sendable {
         ("TINHSO_METRICS_TOKEN", "Bearer token for /metrics (Prometheus) from other machines; without it /metrics answers only this machine"),
         ("TINHSO_UPSTREAM_CA", "PEM file of certificate authorities the LGSP gateway trusts for https upstreams besides the system's "
             + "(a government CA that Debian does not carry)"),
+        ("TINHSO_GATEWAY_PORT", "A port of its own for the LGSP gateway's /r1/… calls, on TINHSO_HOST, served by its own lighter HTTP server "
+            + "(unset: /r1/… only on the main port, which serves it in every case)"),
     ]
+
+    static func gatewayPort(_ env: [String: String], main: Int) throws -> Int {
+        guard let raw = env["TINHSO_GATEWAY_PORT"], let n = Int(raw), (1...65535).contains(n) else {
+            throw Invalid(description: "TINHSO_GATEWAY_PORT=\(env["TINHSO_GATEWAY_PORT"] ?? ""): expected a whole number from 1 to 65535")
+        }
+        guard n != main else { throw Invalid(description: "TINHSO_GATEWAY_PORT=\(n): the main port (TINHSO_PORT) already listens there") }
+        return n
+    }
 
     public static func load(from env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfig {
         func bool(_ name: String, default value: Bool) throws -> Bool {
@@ -120,6 +134,7 @@ public struct AppConfig: Sendable {
             smtp: try smtpSettings(env, heloName: u.host ?? "localhost"), sms: try smsSettings(env),
             logRetentionDays: env["TINHSO_LOG_RETENTION_DAYS"].flatMap { $0.isEmpty ? nil : $0 } == nil ? nil
                 : try int("TINHSO_LOG_RETENTION_DAYS", default: 0, range: 1...36_500),
-            metricsToken: env["TINHSO_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }, upstreamAuthorities: upstreamAuthorities)
+            metricsToken: env["TINHSO_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }, upstreamAuthorities: upstreamAuthorities,
+            gatewayPort: env["TINHSO_GATEWAY_PORT"].flatMap { $0.isEmpty ? nil : $0 } == nil ? nil : try gatewayPort(env, main: port))
     }
 }

@@ -161,6 +161,7 @@ public enum Startup {
         }
         BackgroundWork.register("index snapshots", on: app) { app, now in try await IndexSnapshots.runOnce(app: app, now: now) }
         Exchange.sealWhileServing(app)
+        if let port = app.config.gatewayPort { Exchange.listen(app, host: app.config.host, port: port) }
         if let days = app.config.logRetentionDays {
             let directory = MessageLog.archiveDirectory(app.config.dataDir)
             BackgroundWork.register("message log archive", on: app) { app, now in
@@ -168,6 +169,7 @@ public enum Startup {
             }
         }
         BackgroundWork.schedule(on: app)
-        print(DemoProvince.banner(url: app.config.publicURL, demoLoginsValid: demoValid))
+        print(DemoProvince.banner(url: app.config.publicURL, demoLoginsValid: demoValid,
+                                  gateway: app.config.gatewayPort.map { "http://\(app.config.host):\($0)/r1/…" }))
     }
 }

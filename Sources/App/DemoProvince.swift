@@ -166,8 +166,9 @@ public enum DemoProvince {
     }
 
     /// The lines printed when the server starts.
-    public static func banner(url: String, demoLoginsValid: Bool) -> String {
+    public static func banner(url: String, demoLoginsValid: Bool, gateway: String? = nil) -> String {
         var lines = ["", "tinhso — Cổng dịch vụ công đang chạy tại \(url)"]
+        if let gateway { lines.append("Cổng kết nối LGSP (cổng riêng): \(gateway)") }
         if demoLoginsValid {
             lines.append("Tài khoản demo (mật khẩu: \(password)):")
             // Padded to the longest login: `padding(toLength:)` also cuts a longer one.

@@ -28,6 +28,11 @@ public enum Exchange {
         app.lifecycle.use(LogSealer())
     }
 
+    /// While the server runs: `/r1/…` also on a port of its own, served by `GatewayListener`.
+    public static func listen(_ app: Application, host: String, port: Int) {
+        app.lifecycle.use(GatewayListener(host: host, port: port))
+    }
+
     /// The gateway sits at the root (`/r1/…`, as X-Road's), outside the session and API middleware:
     /// its callers are systems, authenticated by their keys.
     public static func routes(root: any RoutesBuilder, pages: any RoutesBuilder, api: any RoutesBuilder) throws {

@@ -32,27 +32,47 @@ struct Gateway: RouteCollection {
     }
 
     func handle(_ req: Request) async throws -> Response {
-        var call = ExchangeCall(method: req.method,
-                                messageID: req.headers.first(name: "X-Road-Id").flatMap { $0.isEmpty ? nil : String($0.prefix(200)) },
-                                userID: String(req.headers.first(name: "X-Road-UserId")?.prefix(200) ?? ""),
-                                issue: String(req.headers.first(name: "X-Road-Issue")?.prefix(200) ?? ""))
-        call.query = req.url.query
-        call.headers = req.headers
-        call.stream = (req.body, req.headers.first(name: .contentLength).flatMap { Int($0) }, BodyDigest(limit: ExchangeCall.maxBody))
-        // Made once: `req.db` builds a database handle (logger, tracing) on every access.
-        let db = req.db
-        let outcome = await call.perform(app: req.application, db: db, on: req.eventLoop, relayLarge: true) { call async throws(ExchangeCall.Failure) in
-            try await authenticate(req, db, &call)
-        }
+        let request = GatewayRequest(method: req.method, path: req.storage[GatewayFirst.PathKey.self] ?? req.url.path, query: req.url.query,
+                                     headers: req.headers, body: req.body)
+        // `req.db` builds a database handle (logger, tracing) on every access: made once.
+        let (call, outcome) = await Self.exchange(request, app: req.application, db: req.db, on: req.eventLoop)
         return outcome.response(for: call)
+    }
+
+    /// A call to `/r1/…` as the front that received it read it: Vapor's server (`handle`) or the
+    /// gateway's own listener (`GatewayListener`).
+    struct GatewayRequest: Sendable {
+        var method: HTTPMethod
+        /// The path as sent, without the query.
+        var path: String
+        var query: String?
+        var headers: HTTPHeaders
+        var body: any CallerBody
+    }
+
+    /// Checks, forwards and logs one outside call; the call (its message id and body digest) and
+    /// its outcome, which the front writes back.
+    static func exchange(_ request: GatewayRequest, app: Application, db: any Database, on loop: any EventLoop) async -> (ExchangeCall, Result<ExchangeCall.Answer, ExchangeCall.Failure>) {
+        let headers = request.headers
+        var call = ExchangeCall(method: request.method,
+                                messageID: headers.first(name: "X-Road-Id").flatMap { $0.isEmpty ? nil : String($0.prefix(200)) },
+                                userID: String(headers.first(name: "X-Road-UserId")?.prefix(200) ?? ""),
+                                issue: String(headers.first(name: "X-Road-Issue")?.prefix(200) ?? ""))
+        call.query = request.query
+        call.headers = headers
+        call.stream = (request.body, headers.first(name: .contentLength).flatMap { Int($0) }, BodyDigest(limit: ExchangeCall.maxBody))
+        let outcome = await call.perform(app: app, db: db, on: loop, relayLarge: true) { call async throws(ExchangeCall.Failure) in
+            try await authenticate(request.path, headers, app, db, &call)
+        }
+        return (call, outcome)
     }
 
     /// The caller a token proves: one of this platform's credentials (a token of the token
     /// endpoint), or a subsystem a trusted peer's gateway vouches for (a token it signed).
-    func tokenCaller(_ token: String, client: SubsystemID, _ req: Request, _ db: any Database) async throws(ExchangeCall.Failure) -> ExchangeDirectory.Caller? {
-        let now = req.application.clock.now(), directory = req.application.exchangeDirectory
+    static func tokenCaller(_ token: String, client: SubsystemID, _ app: Application, _ db: any Database) async throws(ExchangeCall.Failure) -> ExchangeDirectory.Caller? {
+        let now = app.clock.now(), directory = app.exchangeDirectory
         do {
-            if let key = req.application.platformKey, let own = AccessToken.verify(token, keys: key.verifying, now: now) {
+            if let key = app.platformKey, let own = AccessToken.verify(token, keys: key.verifying, now: now) {
                 guard let credential = own.claims.cid.flatMap(UUID.init(uuidString:)) else { return nil }
                 return try await directory.credential(id: credential, now: now, on: db)
             }
@@ -73,10 +93,9 @@ struct Gateway: RouteCollection {
     }
 
     /// Reads the target and the caller from the request: the path, `X-Road-Client`, the key.
-    func authenticate(_ req: Request, _ db: any Database, _ call: inout ExchangeCall) async throws(ExchangeCall.Failure) {
+    static func authenticate(_ path: String, _ headers: HTTPHeaders, _ app: Application, _ db: any Database, _ call: inout ExchangeCall) async throws(ExchangeCall.Failure) {
         // /r1/instance/class/member/subsystem/service[/path], split as bytes: the rest of the path is the eighth piece.
-        let parts = (req.storage[GatewayFirst.PathKey.self] ?? req.url.path).utf8.split(separator: UInt8(ascii: "/"), maxSplits: 7, omittingEmptySubsequences: false)
-            .map(Substring.init)
+        let parts = path.utf8.split(separator: UInt8(ascii: "/"), maxSplits: 7, omittingEmptySubsequences: false).map(Substring.init)
         guard parts.count >= 7, let provider = SubsystemID(encodedParts: Array(parts[2..<6])), !parts[6].isEmpty else {
             throw .init(.badRequest, "Client.BadRequest.InvalidServiceId",
                         "Địa chỉ phải có dạng /r1/{instance}/{memberClass}/{memberCode}/{subsystemCode}/{serviceCode}[/đường-dẫn].")
@@ -85,7 +104,7 @@ struct Gateway: RouteCollection {
         call.serviceCode = String(parts[6])
         call.path = parts.count > 7 ? "/" + parts[7] : "/"
         // The header's values as sent: a client identifier may hold a comma, so they are not split at commas.
-        guard let clientHeader = req.headers["X-Road-Client"].last else {
+        guard let clientHeader = headers["X-Road-Client"].last else {
             throw .init(.badRequest, "Client.BadRequest.MissingClientHeader", "Thiếu tiêu đề X-Road-Client.")
         }
         guard let client = SubsystemID(clientHeader) else {
@@ -93,13 +112,12 @@ struct Gateway: RouteCollection {
         }
         call.client = client
         // An access token (`AccessToken`) or an API key, in `Authorization: Bearer`; a key also in `X-API-Key`.
-        let presented = req.headers.bearerAuthorization?.token ?? req.headers.first(name: "X-API-Key")
-        let directory = req.application.exchangeDirectory
+        let presented = headers.bearerAuthorization?.token ?? headers.first(name: "X-API-Key")
         var caller: ExchangeDirectory.Caller?
         if let presented, AccessToken.looksLikeToken(presented) {
-            caller = try await tokenCaller(presented, client: client, req, db)
+            caller = try await tokenCaller(presented, client: client, app, db)
         } else if let presented {
-            do { caller = try await directory.credential(hash: SecureToken.hash(presented), now: req.application.clock.now(), on: db) } catch {
+            do { caller = try await app.exchangeDirectory.credential(hash: SecureToken.hash(presented), now: app.clock.now(), on: db) } catch {
                 throw .init(.internalServerError, "Server.ClientProxy.InternalError", "Không đọc được danh mục khoá truy cập.")
             }
         }
@@ -191,7 +209,7 @@ public struct ExchangeCall: Sendable {
     var serviceCode = ""
     var path = "/"
     /// An outside caller's body, streamed to the upstream (`body` is then empty), with its declared length.
-    var stream: (body: Request.Body, length: Int?, digest: BodyDigest)?
+    var stream: (body: any CallerBody, length: Int?, digest: BodyDigest)?
 
     /// The request body's size and SHA-256 (hex) for the log: of what was streamed, or of `body`.
     var requestForLog: (bytes: Int, sha256: String) {
@@ -325,18 +343,6 @@ public struct ExchangeCall: Sendable {
 
     struct BodyTimeout: Error {}
 
-    /// A small body read whole by the call's deadline: streamed, the upstream call's deadline
-    /// bounded a caller that declares a length and never sends it; read first, this does.
-    static func collect(_ body: Request.Body, length: Int, by deadline: NIODeadline) async throws -> ByteBuffer {
-        // Vapor refuses a streamed body that reaches `max`; the framing already stops it at its length.
-        let read = body.collect(max: length + 1)
-        let promise = read.eventLoop.makePromise(of: ByteBuffer?.self)
-        read.cascade(to: promise)
-        let timer = read.eventLoop.scheduleTask(deadline: deadline) { promise.fail(BodyTimeout()) }
-        read.whenComplete { _ in timer.cancel() }
-        return try await promise.futureResult.get() ?? ByteBuffer()
-    }
-
     func forward(app: Application, db: any Database, on loop: any EventLoop, relayLarge: Bool) async throws(Failure) -> Answer {
         guard let provider, let callerSystemID else { throw Failure(.internalServerError, "Server.ClientProxy.InternalError", "Lời gọi chưa xác định bên gọi.") }
         if MetadataService(rawValue: serviceCode) != nil {
@@ -382,7 +388,7 @@ public struct ExchangeCall: Sendable {
                 // the body (async sequences on both sides, about 8 % of the gateway's CPU for 1 KB in a profile).
                 if length > 0 {
                     let bytes: ByteBuffer
-                    do { bytes = try await Self.collect(stream.body, length: length, by: deadline) } catch is BodyTimeout {
+                    do { bytes = try await stream.body.collect(length: length, by: deadline) } catch is BodyTimeout {
                         throw Failure.bodyTimeout(milliseconds: service.timeoutMilliseconds)
                     } catch {
                         throw Failure.incompleteBody
@@ -510,26 +516,30 @@ struct ListClients: Codable {
 }
 
 extension Result where Success == ExchangeCall.Answer, Failure == ExchangeCall.Failure {
-    func response(for call: ExchangeCall) -> Response {
-        let response: Response
+    /// What goes back to an outside caller, whichever front writes it: the status, the headers
+    /// (`X-Road-*` included), and the body whole or as a relay.
+    func reply(for call: ExchangeCall) -> (status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer, relay: Relay?) {
+        var reply: (status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer, relay: Relay?)
         switch self {
         case .success(let a):
-            if let relay = a.relay {
-                response = Response(status: a.status, headers: a.headers, body: .init(asyncStream: { await relay.run($0) }, count: relay.length ?? -1))
-            } else {
-                response = Response(status: a.status, headers: a.headers, body: .init(buffer: a.body))
-            }
+            reply = (a.status, a.headers, a.body, a.relay)
         case .failure(let f):
             var headers = HTTPHeaders()
             headers.contentType = .json
             headers.add(name: "X-Road-Error", value: f.type)
             if let seconds = f.retryAfter { headers.add(name: .retryAfter, value: String(seconds)) }
             let data = (try? JSONEncoder().encode(ErrorBody(type: f.type, message: f.message, detail: call.messageID))) ?? Data()
-            response = Response(status: f.status, headers: headers, body: .init(data: data))
+            reply = (f.status, headers, ByteBuffer(data: data), nil)
         }
-        response.headers.replaceOrAdd(name: "X-Road-Id", value: call.messageID)
-        response.headers.replaceOrAdd(name: "X-Road-Request-Hash", value: call.requestHashHeader)
-        return response
+        reply.headers.replaceOrAdd(name: "X-Road-Id", value: call.messageID)
+        reply.headers.replaceOrAdd(name: "X-Road-Request-Hash", value: call.requestHashHeader)
+        return reply
+    }
+
+    func response(for call: ExchangeCall) -> Response {
+        let r = reply(for: call)
+        guard let relay = r.relay else { return Response(status: r.status, headers: r.headers, body: .init(buffer: r.body)) }
+        return Response(status: r.status, headers: r.headers, body: .init(asyncStream: { await relay.run($0) }, count: relay.length ?? -1))
     }
 }
 

@@ -52,14 +52,44 @@ final class BodyDigest: Sendable {
     }
 }
 
-/// `Request.Body` with every chunk going through a `BodyDigest`.
+/// A caller's request body as the gateway reads it, from Vapor's server (`Request.Body`) or from
+/// the gateway's own listener (`ListenerBody`).
+protocol CallerBody: Sendable {
+    /// The whole body, of declared `length`, by `deadline`; throws `ExchangeCall.BodyTimeout` when it has not all come.
+    func collect(length: Int, by deadline: NIODeadline) async throws -> ByteBuffer
+    /// The body piece by piece, as it arrives.
+    func makePieces() -> any BodyPieces
+}
+
+/// An iterator over a caller's body.
+protocol BodyPieces {
+    mutating func next() async throws -> ByteBuffer?
+}
+
+extension Request.Body.AsyncIterator: BodyPieces {}
+
+extension Request.Body: CallerBody {
+    func collect(length: Int, by deadline: NIODeadline) async throws -> ByteBuffer {
+        // Vapor refuses a streamed body that reaches `max`; the framing already stops it at its length.
+        let read = collect(max: length + 1)
+        let promise = read.eventLoop.makePromise(of: ByteBuffer?.self)
+        read.cascade(to: promise)
+        let timer = read.eventLoop.scheduleTask(deadline: deadline) { promise.fail(ExchangeCall.BodyTimeout()) }
+        read.whenComplete { _ in timer.cancel() }
+        return try await promise.futureResult.get() ?? ByteBuffer()
+    }
+
+    func makePieces() -> any BodyPieces { makeAsyncIterator() }
+}
+
+/// A caller's body with every chunk going through a `BodyDigest`.
 public struct DigestingBody: AsyncSequence, Sendable {
     public typealias Element = ByteBuffer
-    let base: Request.Body
+    let base: any CallerBody
     let digest: BodyDigest
 
     public struct AsyncIterator: AsyncIteratorProtocol {
-        var base: Request.Body.AsyncIterator
+        var base: any BodyPieces
         let digest: BodyDigest
         public mutating func next() async throws -> ByteBuffer? {
             guard let chunk = try await base.next() else { return nil }
@@ -68,5 +98,5 @@ public struct DigestingBody: AsyncSequence, Sendable {
         }
     }
 
-    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: base.makeAsyncIterator(), digest: digest) }
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: base.makePieces(), digest: digest) }
 }

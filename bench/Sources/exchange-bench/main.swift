@@ -12,14 +12,17 @@ import Vapor
 // The LGSP gateway against nginx, in one run on this machine (issue 6):
 //   (c) the upstream alone: a tiny SwiftNIO server answering 1 KB of JSON;
 //   (a) nginx from Debian proxying to it (keep-alive to the upstream, no access log);
-//   (b) tinhso's gateway in front of it, with key authentication, the access check and the
-//       message log (each record durable, chained, sealed every second) all on; and again at
-//       8 connections, for its latency when it is not saturated.
+//   (b) tinhso's gateway in front of it on its own listener (`GatewayListener`), with key
+//       authentication, the access check and the message log (each record durable, chained,
+//       sealed every second) all on; and again at 8 connections, for its latency when it is not
+//       saturated; and (b') the same gateway on the main port, through Vapor's server.
 // And, to show where the gateway's own framework sets its floor, two routes of the same server:
 //   (d) a Vapor route answering 1 KB with nothing else;
 //   (e) a Vapor route forwarding to the upstream through AsyncHTTPClient, with no
 //       authentication, access check or log (what the gateway used before `UpstreamClient`);
-//   (f) the same through the gateway's own client (`UpstreamClient`), as the gateway forwards.
+//   (f) the same through the gateway's own client (`UpstreamClient`), as the gateway forwards;
+//   (g) a plain NIO server forwarding through `UpstreamClient` from a task, as the listener does,
+//       with nothing else: the floor of (b).
 // Each is loaded by wrk (BENCH_CONNECTIONS, default 64; BENCH_SECONDS, default 15) with 1 KB JSON
 // POST bodies; the bench prints requests/s, p50 and p99, the ratios b/a and b/c, and checks that
 // the log holds one intact record per request the gateway answered.
@@ -52,6 +55,39 @@ final class Upstream: ChannelInboundHandler, @unchecked Sendable {
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(answer))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+}
+
+/// (g): a plain NIO server, no Vapor, forwarding each call through `UpstreamClient` from a task,
+/// as an async handler would: what the gateway's forward costs below Vapor's server.
+final class NIOForward: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+    let client: UpstreamClient, target: UpstreamTarget
+    var body = ByteBuffer()
+    init(client: UpstreamClient, target: UpstreamTarget) { (self.client, self.target) = (client, target) }
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head: body.clear()
+        case .body(var piece): body.writeBuffer(&piece)
+        case .end:
+            let loop = context.eventLoop, bound = NIOLoopBound((self, context), eventLoop: loop)
+            let call = UpstreamClient.Request(method: .POST, target: target, uri: "/cong-dan/025090000001",
+                                              headers: ["Content-Type": "application/json"], body: .bytes(body))
+            let client = self.client
+            Task {
+                let reply = try? await client.execute(call, on: loop, deadline: .now() + .seconds(5), pieceTimeout: .seconds(5), collectUpTo: 1 << 20) { _ in false }
+                loop.execute {
+                    let (handler, context) = bound.value
+                    var headers = HTTPHeaders()
+                    headers.add(name: "Content-Type", value: "application/json")
+                    headers.add(name: "Content-Length", value: String(reply?.body.readableBytes ?? 0))
+                    context.write(handler.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: reply == nil ? .badGateway : .ok, headers: headers))), promise: nil)
+                    if let reply { context.write(handler.wrapOutboundOut(.body(.byteBuffer(reply.body))), promise: nil) }
+                    context.writeAndFlush(handler.wrapOutboundOut(.end(nil)), promise: nil)
+                }
+            }
+        }
     }
 }
 
@@ -180,6 +216,16 @@ do {
         let reply = try await ownClient.execute(call, on: req.eventLoop, deadline: .now() + .seconds(5), pieceTimeout: .seconds(5), collectUpTo: 1 << 20) { _ in false }
         return Response(status: reply.head.status, body: .init(buffer: reply.body))
     }
+    let nioForward = try await ServerBootstrap(group: app.eventLoopGroup)
+        .serverChannelOption(.backlog, value: 1024)
+        .childChannelInitializer { channel in
+            channel.pipeline.configureHTTPServerPipeline().flatMap { channel.pipeline.addHandler(NIOForward(client: ownClient, target: upstreamTarget)) }
+        }
+        .bind(host: "127.0.0.1", port: 0).get()
+    defer { nioForward.close(promise: nil) }
+    // The gateway's own listener (`TINHSO_GATEWAY_PORT` in production) on a port the system picks.
+    let listener = GatewayListener(host: "127.0.0.1", port: 0)
+    app.lifecycle.use(listener)
     try await app.asyncBoot()
     try await startServer(app)
     let gatewayPort = app.http.server.shared.localAddress?.port ?? 0
@@ -187,32 +233,36 @@ do {
 
     let direct = try wrk("http://127.0.0.1:\(upstreamPort)/cong-dan/025090000001", headers: [])
     let proxied = try wrk("http://127.0.0.1:\(nginxPort)/cong-dan/025090000001", headers: [])
-    let gatewayURL = "http://127.0.0.1:\(gatewayPort)/r1/VN/GOV/000.00.00.G12/DANCU/cong-dan/025090000001"
+    let gatewayPath = "/r1/VN/GOV/000.00.00.G12/DANCU/cong-dan/025090000001"
+    let gatewayURL = "http://127.0.0.1:\(try unwrap(listener.boundPort))" + gatewayPath
     let gatewayHeaders = ["X-Road-Client: VN/GOV/000.00.00.H42/MOTCUA", "Authorization: Bearer \(key)", "X-Road-UserId: VN025090000001"]
     let gateway = try wrk(gatewayURL, headers: gatewayHeaders)
+    let gatewayOnMain = try wrk("http://127.0.0.1:\(gatewayPort)" + gatewayPath, headers: gatewayHeaders)
     // At 64 connections every path is saturated and its p99 is mostly queueing; at 8 the p99 is
     // closer to what one call costs, the log's durable write included.
     let gatewayLight = try wrk(gatewayURL, headers: gatewayHeaders, connections: 8)
     let vaporAlone = try wrk("http://127.0.0.1:\(gatewayPort)/bench/vapor", headers: [])
     let vaporForward = try wrk("http://127.0.0.1:\(gatewayPort)/bench/forward", headers: [])
     let ownForward = try wrk("http://127.0.0.1:\(gatewayPort)/bench/own-client", headers: [])
-    for (name, l) in [("(c) upstream direct", direct), ("(a) nginx proxy", proxied), ("(b) tinhso gateway, log on", gateway),
-                      ("(b) the same at 8 connections", gatewayLight),
+    let nioOnly = try wrk("http://127.0.0.1:\(nioForward.localAddress?.port ?? 0)/cong-dan/025090000001", headers: [])
+    for (name, l) in [("(c) upstream direct", direct), ("(a) nginx proxy", proxied), ("(b) tinhso gateway on its own listener, log on", gateway),
+                      ("(b) the same at 8 connections", gatewayLight), ("(b') the same gateway on the main port (Vapor's server)", gatewayOnMain),
                       ("(d) a bare Vapor route", vaporAlone), ("(e) Vapor + AsyncHTTPClient forward, nothing else", vaporForward),
-                      ("(f) Vapor + the gateway's UpstreamClient forward, nothing else", ownForward)] {
+                      ("(f) Vapor + the gateway's UpstreamClient forward, nothing else", ownForward),
+                      ("(g) a plain NIO server + UpstreamClient forward from a task, no Vapor", nioOnly)] {
         say(String(format: "%@: %.0f requests/s, p50 %.2f ms, p99 %.2f ms, %d requests, %d not 2xx", name, l.rps, l.p50, l.p99, l.requests, l.errors))
     }
     let meets = gateway.rps >= 5000 && gateway.p99 < 10 && gateway.rps >= 0.25 * proxied.rps
     say(String(format: "ratios: b/a %.2f, b/c %.2f; targets ≥ 5,000/s, p99 < 10 ms, ≥ 0.25 of nginx: %@",
                gateway.rps / proxied.rps, gateway.rps / direct.rps, meets ? "met" : "NOT MET"))
-    say(String(format: "framework floor: b/f %.2f (the gateway's work on top of its forward), f/a %.2f (its forward alone against nginx), f/e %.2f (its client against AsyncHTTPClient)",
-               gateway.rps / ownForward.rps, ownForward.rps / proxied.rps, ownForward.rps / vaporForward.rps))
+    say(String(format: "framework floor: b/g %.2f (the gateway's work on top of its forward), g/a %.2f (its forward alone against nginx), b/b' %.2f (its listener against Vapor's server), g/f %.2f (the same for the bare forward), f/e %.2f (its client against AsyncHTTPClient)",
+               gateway.rps / nioOnly.rps, nioOnly.rps / proxied.rps, gateway.rps / gatewayOnMain.rps, nioOnly.rps / ownForward.rps, ownForward.rps / vaporForward.rps))
     // The evidence: one intact, sealed record per answered request.
     try await Task.sleep(for: .seconds(2))
     let records: Int = try await MessageRecord.query(on: app.db).count()
     let platform = try unwrap(app.platformKey)
     let check = try await MessageLog.verify(keys: [platform.keyID: platform.publicKey], on: app.db)
-    say("message log: \(records) records for \(gateway.requests + gatewayLight.requests) requests wrk completed (wrk stops with some in flight); verify: "
+    say("message log: \(records) records for \(gateway.requests + gatewayLight.requests + gatewayOnMain.requests) requests wrk completed (wrk stops with some in flight); verify: "
         + (check.firstBroken == nil ? "intact, sealed through \(check.sealedThrough ?? 0)" : "BROKEN at \(check.firstBroken!): \(check.reason ?? "")"))
     say("peak RSS of the bench process (gateway and upstream) \(rssMB()) MB")
 } catch {
