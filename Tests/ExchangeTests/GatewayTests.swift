@@ -322,7 +322,10 @@ struct GatewayTests {
     /// `QLVB`'s service `code` on the upstream, granted to `MOTCUA`, behind the gateway on a real
     /// listener (so that bodies pass in pieces); `body` gets the app, the service's `/r1/…` URL
     /// and MOTCUA's key, and the listener is stopped however it ends.
-    static func withListeningGateway(service code: String, timeout: Int = 20_000, idleTimeout: TimeAmount? = nil,
+    /// The two ways in to the gateway: `/r1/…` on the main port (Vapor's server) or on its own listener.
+    enum Front: String, CaseIterable, Sendable { case mainPort, ownListener }
+
+    static func withListeningGateway(service code: String, timeout: Int = 20_000, idleTimeout: TimeAmount? = nil, front: Front = .mainPort,
                                      _ body: (Application, _ serviceURL: String, _ key: String) async throws -> Void) async throws {
         try await withUpstream { upstream in
             try await withApp { app async throws in
@@ -333,13 +336,20 @@ struct GatewayTests {
                 let key = try await Registry.issueKey(for: caller, at: app.clock.now(), on: db).key
                 if let idleTimeout { app.http.server.configuration.idleTimeout = idleTimeout }
                 try await app.server.start(address: .hostname("127.0.0.1", port: 0))
+                let listener = idleTimeout.map { GatewayListener(host: "127.0.0.1", port: 0, idleTimeout: $0) } ?? GatewayListener(host: "127.0.0.1", port: 0)
                 do {
-                    let port = try #require(app.http.server.shared.localAddress?.port)
+                    var port = try #require(app.http.server.shared.localAddress?.port)
+                    if front == .ownListener {
+                        try await listener.didBootAsync(app)
+                        port = try #require(listener.boundPort)
+                    }
                     try await body(app, "http://127.0.0.1:\(port)/r1/VN-test/GOV/000.00.00.H42/QLVB/\(code)", key)
                 } catch {
+                    await listener.shutdownAsync(app)
                     await app.server.shutdown()
                     throw error
                 }
+                await listener.shutdownAsync(app)
                 await app.server.shutdown()
             }
         }
@@ -347,8 +357,8 @@ struct GatewayTests {
 
     /// Large bodies go to the upstream as they arrive, hashed and counted on the way; small ones
     /// are read whole first, and hashed the same; past 10 MB the call is refused as the caller's fault.
-    @Test func bodiesAreForwardedHashedAndLimited() async throws {
-        try await Self.withListeningGateway(service: "van-ban") { app, service, key in
+    @Test(arguments: Front.allCases) func bodiesAreForwardedHashedAndLimited(front: Front) async throws {
+        try await Self.withListeningGateway(service: "van-ban", front: front) { app, service, key in
             let db = app.db
             let url = service + "/digest"
             func post(_ body: Data) async throws -> ClientResponse {
@@ -421,8 +431,8 @@ struct GatewayTests {
     /// all is answered when the service's timeout passes (408, the caller's fault: not counted
     /// against the upstream), and logged.
     /// (Two seconds of timeout: the read and the upstream call share it, and 300 ms ran out on a busy test machine.)
-    @Test func smallBodiesInPiecesAndBodiesThatNeverComeAll() async throws {
-        try await Self.withListeningGateway(service: "van-ban", timeout: 2_000) { app, service, key in
+    @Test(arguments: Front.allCases) func smallBodiesInPiecesAndBodiesThatNeverComeAll(front: Front) async throws {
+        try await Self.withListeningGateway(service: "van-ban", timeout: 2_000, front: front) { app, service, key in
             let path = try #require(URLComponents(string: service)).path + "/digest"
             let head = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Road-Client: VN-test/GOV/000.00.00.H42/MOTCUA\r\nAuthorization: Bearer \(key)\r\n"
             let part = String(repeating: "0123456789", count: 100)
@@ -447,10 +457,10 @@ struct GatewayTests {
     /// A caller that stops sending (here in the middle of its head, which the gateway never sees;
     /// likewise after a 408) loses its connection once it has been idle for the server's idle
     /// timeout, which is longer than any exchange may wait for its upstream.
-    @Test func aConnectionThatStopsSendingIsClosedWhenIdle() async throws {
+    @Test(arguments: Front.allCases) func aConnectionThatStopsSendingIsClosedWhenIdle(front: Front) async throws {
         // Timed from the caller's last byte, with no work of the gateway in between: under the full
         // suite's load a 408 itself once took longer than a 5 s idle timeout.
-        try await Self.withListeningGateway(service: "van-ban", idleTimeout: .seconds(1)) { _, service, key in
+        try await Self.withListeningGateway(service: "van-ban", idleTimeout: .seconds(1), front: front) { _, service, key in
             let path = try #require(URLComponents(string: service)).path + "/digest"
             let (answer, closedAfter) = try await Self.rawCall(service, ["POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(key)\r\n"],
                                                                untilClosed: true)
@@ -467,8 +477,8 @@ struct GatewayTests {
     /// Large answers are relayed as they come, whatever their size, hashed and counted on the way;
     /// their record is durable before their last piece goes. When the log cannot be written, a
     /// small answer is withheld (503) and a large one cut short: neither reaches the caller whole.
-    @Test func largeAnswersAreRelayedAndLoggedBeforeTheyEnd() async throws {
-        try await Self.withListeningGateway(service: "tai-lieu") { app, base, key in
+    @Test(arguments: Front.allCases) func largeAnswersAreRelayedAndLoggedBeforeTheyEnd(front: Front) async throws {
+        try await Self.withListeningGateway(service: "tai-lieu", front: front) { app, base, key in
             let db = app.db
             func get(_ path: String) async throws -> HTTPClientResponse {
                 var request = HTTPClientRequest(url: base + path)
