@@ -76,14 +76,6 @@ public struct AppConfig: Sendable {
             + "(unset: /r1/… only on the main port, which serves it in every case)"),
     ]
 
-    static func gatewayPort(_ env: [String: String], main: Int) throws -> Int {
-        guard let raw = env["TINHSO_GATEWAY_PORT"], let n = Int(raw), (1...65535).contains(n) else {
-            throw Invalid(description: "TINHSO_GATEWAY_PORT=\(env["TINHSO_GATEWAY_PORT"] ?? ""): expected a whole number from 1 to 65535")
-        }
-        guard n != main else { throw Invalid(description: "TINHSO_GATEWAY_PORT=\(n): the main port (TINHSO_PORT) already listens there") }
-        return n
-    }
-
     public static func load(from env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfig {
         func bool(_ name: String, default value: Bool) throws -> Bool {
             guard let raw = env[name]?.lowercased(), !raw.isEmpty else { return value }
@@ -115,6 +107,8 @@ public struct AppConfig: Sendable {
         }
         let host = env["TINHSO_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1"
         let port = try int("TINHSO_PORT", default: 8080, range: 1...65535)
+        let gatewayPort = env["TINHSO_GATEWAY_PORT"].flatMap { $0.isEmpty ? nil : $0 } == nil ? nil : try int("TINHSO_GATEWAY_PORT", default: 0, range: 1...65535)
+        if gatewayPort == port { throw Invalid(description: "TINHSO_GATEWAY_PORT=\(port): the main port (TINHSO_PORT) already listens there") }
         let publicURL = env["TINHSO_PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "http://\(host):\(port)"
         guard let u = URLComponents(string: publicURL), ["http", "https"].contains(u.scheme ?? ""), u.host?.isEmpty == false else {
             throw Invalid(description: "TINHSO_PUBLIC_URL=\(publicURL): expected an http:// or https:// URL")
@@ -135,6 +129,6 @@ public struct AppConfig: Sendable {
             logRetentionDays: env["TINHSO_LOG_RETENTION_DAYS"].flatMap { $0.isEmpty ? nil : $0 } == nil ? nil
                 : try int("TINHSO_LOG_RETENTION_DAYS", default: 0, range: 1...36_500),
             metricsToken: env["TINHSO_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }, upstreamAuthorities: upstreamAuthorities,
-            gatewayPort: env["TINHSO_GATEWAY_PORT"].flatMap { $0.isEmpty ? nil : $0 } == nil ? nil : try gatewayPort(env, main: port))
+            gatewayPort: gatewayPort)
     }
 }

@@ -49,7 +49,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     // A connection with nothing coming or going for longer than any exchange may wait for its
     // upstream is closed: a caller that stopped sending (after a 408, or with only the head sent)
     // no longer holds it for good.
-    app.http.server.configuration.idleTimeout = .milliseconds(Int64(ExchangeService.timeoutRange.upperBound)) + .seconds(60)
+    app.http.server.configuration.idleTimeout = ExchangeService.idleConnectionTimeout
 
     app.asyncCommands.use(MigrateCommand(), as: "migrate")
     app.asyncCommands.use(DemoCommands(), as: "demo")

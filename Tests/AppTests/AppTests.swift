@@ -107,6 +107,10 @@ struct AppTests {
         #expect(throws: AppConfig.Invalid.self) { try AppConfig.load(from: ["TINHSO_BCRYPT_COST": "3"]) }
         #expect(throws: AppConfig.Invalid.self) { try AppConfig.load(from: ["TINHSO_PUBLIC_URL": "ftp://x"]) }
         #expect(throws: AppConfig.Invalid.self) { try AppConfig.load(from: ["TINHSO_UPSTREAM_CA": "/nonexistent/ca.pem"]) }
+        #expect(throws: AppConfig.Invalid.self) { try AppConfig.load(from: ["TINHSO_GATEWAY_PORT": "0"]) }
+        #expect(throws: AppConfig.Invalid.self) { try AppConfig.load(from: ["TINHSO_GATEWAY_PORT": "8080"]) }
+        #expect(try AppConfig.load(from: ["TINHSO_GATEWAY_PORT": "8443"]).gatewayPort == 8443)
+        #expect(try AppConfig.load(from: [:]).gatewayPort == nil)
         let dir = NSTemporaryDirectory() + "tinhso-ca-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }

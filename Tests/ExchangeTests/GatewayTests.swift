@@ -336,20 +336,17 @@ struct GatewayTests {
                 let key = try await Registry.issueKey(for: caller, at: app.clock.now(), on: db).key
                 if let idleTimeout { app.http.server.configuration.idleTimeout = idleTimeout }
                 try await app.server.start(address: .hostname("127.0.0.1", port: 0))
-                let listener = idleTimeout.map { GatewayListener(host: "127.0.0.1", port: 0, idleTimeout: $0) } ?? GatewayListener(host: "127.0.0.1", port: 0)
+                let listener = front == .ownListener ? GatewayListener(host: "127.0.0.1", port: 0, idleTimeout: idleTimeout ?? ExchangeService.idleConnectionTimeout) : nil
                 do {
-                    var port = try #require(app.http.server.shared.localAddress?.port)
-                    if front == .ownListener {
-                        try await listener.didBootAsync(app)
-                        port = try #require(listener.boundPort)
-                    }
+                    try await listener?.didBootAsync(app)
+                    let port = try #require(listener?.boundPort ?? app.http.server.shared.localAddress?.port)
                     try await body(app, "http://127.0.0.1:\(port)/r1/VN-test/GOV/000.00.00.H42/QLVB/\(code)", key)
                 } catch {
-                    await listener.shutdownAsync(app)
+                    await listener?.shutdownAsync(app)
                     await app.server.shutdown()
                     throw error
                 }
-                await listener.shutdownAsync(app)
+                await listener?.shutdownAsync(app)
                 await app.server.shutdown()
             }
         }
@@ -471,6 +468,28 @@ struct GatewayTests {
         try await withApp { app in
             let longest = TimeAmount.milliseconds(Int64(ExchangeService.timeoutRange.upperBound))
             #expect(app.http.server.configuration.idleTimeout.map { $0 > longest } == true, "an exchange waiting for its upstream is not cut")
+        }
+    }
+
+    /// The listener keeps a connection for the next call and answers pipelined calls in order; what
+    /// names no call is 404 and another method 405 (with no body for HEAD), neither logged; a caller
+    /// asking to close gets its answer, then the close.
+    @Test func theListenerKeepsConnectionsAndRefusesWhatIsNotACall() async throws {
+        try await Self.withListeningGateway(service: "van-ban", front: .ownListener) { app, service, key in
+            let path = try #require(URLComponents(string: service)).path
+            let call = "POST \(path)/digest HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Road-Client: VN-test/GOV/000.00.00.H42/MOTCUA\r\nAuthorization: Bearer \(key)\r\n"
+                + "Content-Length: 5\r\n\r\nhello"
+            let pipelined = call + call + "HEAD \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" + "GET /listClients HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                + "GET /r1//x HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+            let (text, closedAfter) = try await Self.rawCall(service, [pipelined], untilClosed: true)
+            // An answer's body has no line end: a status line can follow it on the same line.
+            let statuses = text.components(separatedBy: "HTTP/1.1 ").dropFirst().map { "HTTP/1.1 " + ($0.components(separatedBy: "\r\n").first ?? "") }
+            #expect(statuses == ["HTTP/1.1 200 OK", "HTTP/1.1 200 OK", "HTTP/1.1 405 Method Not Allowed", "HTTP/1.1 404 Not Found", "HTTP/1.1 404 Not Found"], "\(text)")
+            #expect(text.contains("Allow: GET, POST, PUT, PATCH, DELETE") && text.contains("Client.BadRequest.InvalidServiceId"))
+            // Closed after the last answer, which came whole (without the close only the raw client's 30 s guard ends it).
+            #expect(text.hasSuffix("}") && closedAfter < .seconds(20), "\(text)")
+            let logged = try await MessageRecord.query(on: app.db).all()
+            #expect(logged.map(\.status) == [200, 200])
         }
     }
 

@@ -10,8 +10,16 @@ import Vapor
 /// the message log before the answer goes back. Errors of the gateway itself carry `X-Road-Error`
 /// and a `{type, message, detail}` body, `Client.*` when the caller is at fault, `Server.*` otherwise.
 struct Gateway: RouteCollection {
+    /// The methods an exchange may use.
+    static let methods: [HTTPMethod] = [.GET, .POST, .PUT, .PATCH, .DELETE]
+
+    /// Whether `path` is a gateway call's (`/r1/` and a first segment); `/r1/` and `/r1//…` name nothing.
+    static func isCall(_ path: String) -> Bool {
+        path.hasPrefix("/r1/") && path.utf8.dropFirst(4).first.map { $0 != UInt8(ascii: "/") } == true
+    }
+
     func boot(routes: any RoutesBuilder) throws {
-        for method in [HTTPMethod.GET, .POST, .PUT, .PATCH, .DELETE] {
+        for method in Self.methods {
             routes.on(method, "r1", "**", body: .stream, use: handle)
         }
         routes.get("listClients", use: listClients)

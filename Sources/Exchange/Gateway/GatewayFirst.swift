@@ -14,9 +14,8 @@ struct GatewayFirst: Responder {
 
     func respond(to request: Request) -> EventLoopFuture<Response> {
         let path = request.url.path
-        // `/r1/` and `/r1//…` name nothing: the router answers them (404), as before.
-        guard path.hasPrefix("/r1/"), path.utf8.dropFirst(4).first.map({ $0 != UInt8(ascii: "/") }) == true,
-              let direct = gateway[request.method.rawValue] else { return router.respond(to: request) }
+        // What names no call (`/r1/`, `/r1//…`): the router answers it (404), as before.
+        guard Gateway.isCall(path), let direct = gateway[request.method.rawValue] else { return router.respond(to: request) }
         request.storage[PathKey.self] = path
         // As the router sets it: the metrics label calls by route pattern.
         request.route = direct.route

@@ -14,14 +14,13 @@ import Vapor
 public final class GatewayListener: LifecycleHandler, Sendable {
     let host: String
     let port: Int
-    /// A connection with nothing coming or going for this long is closed: longer than any exchange
-    /// may wait for its upstream (`ExchangeService.timeoutRange`).
+    /// A connection with nothing coming or going for this long is closed (`ExchangeService.idleConnectionTimeout`).
     let idleTimeout: TimeAmount
     private let server = NIOLockedValueBox<(any Channel)?>(nil)
     /// Open connections, closed at shutdown: none may outlive the application it calls into.
     private let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
 
-    public init(host: String, port: Int, idleTimeout: TimeAmount = .milliseconds(Int64(ExchangeService.timeoutRange.upperBound)) + .seconds(60)) {
+    public init(host: String, port: Int, idleTimeout: TimeAmount = ExchangeService.idleConnectionTimeout) {
         (self.host, self.port, self.idleTimeout) = (host, port, idleTimeout)
     }
 
@@ -116,24 +115,27 @@ final class GatewayConnection: ChannelDuplexHandler {
         context.close(promise: nil)
     }
 
-    private static let methods: [HTTPMethod] = [.GET, .POST, .PUT, .PATCH, .DELETE]
-
     private func start(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         let loop = context.eventLoop
         let bound = NIOLoopBound((self, context), eventLoop: loop)
         let keepAlive = head.isKeepAlive
         let uri = head.uri.utf8.split(separator: UInt8(ascii: "?"), maxSplits: 1, omittingEmptySubsequences: false).map { String(Substring($0)) }
         let path = uri.first ?? ""
-        // `/r1/` and `/r1//…` name nothing, as on the main port.
-        guard path.hasPrefix("/r1/"), path.utf8.dropFirst(4).first.map({ $0 != UInt8(ascii: "/") }) == true, Self.methods.contains(head.method) else {
-            let unknown = !path.hasPrefix("/r1/") || path.utf8.dropFirst(4).first == UInt8(ascii: "/")
-            let data = (try? JSONEncoder().encode(ErrorBody(type: unknown ? "Client.BadRequest.InvalidServiceId" : "Client.BadRequest.MethodNotAllowed",
-                                                            message: unknown ? "Cổng chỉ nhận địa chỉ /r1/{instance}/{memberClass}/{memberCode}/{subsystemCode}/{serviceCode}[/đường-dẫn]."
-                                                                : "Cổng nhận các phương thức GET, POST, PUT, PATCH, DELETE.",
-                                                            detail: ""))) ?? Data()
+        // Not an exchange, so not logged: answered here, in the gateway's error shape.
+        guard Gateway.isCall(path), Gateway.methods.contains(head.method) else {
+            let allowed = Gateway.methods.map(\.rawValue).joined(separator: ", ")
             var headers: HTTPHeaders = ["Content-Type": "application/json; charset=utf-8"]
-            if !unknown { headers.add(name: "Allow", value: "GET, POST, PUT, PATCH, DELETE") }
-            write(status: unknown ? .notFound : .methodNotAllowed, headers: headers, body: ByteBuffer(data: data), keepAlive: keepAlive, context: context)
+            let refusal: ErrorBody
+            if Gateway.isCall(path) {
+                headers.add(name: "Allow", value: allowed)
+                refusal = ErrorBody(type: "Client.BadRequest.MethodNotAllowed", message: "Cổng nhận các phương thức \(allowed).", detail: "")
+            } else {
+                refusal = ErrorBody(type: "Client.BadRequest.InvalidServiceId",
+                                    message: "Cổng chỉ nhận địa chỉ /r1/{instance}/{memberClass}/{memberCode}/{subsystemCode}/{serviceCode}[/đường-dẫn].", detail: "")
+            }
+            // An answer to HEAD has no body: one written would be read as the next answer.
+            let body = head.method == .HEAD ? ByteBuffer() : ByteBuffer(data: (try? JSONEncoder().encode(refusal)) ?? Data())
+            write(status: Gateway.isCall(path) ? .methodNotAllowed : .notFound, headers: headers, body: body, keepAlive: keepAlive, context: context)
             return
         }
         let producer = ListenerBody.Producer.makeSequence(
@@ -146,6 +148,7 @@ final class GatewayConnection: ChannelDuplexHandler {
                                              body: ListenerBody(sequence: producer.sequence, source: producer.source, loop: loop))
         let app = self.app
         let db = self.db
+        // The explicit capture list: without it Swift 6's region checker fails on this closure ("pattern … does not understand").
         Task { @Sendable [request, app, db, bound, keepAlive] in await Self.answer(request, app: app, db: db, bound: bound, keepAlive: keepAlive) }
     }
 
@@ -247,12 +250,9 @@ struct ListenerBody: CallerBody {
         // At the deadline the body ends in an error, after the pieces that came.
         let timer = loop.scheduleTask(deadline: deadline) { [source] in source.finish(ExchangeCall.BodyTimeout()) }
         defer { timer.cancel() }
+        // NIO's decoder stops the body at its declared length.
         var whole = ByteBuffer()
-        for try await var piece in sequence {
-            whole.writeBuffer(&piece)
-            // The framing stops the body at its declared length.
-            if whole.readableBytes > length { throw BrokenOff() }
-        }
+        for try await var piece in sequence { whole.writeBuffer(&piece) }
         return whole
     }
 
@@ -264,20 +264,14 @@ struct ListenerBody: CallerBody {
     }
 }
 
-/// `Date` of an answer (RFC 9110 §5.6.7), made once a second.
+/// `Date` of an answer (RFC 9110 §5.6.7): Vapor's formatting (a `DateFormatter`), once a second.
 enum HTTPDate {
-    private static let cache = NIOLockedValueBox<(second: Int, text: String)>((0, ""))
+    private static let cache = NIOLockedValueBox<(second: Int, text: String)>((-1, ""))
 
     static func now() -> String {
-        var t = time(nil)
-        let second = Int(t)
+        let second = Int(time(nil))
         if let hit = cache.withLockedValue({ $0.second == second ? $0.text : nil }) { return hit }
-        var parts = tm()
-        gmtime_r(&t, &parts)
-        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"], months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        let text = "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(Int(parts.tm_year) + 1900) "
-            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
+        let text = Date(timeIntervalSince1970: TimeInterval(second)).rfc1123
         cache.withLockedValue { $0 = (second, text) }
         return text
     }

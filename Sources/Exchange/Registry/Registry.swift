@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import Kernel
+import NIOCore
 import Vapor
 
 /// An X-Road-style identifier (định danh): `instance/memberClass/memberCode/subsystemCode`, e.g.
@@ -87,6 +88,10 @@ public final class ExchangeService: Model, Content, @unchecked Sendable {
     @Field(key: "timeout_ms") public var timeoutMilliseconds: Int
     /// The timeouts a service may have, in milliseconds.
     public static let timeoutRange = 100...120_000
+    /// Connections to the gateway with nothing coming or going for this long are closed (on both
+    /// fronts): longer than any exchange may wait for its upstream, so none is cut while it waits,
+    /// and a caller that stopped sending (after a 408, or with only its head sent) does not hold one for good.
+    public static let idleConnectionTimeout: TimeAmount = .milliseconds(Int64(timeoutRange.upperBound)) + .seconds(60)
     /// The upstream is another platform's gateway (`TrustedPeer`): calls are signed for it with
     /// this platform's key, on behalf of the caller.
     @Field(key: "via_peer") public var viaPeer: Bool
