@@ -49,7 +49,7 @@ let package = Package(
         .target(
             name: "Kernel",
             dependencies: [
-                vapor, fluent, .product(name: "SQLiteNIO", package: "sqlite-nio"), .product(name: "PostgresNIO", package: "postgres-nio"),
+                vapor, fluent, nioPosix, .product(name: "SQLiteNIO", package: "sqlite-nio"), .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings),
         .target(name: "WebUI", dependencies: ["Kernel", vapor], swiftSettings: swiftSettings),

@@ -8,32 +8,48 @@ import Vapor
 
 /// The databases: the default one for requests, and `.groupCommit` for `GroupCommit`'s writes.
 ///
-/// Writes get connections of their own, so a batch never queues for a connection behind the
-/// pages' reads while every submission in it waits for its commit.
+/// Writes get a connection of their own on a thread of their own (`WriterThread`), so a batch
+/// never queues for a connection behind the pages' reads, nor for a loop behind the requests,
+/// while every submission in it waits for its commit.
 enum DatabaseSetup {
     static func use(_ choice: AppConfig.DatabaseChoice, on app: Application) throws {
-        let (databases, logger) = (app.databases, app.logger)
+        let logger = app.logger
+        let writer = WriterThread()
+        // The writer's own set of databases, on its one loop: one connection, which keeps its settings.
+        let writes = Databases(threadPool: app.threadPool, on: writer.loop)
+        app.lifecycle.use(WriterShutdown(writer: writer, databases: writes))
+        let connection: @Sendable () -> any Database = { writes.database(.groupCommit, logger: logger, on: writer.loop)! }
         switch choice {
         case .sqlite(let path):
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             app.databases.use(.sqlite(.file(path)), as: .sqlite, isDefault: true)
-            app.databases.use(.sqlite(.file(path)), as: .groupCommit, isDefault: false)
-            // One event loop, so one connection (the SQLite pool has one per loop) that keeps its settings.
-            let writerLoop = app.eventLoopGroup.next()
-            app.groupCommit = GroupCommit(prepare: { db in
+            writes.use(.sqlite(.file(path)), as: .groupCommit, isDefault: true)
+            app.groupCommit = GroupCommit(on: writer, prepare: { db in
                 // Checkpoints move the WAL into the database file and fsync it; done on commit they
                 // stall the write queue, so the writer never checkpoints and `SQLiteCheckpoints` does.
                 try await (db as? any SQLDatabase)?.raw("PRAGMA wal_autocheckpoint=0").run()
                 // Every write walks the indexes (dossier codes, queues, buckets): with SQLite's default
                 // 2 MB cache the writer re-read their pages from the OS on every batch.
                 try await (db as? any SQLDatabase)?.raw("PRAGMA cache_size=-65536").run()
-            }) { databases.database(.groupCommit, logger: logger, on: writerLoop)! }
+            }, database: connection)
             app.lifecycle.use(SQLiteCheckpoints())
         case .postgres(let url):
             app.databases.use(try .postgres(url: url, maxConnectionsPerEventLoop: 4), as: .psql, isDefault: true)
-            app.databases.use(try .postgres(url: url, maxConnectionsPerEventLoop: 1), as: .groupCommit, isDefault: false)
-            app.groupCommit = GroupCommit { databases.database(.groupCommit, logger: logger, on: databases.eventLoopGroup.any())! }
+            writes.use(try .postgres(url: url, maxConnectionsPerEventLoop: 1), as: .groupCommit, isDefault: true)
+            app.groupCommit = GroupCommit(on: writer, database: connection)
         }
+    }
+}
+
+/// Closes the writer's connection, then its thread, at shutdown: registered first, so it runs
+/// after every handler that may still write (Vapor shuts handlers down in reverse order).
+private struct WriterShutdown: LifecycleHandler {
+    let writer: WriterThread
+    let databases: Databases
+
+    func shutdownAsync(_ app: Application) async {
+        await databases.shutdownAsync()
+        await writer.shutdown()
     }
 }
 

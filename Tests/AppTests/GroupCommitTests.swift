@@ -46,6 +46,23 @@ struct LoneStatementRow: BatchableWrite {
 
 struct Refused: Error {}
 
+/// A write that notes where its batch ran: on the writer's thread or not, before and after a
+/// statement. One that commits itself, as the message log's: a transaction's body runs in a task
+/// of Fluent's own (`makeFutureWithTask`), which does not keep the writer's executor.
+struct WhereWritten: BatchableWrite {
+    static let seen = NIOLockedValueBox<[Bool]>([])
+    static var commitsItself: Bool { true }
+    let writer: WriterThread
+
+    static func write(_ batch: [WhereWritten], on db: any Database) async throws -> [Int] {
+        let loop = batch[0].writer.loop
+        seen.withLockedValue { $0.append(loop.inEventLoop) }
+        _ = try await (db as! any SQLDatabase).raw("SELECT 1 AS one").all()
+        seen.withLockedValue { $0.append(loop.inEventLoop && db.eventLoop.inEventLoop) }
+        return batch.map { _ in 1 }
+    }
+}
+
 @Suite("Group commit: concurrent writes share a commit and fail alone", .serialized)
 struct GroupCommitTests {
     static func scratchTable(_ app: Application) async throws {
@@ -145,6 +162,19 @@ struct GroupCommitTests {
             let calls = ScratchRow.calls.all
             #expect(calls.contains { $0 > 1 })
             #expect(calls.filter { $0 == 1 }.count >= 20)
+        }
+    }
+
+    @Test func batchesAreWrittenOnTheWritersOwnThreadAndConnection() async throws {
+        try await withApp { app async throws in
+            let writer = try #require(app.groupCommit.writer)
+            WhereWritten.seen.withLockedValue { $0 = [] }
+            // Written from a task of the caller's, which is not on the writer's thread.
+            #expect(!writer.loop.inEventLoop)
+            let results = try await Self.gathered((0..<5).map { _ in WhereWritten(writer: writer) }, app)
+            #expect(results.allSatisfy { if case .success = $0 { true } else { false } })
+            let seen = WhereWritten.seen.withLockedValue { $0 }
+            #expect(!seen.isEmpty && seen.allSatisfy { $0 })
         }
     }
 
