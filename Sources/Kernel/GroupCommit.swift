@@ -29,17 +29,18 @@ public actor GroupCommit {
     @TaskLocal private static var current: (any Database)?
 
     private let database: @Sendable () -> any Database
-    /// Where batches are drained; nil: wherever the first write's task runs.
-    public nonisolated let writer: WriterThread?
+    /// The thread batches are drained on.
+    public nonisolated let writer: WriterThread
     private let maxBatch: Int
     private var prepare: (@Sendable (any Database) async throws -> Void)?
     private var pending: [Pending] = []
     private var draining = false
 
     /// - Parameters:
-    ///   - writer: the thread batches are drained on (their building, the statements, resuming the writers).
+    ///   - writer: the thread batches are drained on (their building, the statements, resuming the writers);
+    ///     `database` must give connections on its loop.
     ///   - prepare: run once on the writer's connection before its first batch (connection settings).
-    public init(maxBatch: Int = 256, on writer: WriterThread? = nil, prepare: (@Sendable (any Database) async throws -> Void)? = nil,
+    public init(maxBatch: Int = 256, on writer: WriterThread, prepare: (@Sendable (any Database) async throws -> Void)? = nil,
                 database: @escaping @Sendable () -> any Database) {
         self.maxBatch = maxBatch
         self.writer = writer
@@ -81,13 +82,9 @@ public actor GroupCommit {
             pending.append(Pending(kind: kind, item: item, write: write, commitsItself: commitsItself, committed: committed, continuation: continuation))
             if !draining {
                 draining = true
-                // Above the requests that feed it, and on its own thread when it has one: every await of
-                // a batch otherwise queues behind their work (the priority alone does not reorder a loop's queue).
-                if let writer {
-                    Task(executorPreference: writer, priority: .high) { await self.drain() }
-                } else {
-                    Task(priority: .high) { await self.drain() }
-                }
+                // On the writer's thread: on the server's loops every await of a batch queued behind
+                // the requests that feed it (a task's priority does not reorder a loop's queue).
+                Task(executorPreference: writer) { await self.drain() }
             }
         }
     }

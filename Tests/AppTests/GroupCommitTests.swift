@@ -167,7 +167,7 @@ struct GroupCommitTests {
 
     @Test func batchesAreWrittenOnTheWritersOwnThreadAndConnection() async throws {
         try await withApp { app async throws in
-            let writer = try #require(app.groupCommit.writer)
+            let writer = app.groupCommit.writer
             WhereWritten.seen.withLockedValue { $0 = [] }
             // Written from a task of the caller's, which is not on the writer's thread.
             #expect(!writer.loop.inEventLoop)
