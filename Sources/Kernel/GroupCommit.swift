@@ -29,8 +29,8 @@ public actor GroupCommit {
     @TaskLocal private static var current: (any Database)?
 
     private let database: @Sendable () -> any Database
-    /// The thread batches are drained on.
-    public nonisolated let writer: WriterThread
+    /// The thread batches are drained on (for tests).
+    package nonisolated let writer: WriterThread
     private let maxBatch: Int
     private var prepare: (@Sendable (any Database) async throws -> Void)?
     private var pending: [Pending] = []

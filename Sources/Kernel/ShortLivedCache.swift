@@ -99,7 +99,7 @@ public final class ShortLivedCache<Key: Hashable & Sendable, Value: Sendable>: S
     }
 
     /// Callers waiting for the read of `key` in progress (for tests).
-    public func waiting(for key: Key) -> Int {
+    package func waiting(for key: Key) -> Int {
         entries.withLockedValue { if case .loading(let waiters, _) = $0[key] { waiters.count } else { 0 } }
     }
 }

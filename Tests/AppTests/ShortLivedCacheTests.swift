@@ -54,6 +54,7 @@ struct ShortLivedCacheTests {
         let reads = NIOLockedValueBox(0)
         let (first, release) = await Self.heldRead(cache, "k", value: 7, fails: true, reads: reads)
         let others = await Self.waiters(3, cache, "k", value: 8, reads: reads)
+        #expect(cache.waiting(for: "k") == 3)
         release()
         await #expect(throws: Failed.self) { try await first.value }
         for other in others { #expect(try await other.value == 8) }
@@ -65,6 +66,7 @@ struct ShortLivedCacheTests {
         let reads = NIOLockedValueBox(0)
         let (first, release) = await Self.heldRead(cache, "k", value: 7, reads: reads)
         let other = await Self.waiters(1, cache, "k", value: 8, reads: reads)[0]
+        #expect(cache.waiting(for: "k") == 1)
         // This process changed the value while the old one was being read.
         cache.forgetAll()
         release()
