@@ -67,8 +67,12 @@ struct ImportTests {
             let one = try await DossierService.find("CU-0001", on: app.db)
             #expect(one.currentStatus == .returned && one.rating == 3 && one.source == "import")
             #expect(try await DossierService.auditBreak(one, on: app.db) == nil)
-            let trail = try await DossierEvent.query(on: app.db).filter(\.$dossierID == one.requireID()).sort(\.$seq).all().map(\.action)
-            #expect(trail == ["enter", "start-processing", "approve", "return-result"])
+            let events = try await DossierEvent.query(on: app.db).filter(\.$dossierID == one.requireID()).sort(\.$seq).all()
+            #expect(events.map(\.action) == ["enter", "start-processing", "approve", "return-result"])
+            // Its rows have time-ordered ids (version 7), so that a batch appends to the ends of their indexes.
+            let files = try await DossierAttachment.query(on: app.db).filter(\.$dossierID == one.requireID()).all()
+            let ids = try [one.requireID()] + events.map { try $0.requireID() } + files.map { try $0.requireID() }
+            #expect(files.count == 2 && ids.allSatisfy { $0.uuid.6 >> 4 == 7 })
             #expect(try await DossierService.find("CU-0010", on: app.db).decidingAgency == "H42.03")
             let waiting = try await DossierService.find("CU-0012", on: app.db)
             #expect(waiting.currentStatus == .supplementRequested && waiting.resumeStatus == 4 && waiting.dueAt == nil)

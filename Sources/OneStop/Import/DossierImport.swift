@@ -98,7 +98,7 @@ public struct DossierImporter: Sendable {
         if let r = p.MucDoHaiLong, !(1...3).contains(r) { throw Rejection(reason: "MucDoHaiLong phải là 1, 2 hoặc 3") }
         try checkDates(p)
 
-        let id = UUID()
+        let id = UUID.timeOrdered()
         let events = try trail(p, channel: channel, status: status, dossierID: id)
         let d = Dossier()
         d.id = id
@@ -136,7 +136,7 @@ public struct DossierImporter: Sendable {
 
         func file(_ name: String, document: String, purpose: AttachmentPurpose, at: Date) -> DossierAttachment {
             let a = DossierAttachment()
-            a.id = UUID()
+            a.id = UUID.timeOrdered()
             a.dossierID = id
             // The bytes stay in the old system: no content, so no download here.
             a.sha256 = ""
@@ -166,7 +166,7 @@ public struct DossierImporter: Sendable {
         let fees = p.DanhSachLePhi.filter { $0.Gia > 0 }
         if !fees.isEmpty {
             let pay = DossierPayment()
-            pay.id = UUID()
+            pay.id = UUID.timeOrdered()
             pay.dossierID = id
             pay.items = String(decoding: (try? JSONEncoder().encode(fees.map { FeeItem(name: $0.TenPhiLePhi, amount: $0.Gia) })) ?? Data("[]".utf8), as: UTF8.self)
             pay.total = fees.reduce(0) { $0 + $1.Gia }

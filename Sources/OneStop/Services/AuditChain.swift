@@ -25,7 +25,7 @@ enum AuditChain {
     static func entry(after last: DossierEvent?, dossierID: UUID, action: String, from: DossierStatus?, to: DossierStatus, actorID: UUID?,
                       actorName: String, at: Date, comment: String) -> DossierEvent {
         let e = DossierEvent()
-        e.id = UUID()
+        e.id = UUID.timeOrdered()
         e.dossierID = dossierID
         e.seq = (last?.seq ?? 0) + 1
         e.action = action
