@@ -81,6 +81,13 @@ struct ImportTests {
             let again = try await DossierImporter.make(app: app, agencyMap: ["H30.03": "H42.03", "H30.30": "H42.30"]).run(path: path, app: app)
             #expect(again.imported == 0 && again.alreadyThere == 3)
             #expect(try await Dossier.query(on: app.db).filter(\.$source == "import").count() == 3)
+            // A batch of old and new lines: the new one is written, with its statistics' fact, and nothing twice.
+            let mixed = try await DossierImporter.make(app: app, agencyMap: [:]).run(path: Self.write([Self.line("CU-0001"), Self.line("CU-0013")]), app: app)
+            #expect(mixed.imported == 1 && mixed.alreadyThere == 1 && mixed.problems.isEmpty)
+            struct Count: Decodable { var n: Int }
+            let sql = try #require(app.db as? any SQLDatabase)
+            let facts = try await sql.raw("SELECT COUNT(*) AS n FROM dossier_facts WHERE code LIKE 'CU-%'").first(decoding: Count.self)?.n
+            #expect(facts == 4)
         }
     }
 

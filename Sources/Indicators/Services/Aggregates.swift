@@ -98,15 +98,26 @@ public enum Aggregates {
         }
     }
 
-    /// Adds the deltas to the tables (upserts that add to the counters already there), each
-    /// table's rows in the order of its unique key, so that each lands beside the one before.
-    static func apply(_ deltas: [Key: Counters], on sql: any SQLDatabase) async throws {
+    /// Deltas by table, each table's in the order of its unique key, so that each upsert lands
+    /// beside the one before.
+    public struct SortedDeltas: Sendable {
+        fileprivate var byScope: [(scope: Scope, rows: [(key: Key, counters: Counters)])] = []
+    }
+
+    static func sorted(_ deltas: [Key: Counters]) -> SortedDeltas {
         var byScope: [Scope: [(key: Key, counters: Counters)]] = [:]
         for (key, counters) in deltas where !counters.isZero { byScope[key.scope, default: []].append((key, counters)) }
+        return SortedDeltas(byScope: Scope.allCases.compactMap { scope in byScope[scope].map { (scope, $0.sorted { $0.key < $1.key }) } })
+    }
+
+    /// Adds the deltas to the tables (upserts that add to the counters already there).
+    static func apply(_ deltas: [Key: Counters], on sql: any SQLDatabase) async throws {
+        try await apply(sorted(deltas), on: sql)
+    }
+
+    static func apply(_ deltas: SortedDeltas, on sql: any SQLDatabase) async throws {
         let counters = Counter.allCases.map(\.rawValue)
-        for scope in Scope.allCases {
-            guard var rows = byScope[scope] else { continue }
-            rows.sort { $0.key < $1.key }
+        for (scope, rows) in deltas.byScope {
             // 10,000 rows of cells at a time: a million facts touch a few million buckets.
             for start in stride(from: 0, to: rows.count, by: 10_000) {
                 var cells: [SQLCell] = []
@@ -160,12 +171,32 @@ public enum Aggregates {
         try await apply(buckets, on: sql)
     }
 
+    /// Facts to append, with their contributions to the buckets summed and sorted: what `append`
+    /// writes, made without the database (an import makes it beside the write queue).
+    public struct Appending: Sendable {
+        let dossierIDs: [UUID]
+        let facts: BulkRows
+        let deltas: SortedDeltas
+
+        public init(_ facts: [DossierFact]) {
+            var deltas: [Key: Counters] = [:]
+            var rows = BulkRows(into: FactStore.table)
+            for f in facts {
+                add(f, sign: 1, to: &deltas)
+                rows.append(f.row)
+            }
+            (dossierIDs, self.facts, self.deltas) = (facts.map(\.dossierID), rows, Aggregates.sorted(deltas))
+        }
+    }
+
     /// Adds facts of dossiers that have none yet, with their contributions to the buckets.
     public static func append(_ facts: [DossierFact], on sql: any SQLDatabase) async throws {
-        var deltas: [Key: Counters] = [:]
-        for f in facts { add(f, sign: 1, to: &deltas) }
-        try await FactStore.insert(facts, on: sql)
-        try await apply(deltas, on: sql)
+        try await append(Appending(facts), on: sql)
+    }
+
+    public static func append(_ appending: Appending, on sql: any SQLDatabase) async throws {
+        try await appending.facts.insert(on: sql)
+        try await apply(appending.deltas, on: sql)
     }
 
     /// The tables as stored, without empty buckets, to compare with `recompute`.
@@ -202,7 +233,17 @@ public struct StatisticsMaintainer: DossierObserver {
     }
 
     public func dossiersCreated(_ dossiers: [NewDossier], on db: any Database) async throws {
+        try await dossiersCreated(dossiers, prepared: prepare(created: dossiers), on: db)
+    }
+
+    public func prepare(created dossiers: [NewDossier]) -> (any Sendable)? {
+        Aggregates.Appending(dossiers.compactMap(FactDerivation.fact(of:)))
+    }
+
+    public func dossiersCreated(_ dossiers: [NewDossier], prepared: (any Sendable)?, on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase else { return }
-        try await Aggregates.append(dossiers.compactMap(FactDerivation.fact(of:)), on: sql)
+        // What was prepared for other dossiers than these is made again.
+        let appending = (prepared as? Aggregates.Appending).flatMap { $0.dossierIDs == dossiers.compactMap(\.dossier.id) ? $0 : nil }
+        try await Aggregates.append(appending ?? Aggregates.Appending(dossiers.compactMap(FactDerivation.fact(of:))), on: sql)
     }
 }

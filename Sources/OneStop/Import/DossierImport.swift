@@ -282,25 +282,62 @@ public struct DossierImporter: Sendable {
         return out
     }
 
+    /// Dossiers checked and found once in the file, with their rows and what the observers need
+    /// of them already made, so that the write queue only runs statements.
+    struct Batch: Sendable {
+        var dossiers: [NewDossier] = []
+        var rows: [BulkRows] = []
+        var observed: [(any Sendable)?] = []
+    }
+
+    /// The rows of `dossiers`, table by table in the order their references need.
+    static func rows(of dossiers: [NewDossier]) -> [BulkRows] {
+        var tables = [BulkRows(into: Dossier.schema), BulkRows(into: DossierEvent.schema), BulkRows(into: DossierAttachment.schema),
+                      BulkRows(into: DossierPayment.schema)]
+        for d in dossiers {
+            tables[0].append(d.dossier.row)
+            for e in d.events { tables[1].append(e.row) }
+            for a in d.attachments { tables[2].append(a.row) }
+            if let p = d.payment { tables[3].append(p.row) }
+        }
+        return tables
+    }
+
+    /// The batch of `prepared` without the codes met before in this run, which are reported as
+    /// duplicates. `seen` holds those codes as 64-bit hashes: a code seen twice is a duplicate,
+    /// one found only in the database was imported by an earlier run.
+    func batch(_ prepared: [NewDossier], seen: inout Set<UInt64>, problems: inout [ImportProblem], app: Application) -> Batch {
+        var unique: [NewDossier] = []
+        for p in prepared {
+            if seen.insert(Self.fingerprint(p.dossier.code)).inserted { unique.append(p) } else {
+                problems.append(ImportProblem(line: p.line, code: p.dossier.code, reason: "mã hồ sơ trùng với một dòng trước trong tệp"))
+            }
+        }
+        return Batch(dossiers: unique, rows: Self.rows(of: unique), observed: app.dossierObservers.prepare(created: unique))
+    }
+
     /// Writes the dossiers of a batch that are not in the database yet, in one transaction with
     /// what the observers derive; returns the codes that were already there.
-    func write(_ batch: [NewDossier], app: Application) async throws -> Set<String> {
-        guard !batch.isEmpty else { return [] }
+    func write(_ batch: Batch, app: Application) async throws -> Set<String> {
+        guard !batch.dossiers.isEmpty else { return [] }
         return try await app.groupCommit.transaction { db in
             guard let sql = db as? any SQLDatabase else { throw OneStopError.internalState("SQL database required") }
             struct Row: Decodable { var code: String }
             var existing = Set<String>()
-            let codes = batch.map(\.dossier.code)
+            let codes = batch.dossiers.map(\.dossier.code)
             for start in stride(from: 0, to: codes.count, by: 2000) {
                 for r in try await sql.select().column("code").from(Dossier.schema)
                     .where("code", .in, Array(codes[start..<min(codes.count, start + 2000)])).all(decoding: Row.self) { existing.insert(r.code) }
             }
-            let fresh = batch.filter { !existing.contains($0.dossier.code) }
-            try await BulkInsert.rows(fresh.map(\.dossier.row), into: Dossier.schema, on: sql)
-            try await BulkInsert.rows(fresh.flatMap { $0.events.map(\.row) }, into: DossierEvent.schema, on: sql)
-            try await BulkInsert.rows(fresh.flatMap { $0.attachments.map(\.row) }, into: DossierAttachment.schema, on: sql)
-            try await BulkInsert.rows(fresh.compactMap { $0.payment?.row }, into: DossierPayment.schema, on: sql)
-            try await app.dossierObservers.notify(created: fresh, on: db)
+            if existing.isEmpty {
+                for rows in batch.rows { try await rows.insert(on: sql) }
+                try await app.dossierObservers.notify(created: batch.dossiers, prepared: batch.observed, on: db)
+            } else {
+                // A re-run: what was made ahead included dossiers already there.
+                let fresh = batch.dossiers.filter { !existing.contains($0.dossier.code) }
+                for rows in Self.rows(of: fresh) { try await rows.insert(on: sql) }
+                try await app.dossierObservers.notify(created: fresh, on: db)
+            }
             return existing
         }
     }
@@ -316,7 +353,8 @@ public struct DossierImporter: Sendable {
         defer { try? handle.close() }
         var report = ImportReport()
         report.bytesTotal = Int64((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0)
-        var seen = Set<UInt64>()
+        // Used by one batch's preparation at a time, in the file's order.
+        let seen = NIOLockedValueBox(Set<UInt64>())
         var reader = LineReader(handle: handle)
         /// The next lines with content, and whether the file had any line left.
         func nextBatch() throws -> ([(Int, Data)], Bool) {
@@ -329,16 +367,21 @@ public struct DossierImporter: Sendable {
             report.bytesRead = reader.bytesRead
             return (lines, report.lines > before)
         }
-        // While one batch is written, the next is decoded and checked.
+        func prepareBatch(_ lines: [(Int, Data)]) async -> (Batch, [ImportProblem]) {
+            var (prepared, problems) = await prepareConcurrently(lines)
+            let made = seen.withLockedValue { self.batch(prepared, seen: &$0, problems: &problems, app: app) }
+            return (made, problems)
+        }
+        // While one batch is written, the next is decoded, checked and made into rows.
         let (first, any) = try nextBatch()
         var more = any
-        var current = await prepareConcurrently(first)
-        while more || !current.0.isEmpty || !current.1.isEmpty {
+        var current = await prepareBatch(first)
+        while more || !current.0.dossiers.isEmpty || !current.1.isEmpty {
             let (lines, left) = try nextBatch()
             more = left
-            async let following = prepareConcurrently(lines)
+            async let following = prepareBatch(lines)
             report.problems += current.1
-            try await store(current.0, seen: &seen, report: &report, app: app)
+            try await store(current.0, report: &report, app: app)
             progress(report)
             current = await following
         }
@@ -346,25 +389,22 @@ public struct DossierImporter: Sendable {
         return report
     }
 
-    /// Writes prepared dossiers, skipping those already imported and reporting duplicates.
-    /// `seen` holds the codes met in this run, as 64-bit hashes: a code seen twice is a
-    /// duplicate, one found only in the database was imported by an earlier run.
+    /// Writes prepared dossiers, skipping those already imported and reporting duplicates (see `batch`).
     public func store(_ prepared: [NewDossier], seen: inout Set<UInt64>, report: inout ImportReport, app: Application) async throws {
-        var unique: [NewDossier] = []
-        for p in prepared {
-            if seen.insert(Self.fingerprint(p.dossier.code)).inserted { unique.append(p) } else {
-                report.problems.append(ImportProblem(line: p.line, code: p.dossier.code, reason: "mã hồ sơ trùng với một dòng trước trong tệp"))
-            }
-        }
+        try await store(batch(prepared, seen: &seen, problems: &report.problems, app: app), report: &report, app: app)
+    }
+
+    func store(_ batch: Batch, report: inout ImportReport, app: Application) async throws {
         do {
-            let existing = try await write(unique, app: app)
-            report.imported += unique.count - existing.count
+            let existing = try await write(batch, app: app)
+            report.imported += batch.dossiers.count - existing.count
             report.alreadyThere += existing.count
         } catch {
             // One bad row fails its batch: write them one by one to name it.
-            for p in unique {
+            for p in batch.dossiers {
                 do {
-                    if try await write([p], app: app).isEmpty { report.imported += 1 } else { report.alreadyThere += 1 }
+                    let one = Batch(dossiers: [p], rows: Self.rows(of: [p]), observed: app.dossierObservers.prepare(created: [p]))
+                    if try await write(one, app: app).isEmpty { report.imported += 1 } else { report.alreadyThere += 1 }
                 } catch {
                     report.problems.append(ImportProblem(line: p.line, code: p.dossier.code, reason: "không ghi được: \(String(describing: error).prefix(200))"))
                 }

@@ -10,6 +10,12 @@ public protocol DossierObserver: Sendable {
     /// Dossiers just created (at the counter, or by an import), with everything they hold, so
     /// nothing need be read back.
     func dossiersCreated(_ dossiers: [NewDossier], on db: any Database) async throws
+    /// The part of `dossiersCreated` that needs no database (the statistics' facts and their
+    /// sums), made ahead by a writer of many dossiers at once (the import) beside the write queue,
+    /// before their transaction; nil when there is none.
+    func prepare(created dossiers: [NewDossier]) -> (any Sendable)?
+    /// `dossiersCreated` with what `prepare(created:)` made for these dossiers.
+    func dossiersCreated(_ dossiers: [NewDossier], prepared: (any Sendable)?, on db: any Database) async throws
 }
 
 /// A dossier being created, with its audit trail, files and fees.
@@ -25,6 +31,12 @@ public struct NewDossier: @unchecked Sendable {
 extension DossierObserver {
     public func dossiersCreated(_ dossiers: [NewDossier], on db: any Database) async throws {
         try await dossiersChanged(dossiers.compactMap(\.dossier.id), on: db)
+    }
+
+    public func prepare(created dossiers: [NewDossier]) -> (any Sendable)? { nil }
+
+    public func dossiersCreated(_ dossiers: [NewDossier], prepared: (any Sendable)?, on db: any Database) async throws {
+        try await dossiersCreated(dossiers, on: db)
     }
 }
 
@@ -46,5 +58,15 @@ extension Array where Element == any DossierObserver {
     func notify(created dossiers: [NewDossier], on db: any Database) async throws {
         guard !dossiers.isEmpty else { return }
         for o in self { try await o.dossiersCreated(dossiers, on: db) }
+    }
+
+    /// What each observer prepares for `dossiers`, in the observers' order.
+    func prepare(created dossiers: [NewDossier]) -> [(any Sendable)?] {
+        map { $0.prepare(created: dossiers) }
+    }
+
+    func notify(created dossiers: [NewDossier], prepared: [(any Sendable)?], on db: any Database) async throws {
+        guard !dossiers.isEmpty else { return }
+        for (o, p) in zip(self, prepared) { try await o.dossiersCreated(dossiers, prepared: p, on: db) }
     }
 }
