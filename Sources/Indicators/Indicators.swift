@@ -8,7 +8,7 @@ import Vapor
 /// its own transaction (`StatisticsMaintainer`); decision 0012 explains the design.
 public enum Indicators {
     /// After OneStop's: the first migration derives the facts of the dossiers already there.
-    public static var migrations: [any Migration] { [CreateStatistics(), CreateSnapshots()] }
+    public static var migrations: [any Migration] { [CreateStatistics(), CreateSnapshots(), BucketsByKey()] }
 
     /// Keeps the statistics in step with the dossiers, and sets up what the pages share.
     public static func configure(_ app: Application) {

@@ -57,3 +57,29 @@ struct CreateStatistics: AsyncMigration {
         try await db.schema(FactStore.table).delete()
     }
 }
+
+/// SQLite: each bucket table becomes one b-tree, its rows stored in the order of their key
+/// (`WITHOUT ROWID`, primary key = `Scope.keyColumns`). Before, a row lived in the table and its
+/// key in a unique index beside it, so every upsert looked up and wrote two trees: an import
+/// upserts about ten buckets a dossier (decision 0013). PostgreSQL keeps its heap and unique index.
+struct BucketsByKey: AsyncMigration {
+    var name: String { "indicators.003.buckets-by-key" }
+
+    func prepare(on db: any Database) async throws {
+        guard let sql = db as? any SQLDatabase, sql.dialect.name == "sqlite" else { return }
+        for scope in Aggregates.Scope.allCases {
+            let columns = scope.columns.map { "\"\($0)\" \(["grain", "start_day"].contains($0) ? "INTEGER" : "TEXT") NOT NULL" }
+                + Counter.allCases.map { "\"\($0.rawValue)\" INTEGER NOT NULL DEFAULT 0" }
+            let key = scope.keyColumns.map { "\"\($0)\"" }.joined(separator: ", ")
+            let all = (scope.columns + Counter.allCases.map(\.rawValue)).map { "\"\($0)\"" }.joined(separator: ", ")
+            let table = scope.table, next = scope.table + "_by_key"
+            try await sql.raw("CREATE TABLE \(ident: next) (\(unsafeRaw: columns.joined(separator: ", ")), PRIMARY KEY (\(unsafeRaw: key))) WITHOUT ROWID").run()
+            try await sql.raw("INSERT INTO \(ident: next) (\(unsafeRaw: all)) SELECT \(unsafeRaw: all) FROM \(ident: table)").run()
+            try await sql.raw("DROP TABLE \(ident: table)").run()
+            try await sql.raw("ALTER TABLE \(ident: next) RENAME TO \(ident: table)").run()
+        }
+    }
+
+    /// The tables stay keyed so; `CreateStatistics` drops them.
+    func revert(on db: any Database) async throws {}
+}
