@@ -343,10 +343,9 @@ public struct DossierImporter: Sendable {
     }
 
     /// Imports a JSON Lines file, `batchSize` lines at a time; `progress` is called after each batch.
-    /// The statistics buckets a batch shares are upserted once, so larger batches write fewer
-    /// bucket rows (11 a dossier at 2,000 lines, under 7 at 20,000) but hold more in memory (two
-    /// batches are in flight, about 35 KB a dossier): 20,000 ran 1.2× faster than 2,000 and
-    /// peaked at 1.9 GB instead of 0.7; 5,000 is the middle.
+    /// Two batches are in flight (one written, the next checked). Larger batches upsert fewer
+    /// bucket rows a dossier but were not faster: 10,000 and 20,000 ran at 0.87× and 0.93× of
+    /// 5,000 (decision 0013).
     public func run(path: String, app: Application, batchSize: Int = 5_000,
                     progress: @Sendable (ImportReport) -> Void = { _ in }) async throws -> ImportReport {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw OneStopError.invalid(["Không mở được tệp “\(path)”."]) }

@@ -80,7 +80,7 @@ public enum NationalSync {
     /// The outbox row for a change at `now`, not yet written.
     static func message(dossierID: UUID, at now: Date) -> NationalSyncMessage {
         let m = NationalSyncMessage()
-        m.id = UUID()
+        m.id = UUID.timeOrdered()
         m.dossierID = dossierID
         m.createdAt = now
         m.attempts = 0

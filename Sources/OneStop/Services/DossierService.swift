@@ -127,7 +127,7 @@ public enum DossierService {
 
         let now = req.now
         let dossier = Dossier()
-        dossier.id = UUID()
+        dossier.id = UUID.timeOrdered()
         dossier.procedureCode = d.code
         dossier.procedureVersion = version
         dossier.procedureName = d.name
@@ -155,7 +155,7 @@ public enum DossierService {
         let id = try dossier.requireID()
         let attachments = stored.map { f, sha in
             let a = DossierAttachment()
-            a.id = UUID()
+            a.id = UUID.timeOrdered()
             a.dossierID = id
             a.sha256 = sha
             a.fileName = f.fileName
