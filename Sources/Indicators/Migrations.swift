@@ -58,15 +58,21 @@ struct CreateStatistics: AsyncMigration {
     }
 }
 
-/// SQLite: each bucket table becomes one b-tree, its rows stored in the order of their key
-/// (`WITHOUT ROWID`, primary key = `Scope.keyColumns`). Before, a row lived in the table and its
-/// key in a unique index beside it, so every upsert looked up and wrote two trees: an import
-/// upserts about ten buckets a dossier (decision 0013). PostgreSQL keeps its heap and unique index.
+/// Bucket tables made for upserts, which an import does about ten times a dossier (decision 0013).
+/// SQLite: each becomes one b-tree, its rows stored in the order of their key (`WITHOUT ROWID`,
+/// primary key = `Scope.keyColumns`); before, a row lived in the table and its key in a unique
+/// index beside it, so every upsert looked up and wrote two trees. PostgreSQL: pages are left
+/// 30 % free, so that an updated row's new version fits on its page and its index is not touched
+/// (a HOT update: no indexed column changes).
 struct BucketsByKey: AsyncMigration {
     var name: String { "indicators.003.buckets-by-key" }
 
     func prepare(on db: any Database) async throws {
-        guard let sql = db as? any SQLDatabase, sql.dialect.name == "sqlite" else { return }
+        guard let sql = db as? any SQLDatabase else { return }
+        guard sql.dialect.name == "sqlite" else {
+            for scope in Aggregates.Scope.allCases { try await sql.raw("ALTER TABLE \(ident: scope.table) SET (fillfactor = 70)").run() }
+            return
+        }
         for scope in Aggregates.Scope.allCases {
             let columns = scope.columns.map { "\"\($0)\" \(["grain", "start_day"].contains($0) ? "INTEGER" : "TEXT") NOT NULL" }
                 + Counter.allCases.map { "\"\($0.rawValue)\" INTEGER NOT NULL DEFAULT 0" }

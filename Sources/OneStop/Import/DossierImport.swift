@@ -325,9 +325,18 @@ public struct DossierImporter: Sendable {
             struct Row: Decodable { var code: String }
             var existing = Set<String>()
             let codes = batch.dossiers.map(\.dossier.code)
-            for start in stride(from: 0, to: codes.count, by: 2000) {
-                for r in try await sql.select().column("code").from(Dossier.schema)
-                    .where("code", .in, Array(codes[start..<min(codes.count, start + 2000)])).all(decoding: Row.self) { existing.insert(r.code) }
+            if sql.dialect.name == "postgresql" {
+                // One array, not a list of 2,000 binds: while an import grows the table faster than
+                // its statistics, PostgreSQL at times planned the list as a scan that compared every
+                // row with every code (1–13 s a batch instead of 40 ms).
+                for r in try await sql.raw("SELECT code FROM \(ident: Dossier.schema) WHERE code = ANY(\(bind: codes))").all(decoding: Row.self) {
+                    existing.insert(r.code)
+                }
+            } else {
+                for start in stride(from: 0, to: codes.count, by: 2000) {
+                    for r in try await sql.select().column("code").from(Dossier.schema)
+                        .where("code", .in, Array(codes[start..<min(codes.count, start + 2000)])).all(decoding: Row.self) { existing.insert(r.code) }
+                }
             }
             if existing.isEmpty {
                 for rows in batch.rows { try await rows.insert(on: sql) }
