@@ -79,10 +79,14 @@ struct BucketsByKey: AsyncMigration {
             let key = scope.keyColumns.map { "\"\($0)\"" }.joined(separator: ", ")
             let all = (scope.columns + Counter.allCases.map(\.rawValue)).map { "\"\($0)\"" }.joined(separator: ", ")
             let table = scope.table, next = scope.table + "_by_key"
-            try await sql.raw("CREATE TABLE \(ident: next) (\(unsafeRaw: columns.joined(separator: ", ")), PRIMARY KEY (\(unsafeRaw: key))) WITHOUT ROWID").run()
-            try await sql.raw("INSERT INTO \(ident: next) (\(unsafeRaw: all)) SELECT \(unsafeRaw: all) FROM \(ident: table)").run()
-            try await sql.raw("DROP TABLE \(ident: table)").run()
-            try await sql.raw("ALTER TABLE \(ident: next) RENAME TO \(ident: table)").run()
+            // Whole or not at all: the migrator does not wrap a migration in a transaction.
+            try await db.transaction { tx in
+                guard let sql = tx as? any SQLDatabase else { return }
+                try await sql.raw("CREATE TABLE \(ident: next) (\(unsafeRaw: columns.joined(separator: ", ")), PRIMARY KEY (\(unsafeRaw: key))) WITHOUT ROWID").run()
+                try await sql.raw("INSERT INTO \(ident: next) (\(unsafeRaw: all)) SELECT \(unsafeRaw: all) FROM \(ident: table)").run()
+                try await sql.raw("DROP TABLE \(ident: table)").run()
+                try await sql.raw("ALTER TABLE \(ident: next) RENAME TO \(ident: table)").run()
+            }
         }
     }
 

@@ -174,18 +174,19 @@ public enum Aggregates {
     /// Facts to append, with their contributions to the buckets summed and sorted: what `append`
     /// writes, made without the database (an import makes it beside the write queue).
     public struct Appending: Sendable {
+        /// The dossiers it was made for, also those without a fact (never received).
         let dossierIDs: [UUID]
         let facts: BulkRows
         let deltas: SortedDeltas
 
-        public init(_ facts: [DossierFact]) {
+        public init(_ facts: [DossierFact], of dossierIDs: [UUID]? = nil) {
             var deltas: [Key: Counters] = [:]
             var rows = BulkRows(into: FactStore.table)
             for f in facts {
                 add(f, sign: 1, to: &deltas)
                 rows.append(f.row)
             }
-            (dossierIDs, self.facts, self.deltas) = (facts.map(\.dossierID), rows, Aggregates.sorted(deltas))
+            (self.dossierIDs, self.facts, self.deltas) = (dossierIDs ?? facts.map(\.dossierID), rows, Aggregates.sorted(deltas))
         }
     }
 
@@ -236,14 +237,17 @@ public struct StatisticsMaintainer: DossierObserver {
         try await dossiersCreated(dossiers, prepared: prepare(created: dossiers), on: db)
     }
 
-    public func prepare(created dossiers: [NewDossier]) -> (any Sendable)? {
-        Aggregates.Appending(dossiers.compactMap(FactDerivation.fact(of:)))
+    public func prepare(created dossiers: [NewDossier]) -> (any Sendable)? { appending(dossiers) }
+
+    func appending(_ dossiers: [NewDossier]) -> Aggregates.Appending {
+        Aggregates.Appending(dossiers.compactMap(FactDerivation.fact(of:)), of: dossiers.compactMap(\.dossier.id))
     }
 
     public func dossiersCreated(_ dossiers: [NewDossier], prepared: (any Sendable)?, on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase else { return }
         // What was prepared for other dossiers than these is made again.
-        let appending = (prepared as? Aggregates.Appending).flatMap { $0.dossierIDs == dossiers.compactMap(\.dossier.id) ? $0 : nil }
-        try await Aggregates.append(appending ?? Aggregates.Appending(dossiers.compactMap(FactDerivation.fact(of:))), on: sql)
+        let ids = dossiers.compactMap(\.dossier.id)
+        let made = (prepared as? Aggregates.Appending).flatMap { $0.dossierIDs == ids ? $0 : nil }
+        try await Aggregates.append(made ?? appending(dossiers), on: sql)
     }
 }

@@ -67,6 +67,7 @@ extension Array where Element == any DossierObserver {
 
     func notify(created dossiers: [NewDossier], prepared: [(any Sendable)?], on db: any Database) async throws {
         guard !dossiers.isEmpty else { return }
+        precondition(prepared.count == count, "prepared by \(prepared.count) observers, told to \(count)")
         for (o, p) in zip(self, prepared) { try await o.dossiersCreated(dossiers, prepared: p, on: db) }
     }
 }
