@@ -91,6 +91,33 @@ struct AggregatePropertyTests {
         }
     }
 
+    /// `BucketsByKey` keeps every bucket when it rebuilds the tables, and upserts go on adding to
+    /// them afterwards.
+    @Test func bucketsSurviveTheirTablesRebuild() async throws {
+        try await withApp { app async throws in
+            let year = try await SyntheticYear.make(app: app, year: 2026, now: app.clock.now())
+            let importer = try await DossierImporter.make(app: app, agencyMap: [:])
+            let records = try (0..<300).map { ($0 + 1, try year.record($0, seed: 4)) }
+            var report = ImportReport(), seen = Set<UInt64>()
+            try await importer.store(await importer.prepare(Array(records[..<150])).0, seen: &seen, report: &report, app: app)
+            let sql = try #require(app.db as? any SQLDatabase)
+            let before = try await Aggregates.stored(on: sql)
+            #expect(before.count > 100)
+            try await BucketsByKey().prepare(on: app.db)
+            #expect(try await Aggregates.stored(on: sql) == before)
+            if sql.dialect.name == "sqlite" {
+                struct Row: Decodable { var sql: String }
+                let ddl = try await sql.raw("SELECT sql FROM sqlite_master WHERE type = 'table' AND name IN ('stat_buckets', 'stat_agency_buckets', 'stat_procedure_buckets')")
+                    .all(decoding: Row.self)
+                #expect(ddl.count == 3 && ddl.allSatisfy { $0.sql.contains("WITHOUT ROWID") })
+            }
+            try await importer.store(await importer.prepare(Array(records[150...])).0, seen: &seen, report: &report, app: app)
+            #expect(report.imported == 300)
+            var rng = SeededRandom(seed: 6)
+            try await Self.expectConsistent(sql, seed: 0, step: 1, rng: &rng)
+        }
+    }
+
     static func expectConsistent(_ sql: any SQLDatabase, seed: UInt64, step: Int, rng: inout SeededRandom) async throws {
         let (facts, buckets) = try await Aggregates.recompute(on: sql)
         let stored = try await Aggregates.stored(on: sql)
