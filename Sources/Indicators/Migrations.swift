@@ -38,7 +38,7 @@ struct CreateStatistics: AsyncMigration {
         for scope in Aggregates.Scope.allCases {
             var buckets = db.schema(scope.table)
             for column in scope.columns {
-                buckets = buckets.field(.string(column), ["grain", "start_day"].contains(column) ? .int : .string, .required)
+                buckets = buckets.field(.string(column), Aggregates.Scope.holdsNumber(column) ? .int : .string, .required)
             }
             for c in Counter.allCases { buckets = buckets.field(.string(c.rawValue), .int64, .required, .sql(.default(0))) }
             try await buckets.constraint(.constraint(.unique(fields: scope.keyColumns.map { .key(.string($0)) }), name: nil)).create()
@@ -74,7 +74,7 @@ struct BucketsByKey: AsyncMigration {
             return
         }
         for scope in Aggregates.Scope.allCases {
-            let columns = scope.columns.map { "\"\($0)\" \(["grain", "start_day"].contains($0) ? "INTEGER" : "TEXT") NOT NULL" }
+            let columns = scope.columns.map { "\"\($0)\" \(Aggregates.Scope.holdsNumber($0) ? "INTEGER" : "TEXT") NOT NULL" }
                 + Counter.allCases.map { "\"\($0.rawValue)\" INTEGER NOT NULL DEFAULT 0" }
             let key = scope.keyColumns.map { "\"\($0)\"" }.joined(separator: ", ")
             let all = (scope.columns + Counter.allCases.map(\.rawValue)).map { "\"\($0)\"" }.joined(separator: ", ")

@@ -34,6 +34,9 @@ public enum Aggregates {
             }
         }
 
+        /// Whether a column of `columns` holds a number (the grain and start day) rather than a code.
+        static func holdsNumber(_ column: String) -> Bool { ["grain", "start_day"].contains(column) }
+
         /// Every column besides the counters.
         var columns: [String] {
             switch self {
@@ -231,10 +234,6 @@ public struct StatisticsMaintainer: DossierObserver {
     public func dossiersChanged(_ ids: [UUID], on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase else { return }
         try await Aggregates.refresh(ids, on: sql)
-    }
-
-    public func dossiersCreated(_ dossiers: [NewDossier], on db: any Database) async throws {
-        try await dossiersCreated(dossiers, prepared: prepare(created: dossiers), on: db)
     }
 
     public func prepare(created dossiers: [NewDossier]) -> (any Sendable)? { appending(dossiers) }

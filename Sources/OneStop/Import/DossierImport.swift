@@ -285,9 +285,13 @@ public struct DossierImporter: Sendable {
     /// Dossiers checked and found once in the file, with their rows and what the observers need
     /// of them already made, so that the write queue only runs statements.
     struct Batch: Sendable {
-        var dossiers: [NewDossier] = []
-        var rows: [BulkRows] = []
-        var observed: [(any Sendable)?] = []
+        var dossiers: [NewDossier]
+        var rows: [BulkRows]
+        var observed: [(any Sendable)?]
+
+        init(_ dossiers: [NewDossier], app: Application) {
+            (self.dossiers, rows, observed) = (dossiers, DossierImporter.rows(of: dossiers), app.dossierObservers.prepare(created: dossiers))
+        }
     }
 
     /// The rows of `dossiers`, table by table in the order their references need.
@@ -313,7 +317,7 @@ public struct DossierImporter: Sendable {
                 problems.append(ImportProblem(line: p.line, code: p.dossier.code, reason: "mã hồ sơ trùng với một dòng trước trong tệp"))
             }
         }
-        return Batch(dossiers: unique, rows: Self.rows(of: unique), observed: app.dossierObservers.prepare(created: unique))
+        return Batch(unique, app: app)
     }
 
     /// Writes the dossiers of a batch that are not in the database yet, in one transaction with
@@ -411,8 +415,7 @@ public struct DossierImporter: Sendable {
             // One bad row fails its batch: write them one by one to name it.
             for p in batch.dossiers {
                 do {
-                    let one = Batch(dossiers: [p], rows: Self.rows(of: [p]), observed: app.dossierObservers.prepare(created: [p]))
-                    if try await write(one, app: app).isEmpty { report.imported += 1 } else { report.alreadyThere += 1 }
+                    if try await write(Batch([p], app: app), app: app).isEmpty { report.imported += 1 } else { report.alreadyThere += 1 }
                 } catch {
                     report.problems.append(ImportProblem(line: p.line, code: p.dossier.code, reason: "không ghi được: \(String(describing: error).prefix(200))"))
                 }

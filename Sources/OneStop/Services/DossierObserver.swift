@@ -7,14 +7,12 @@ import Vapor
 /// change itself. OneStop knows no observer; the composition root installs them.
 public protocol DossierObserver: Sendable {
     func dossiersChanged(_ ids: [UUID], on db: any Database) async throws
-    /// Dossiers just created (at the counter, or by an import), with everything they hold, so
-    /// nothing need be read back.
-    func dossiersCreated(_ dossiers: [NewDossier], on db: any Database) async throws
     /// The part of `dossiersCreated` that needs no database (the statistics' facts and their
-    /// sums), made ahead by a writer of many dossiers at once (the import) beside the write queue,
-    /// before their transaction; nil when there is none.
+    /// sums). A writer of many dossiers at once (the import) makes it ahead, beside the write
+    /// queue, before their transaction; nil when there is none.
     func prepare(created dossiers: [NewDossier]) -> (any Sendable)?
-    /// `dossiersCreated` with what `prepare(created:)` made for these dossiers.
+    /// Dossiers just created (at the counter, or by an import), with everything they hold, so
+    /// nothing need be read back, and what `prepare(created:)` made for them.
     func dossiersCreated(_ dossiers: [NewDossier], prepared: (any Sendable)?, on db: any Database) async throws
 }
 
@@ -29,14 +27,10 @@ public struct NewDossier: @unchecked Sendable {
 }
 
 extension DossierObserver {
-    public func dossiersCreated(_ dossiers: [NewDossier], on db: any Database) async throws {
-        try await dossiersChanged(dossiers.compactMap(\.dossier.id), on: db)
-    }
-
     public func prepare(created dossiers: [NewDossier]) -> (any Sendable)? { nil }
 
     public func dossiersCreated(_ dossiers: [NewDossier], prepared: (any Sendable)?, on db: any Database) async throws {
-        try await dossiersCreated(dossiers, on: db)
+        try await dossiersChanged(dossiers.compactMap(\.dossier.id), on: db)
     }
 }
 
@@ -55,9 +49,9 @@ extension Array where Element == any DossierObserver {
         for o in self { try await o.dossiersChanged(ids, on: db) }
     }
 
+    /// Dossiers created, with nothing made ahead: each observer prepares here, on the write queue.
     func notify(created dossiers: [NewDossier], on db: any Database) async throws {
-        guard !dossiers.isEmpty else { return }
-        for o in self { try await o.dossiersCreated(dossiers, on: db) }
+        try await notify(created: dossiers, prepared: prepare(created: dossiers), on: db)
     }
 
     /// What each observer prepares for `dossiers`, in the observers' order.
