@@ -6,7 +6,7 @@ import Vapor
 /// systems and their services, the X-Road-style gateway and its hash-chained message log.
 /// Decision 0014 explains the design.
 public enum Exchange {
-    public static var migrations: [any Migration] { [CreateRegistry(), CreateMessageLog(), CreateLogSeals(), AddCallLimits(), AddFederation(), CreateLogArchives(), AddUpstreamAuthorization(), IndexLogByClient(), IndexLogByMessageID(), AddLogQuery()] }
+    public static var migrations: [any Migration] { [CreateRegistry(), CreateMessageLog(), CreateLogSeals(), AddCallLimits(), AddFederation(), CreateLogArchives(), AddUpstreamAuthorization(), IndexLogByClient(), IndexLogByMessageID(), AddLogQuery(), LogKeyedBySeq()] }
 
     /// Loads (or makes) the platform key in `dataDirectory`; `upstreamAuthorities` are trusted for
     /// `https` upstreams besides the system's roots.

@@ -12,8 +12,9 @@ import Vapor
 public final class MessageRecord: Model, @unchecked Sendable {
     public static let schema = "exchange_messages"
 
+    /// Unique (time-ordered, made by the writer) but not a key: nothing finds a record by it (`LogKeyedBySeq`).
     @ID(key: .id) public var id: UUID?
-    /// Position in the chain, from 1, without gaps.
+    /// Position in the chain, from 1, without gaps: the key.
     @Field(key: "seq") public var seq: Int
     @Field(key: "at") public var at: Date
     /// `X-Road-Client` as authenticated.
@@ -157,6 +158,43 @@ struct IndexLogByMessageID: AsyncMigration {
     func revert(on db: any Database) async throws {
         try await (db as? any SQLDatabase)?.drop(index: "exchange_messages_message_id").run()
     }
+}
+
+/// The log stored by its place in the chain. Each record was an entry in five b-trees on SQLite
+/// (the table by rowid, `id`, `seq`, `message_id`, `client`+`at`) and each batch's commit wrote a
+/// page of each to the WAL. Nothing looks a record up by `id`: on SQLite `seq` becomes the rowid
+/// (`INTEGER PRIMARY KEY`) and `id` a plain column, so a record is an entry in three; on
+/// PostgreSQL `id` loses its primary-key index and `seq` keeps its unique one (decision 0019).
+/// A one-time rebuild of the SQLite table, in one transaction: a large log takes a while.
+struct LogKeyedBySeq: AsyncMigration {
+    var name: String { "exchange.011.log-keyed-by-seq" }
+
+    func prepare(on db: any Database) async throws {
+        guard let sql = db as? any SQLDatabase else { return }
+        guard sql.dialect.name == "sqlite" else {
+            try await sql.raw("ALTER TABLE \(ident: MessageRecord.schema) DROP CONSTRAINT IF EXISTS \(ident: MessageRecord.schema + "_pkey")").run()
+            return
+        }
+        let text = ["client", "service", "message_id", "user_id", "issue", "method", "path", "error_type", "request_hash", "response_hash", "prev_hash", "hash"]
+        let integer = ["status", "request_bytes", "response_bytes", "duration_us"]
+        let columns = [#""seq" INTEGER PRIMARY KEY"#, #""id" UUID NOT NULL"#, #""at" REAL NOT NULL"#] + text.map { "\"\($0)\" TEXT NOT NULL" }
+            + integer.map { "\"\($0)\" INTEGER NOT NULL" } + [#""query" TEXT NOT NULL DEFAULT ''"#]
+        let all = (["seq", "id", "at"] + text + integer + ["query"]).map { "\"\($0)\"" }.joined(separator: ", ")
+        let table = MessageRecord.schema, next = MessageRecord.schema + "_by_seq"
+        // Whole or not at all: the migrator does not wrap a migration in a transaction.
+        try await db.transaction { tx in
+            guard let sql = tx as? any SQLDatabase else { return }
+            try await sql.raw("CREATE TABLE \(ident: next) (\(unsafeRaw: columns.joined(separator: ", ")))").run()
+            try await sql.raw("INSERT INTO \(ident: next) (\(unsafeRaw: all)) SELECT \(unsafeRaw: all) FROM \(ident: table)").run()
+            try await sql.raw("DROP TABLE \(ident: table)").run()
+            try await sql.raw("ALTER TABLE \(ident: next) RENAME TO \(ident: table)").run()
+            try await sql.create(index: "exchange_messages_client_at").on(table).column("client").column("at").run()
+            try await sql.create(index: "exchange_messages_message_id").on(table).column("message_id").run()
+        }
+    }
+
+    /// The table stays keyed so; `CreateMessageLog` drops it.
+    func revert(on db: any Database) async throws {}
 }
 
 /// Appends to the message log through the group commit: the records of concurrent exchanges
