@@ -283,8 +283,8 @@ do {
     // The rate held (every request due was answered, with 2xx) and its p99 under 10 ms; the throughput saturated.
     let heldRate = gatewayAtRate.unsent == 0 && gatewayAtRate.errors == 0 && gatewayAtRate.rate >= 0.99 * rate
     let meets = rate >= 5000 && heldRate && gatewayAtRate.p99 < 10 && gateway.rps >= 5000 && gateway.rps >= 0.25 * proxied.rps
-    say(String(format: "ratios: b/a %.3f, b/c %.3f; targets: ≥ 5,000/s saturated (%.0f), p99 < 10 ms at 5,000/s (%.2f ms%@), ≥ 0.25 of nginx (%.3f): %@",
-               gateway.rps / proxied.rps, gateway.rps / direct.rps, gateway.rps, gatewayAtRate.p99, heldRate ? "" : ", rate NOT held",
+    say(String(format: "ratios: b/a %.3f, b/c %.3f; targets: ≥ 5,000/s saturated (%.0f), p99 < 10 ms at ≥ 5,000/s (at %.0f/s: %.2f ms%@), ≥ 0.25 of nginx (%.3f): %@",
+               gateway.rps / proxied.rps, gateway.rps / direct.rps, gateway.rps, rate, gatewayAtRate.p99, heldRate ? "" : ", rate NOT held",
                gateway.rps / proxied.rps, meets ? "met" : "NOT MET"))
     say(String(format: "framework floor: b/g %.2f (the gateway's work on top of its forward), g/a %.2f (its forward alone against nginx), b/b' %.2f (its listener against Vapor's server), g/f %.2f (the same for the bare forward), f/e %.2f (its client against AsyncHTTPClient)",
                gateway.rps / nioOnly.rps, nioOnly.rps / proxied.rps, gateway.rps / gatewayOnMain.rps, nioOnly.rps / ownForward.rps, ownForward.rps / vaporForward.rps))
