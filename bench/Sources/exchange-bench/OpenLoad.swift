@@ -10,7 +10,7 @@ import NIOPosix
 /// moment: a stall counts against every request it held back, not only the one it hit.
 ///
 /// Runs in a process of its own (`exchange-bench --open-load …`), on one event loop, so the load
-/// has its own thread as wrk's does. It prints one line: `rate p50 p99 p999 max answered errors unsent total`
+/// has its own thread as wrk's does. It prints one line: `rate p50 p99 p999 max answered errors unanswered total`
 /// (`total` counts the warm-up's answers too).
 enum OpenLoad {
     struct Plan {
@@ -50,8 +50,8 @@ enum OpenLoad {
 
     struct Result {
         var rate: Double, p50: Double, p99: Double, p999: Double, max: Double
-        var answered: Int, errors: Int, unsent: Int, total: Int
-        var line: String { String(format: "%.1f %.3f %.3f %.3f %.3f %d %d %d %d", rate, p50, p99, p999, max, answered, errors, unsent, total) }
+        var answered: Int, errors: Int, unanswered: Int, total: Int
+        var line: String { String(format: "%.1f %.3f %.3f %.3f %.3f %d %d %d %d", rate, p50, p99, p999, max, answered, errors, unanswered, total) }
     }
 
     /// Everything runs on `loop`: no locks.
@@ -152,14 +152,14 @@ enum OpenLoad {
         func finish() {
             ticker?.cancel()
             ticker = nil
-            // Requests due in the window but not sent 3 s after it: the load was more than the server could take.
-            let unsent = waiting[waitingStart...].filter { $0 >= measureFrom && $0 < stopAt }.count
+            // Requests due in the window but not sent, or not answered, 3 s after it: more than the server could take.
+            let unanswered = waiting[waitingStart...].filter { $0 >= measureFrom && $0 < stopAt }.count + inFlight
             latencies.sort()
             func at(_ q: Double) -> Double {
                 latencies.isEmpty ? .nan : Double(latencies[min(latencies.count - 1, Int(Double(latencies.count) * q))]) / 1000
             }
             let result = Result(rate: Double(latencies.count) / plan.seconds, p50: at(0.5), p99: at(0.99), p999: at(0.999),
-                                max: Double(latencies.last ?? 0) / 1000, answered: latencies.count, errors: errors, unsent: unsent, total: total)
+                                max: Double(latencies.last ?? 0) / 1000, answered: latencies.count, errors: errors, unanswered: unanswered, total: total)
             for c in idle { c.context?.close(promise: nil) }
             done.succeed(result)
         }
@@ -213,6 +213,6 @@ extension OpenLoad.Result {
         guard f.count == 9 else { return nil }
         let d = f.prefix(5).compactMap { Double($0) }, i = f.suffix(4).compactMap { Int($0) }
         guard d.count == 5, i.count == 4 else { return nil }
-        self.init(rate: d[0], p50: d[1], p99: d[2], p999: d[3], max: d[4], answered: i[0], errors: i[1], unsent: i[2], total: i[3])
+        self.init(rate: d[0], p50: d[1], p99: d[2], p999: d[3], max: d[4], answered: i[0], errors: i[1], unanswered: i[2], total: i[3])
     }
 }

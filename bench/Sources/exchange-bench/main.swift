@@ -277,11 +277,11 @@ do {
         say(String(format: "%@: %.0f requests/s, p50 %.2f ms, p99 %.2f ms, %d requests, %d not 2xx", name, l.rps, l.p50, l.p99, l.requests, l.errors))
     }
     for (name, l) in [("(a) nginx proxy", proxiedAtRate), ("(b) tinhso gateway on its own listener, log on", gatewayAtRate)] {
-        say(String(format: "%@ at a fixed %.0f requests/s (open loop, %d connections): %.0f answered/s, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms, %d not 2xx, %d never sent",
-                   name, rate, connections, l.rate, l.p50, l.p99, l.p999, l.max, l.errors, l.unsent))
+        say(String(format: "%@ at a fixed %.0f requests/s (open loop, %d connections): %.0f answered/s, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms, %d not 2xx, %d not answered",
+                   name, rate, connections, l.rate, l.p50, l.p99, l.p999, l.max, l.errors, l.unanswered))
     }
     // The rate held (every request due was answered, with 2xx) and its p99 under 10 ms; the throughput saturated.
-    let heldRate = gatewayAtRate.unsent == 0 && gatewayAtRate.errors == 0 && gatewayAtRate.rate >= 0.99 * rate
+    let heldRate = gatewayAtRate.unanswered == 0 && gatewayAtRate.errors == 0 && gatewayAtRate.rate >= 0.99 * rate
     let meets = rate >= 5000 && heldRate && gatewayAtRate.p99 < 10 && gateway.rps >= 5000 && gateway.rps >= 0.25 * proxied.rps
     say(String(format: "ratios: b/a %.3f, b/c %.3f; targets: ≥ 5,000/s saturated (%.0f), p99 < 10 ms at ≥ 5,000/s (at %.0f/s: %.2f ms%@), ≥ 0.25 of nginx (%.3f): %@",
                gateway.rps / proxied.rps, gateway.rps / direct.rps, gateway.rps, rate, gatewayAtRate.p99, heldRate ? "" : ", rate NOT held",
