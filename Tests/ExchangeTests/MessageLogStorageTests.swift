@@ -9,8 +9,8 @@ import Vapor
 @Suite("Exchange message log: how the records are stored")
 struct MessageLogStorageTests {
     /// `LogKeyedBySeq` keeps every record, in chain order and verifiable, when it rebuilds the
-    /// table; the log goes on after it; `seq` still refuses a second record at a taken place; and
-    /// `id` is no longer indexed.
+    /// table; the log goes on after it; `seq` is the key, and refuses a second record at a taken
+    /// place; and `id` is no longer indexed.
     @Test func rekeyingTheLogBySeqKeepsItsChain() async throws {
         try await withApp { app async throws in
             let key = try #require(app.platformKey)
@@ -41,9 +41,14 @@ struct MessageLogStorageTests {
             let indexes = sql.dialect.name == "sqlite"
                 ? try await sql.raw("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'exchange_messages' ORDER BY name").all(decoding: Name.self)
                 : try await sql.raw("SELECT indexname AS name FROM pg_indexes WHERE tablename = 'exchange_messages' ORDER BY indexname").all(decoding: Name.self)
-            // SQLite: `seq` is the rowid, so it has no index of its own; PostgreSQL keeps its unique one.
-            let expected = ["exchange_messages_client_at", "exchange_messages_message_id"] + (sql.dialect.name == "sqlite" ? [] : ["uq:exchange_messages.seq"])
+            // SQLite: `seq` is the rowid, so it has no index of its own; PostgreSQL: its primary key's.
+            let expected = ["exchange_messages_client_at", "exchange_messages_message_id"] + (sql.dialect.name == "sqlite" ? [] : ["exchange_messages_pkey"])
             #expect(indexes.map(\.name) == expected)
+            if sql.dialect.name != "sqlite" {
+                struct Definition: Decodable { var indexdef: String }
+                let key = try await sql.raw("SELECT indexdef FROM pg_indexes WHERE indexname = 'exchange_messages_pkey'").first(decoding: Definition.self)
+                #expect(key?.indexdef.hasSuffix("(seq)") == true, "\(String(describing: key))")
+            }
         }
     }
 }

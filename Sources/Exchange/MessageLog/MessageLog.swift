@@ -164,7 +164,8 @@ struct IndexLogByMessageID: AsyncMigration {
 /// (the table by rowid, `id`, `seq`, `message_id`, `client`+`at`) and each batch's commit wrote a
 /// page of each to the WAL. Nothing looks a record up by `id`: on SQLite `seq` becomes the rowid
 /// (`INTEGER PRIMARY KEY`) and `id` a plain column, so a record is an entry in three; on
-/// PostgreSQL `id` loses its primary-key index and `seq` keeps its unique one (decision 0019).
+/// PostgreSQL `seq` becomes the primary key in place of `id` and of its own unique constraint,
+/// so one index fewer (decision 0019).
 /// A one-time rebuild of the SQLite table, in one transaction: a large log takes a while.
 struct LogKeyedBySeq: AsyncMigration {
     var name: String { "exchange.011.log-keyed-by-seq" }
@@ -172,7 +173,15 @@ struct LogKeyedBySeq: AsyncMigration {
     func prepare(on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase else { return }
         guard sql.dialect.name == "sqlite" else {
-            try await sql.raw("ALTER TABLE \(ident: MessageRecord.schema) DROP CONSTRAINT IF EXISTS \(ident: MessageRecord.schema + "_pkey")").run()
+            // `seq`'s unique index becomes the primary key (a table with none cannot publish deletes to a logical replica).
+            try await db.transaction { tx in
+                guard let sql = tx as? any SQLDatabase else { return }
+                try await sql.raw("""
+                    ALTER TABLE \(ident: MessageRecord.schema) DROP CONSTRAINT IF EXISTS \(ident: MessageRecord.schema + "_pkey"),
+                    DROP CONSTRAINT IF EXISTS \(ident: "uq:" + MessageRecord.schema + ".seq"),
+                    ADD CONSTRAINT \(ident: MessageRecord.schema + "_pkey") PRIMARY KEY (seq)
+                    """).run()
+            }
             return
         }
         let text = ["client", "service", "message_id", "user_id", "issue", "method", "path", "error_type", "request_hash", "response_hash", "prev_hash", "hash"]
