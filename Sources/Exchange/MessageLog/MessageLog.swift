@@ -54,7 +54,7 @@ public final class MessageRecord: Model, @unchecked Sendable {
 /// read back through Fluent (the log pages, the queries); the gateway does not build a model for
 /// every call, because its twenty property wrappers took about 5 % of the gateway's CPU in a profile.
 struct LogEntry: Sendable {
-    /// Given when its row is made (`row`), time-ordered as the records are: each batch appends to the end of the id index.
+    /// Given when its row is made (`row`), time-ordered as the records are; not a key (`LogKeyedBySeq`).
     var id: UUID?
     var seq = 0
     var at: Date
@@ -186,6 +186,7 @@ struct LogKeyedBySeq: AsyncMigration {
         }
         let text = ["client", "service", "message_id", "user_id", "issue", "method", "path", "error_type", "request_hash", "response_hash", "prev_hash", "hash"]
         let integer = ["status", "request_bytes", "response_bytes", "duration_us"]
+        // As the rowid, a NULL `seq` would be given one rather than refused: `LogEntry.row` always binds it.
         let columns = [#""seq" INTEGER PRIMARY KEY"#, #""id" UUID NOT NULL"#, #""at" REAL NOT NULL"#] + text.map { "\"\($0)\" TEXT NOT NULL" }
             + integer.map { "\"\($0)\" INTEGER NOT NULL" } + [#""query" TEXT NOT NULL DEFAULT ''"#]
         let all = (["seq", "id", "at"] + text + integer + ["query"]).map { "\"\($0)\"" }.joined(separator: ", ")

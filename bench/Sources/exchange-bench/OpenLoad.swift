@@ -138,13 +138,21 @@ enum OpenLoad {
         /// A connection closed (a server may close one after so many requests, as nginx does after
         /// 1,000): a request it held counts as an error, and a new one takes its place, as wrk does.
         func closed(_ connection: Connection, due: NIODeadline?) {
-            if due != nil { inFlight -= 1; errors += 1 }
+            if let due {
+                inFlight -= 1
+                if due >= measureFrom, due < stopAt { errors += 1 }
+            }
             if let i = idle.firstIndex(where: { $0 === connection }) { idle.remove(at: i) }
+            replace()
+        }
+
+        /// Opens a connection in place of a closed one, trying again every 10 ms while the run lasts.
+        func replace() {
             guard ticker != nil else { return }
             connect().whenComplete { [self] result in
                 switch result {
                 case .success(let fresh): idle.append(fresh); dispatch()
-                case .failure: errors += 1
+                case .failure: loop.scheduleTask(in: .milliseconds(10)) { [self] in replace() }
                 }
             }
         }
@@ -178,7 +186,7 @@ enum OpenLoad {
         func handlerAdded(context: ChannelHandlerContext) { self.context = context }
 
         func send(due: NIODeadline) {
-            guard let context else { return }
+            guard let context else { preconditionFailure("a closed connection is never idle") }
             outstanding = due
             context.write(wrapOutboundOut(.head(generator.head)), promise: nil)
             context.write(wrapOutboundOut(.body(.byteBuffer(generator.plan.body))), promise: nil)

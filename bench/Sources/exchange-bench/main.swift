@@ -277,7 +277,7 @@ do {
         say(String(format: "%@: %.0f requests/s, p50 %.2f ms, p99 %.2f ms, %d requests, %d not 2xx", name, l.rps, l.p50, l.p99, l.requests, l.errors))
     }
     for (name, l) in [("(a) nginx proxy", proxiedAtRate), ("(b) tinhso gateway on its own listener, log on", gatewayAtRate)] {
-        say(String(format: "%@ at a fixed %.0f requests/s (open loop, %d connections): %.0f answered/s, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms, %d not 2xx, %d not answered",
+        say(String(format: "%@ at a fixed %.0f requests/s (open loop, %d connections): %.0f answered/s, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms, %d not 2xx or dropped, %d not answered",
                    name, rate, connections, l.rate, l.p50, l.p99, l.p999, l.max, l.errors, l.unanswered))
     }
     // The rate held (every request due was answered, with 2xx) and its p99 under 10 ms; the throughput saturated.
