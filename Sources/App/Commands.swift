@@ -159,6 +159,7 @@ public enum Startup {
         } else if let admin = try await User.query(on: app.db).filter(\.$username == "admin").first(), let hash = admin.passwordHash {
             demoValid = try await app.password.async(on: app.threadPool, hopTo: app.eventLoopGroup.next()).verify(DemoProvince.password, created: hash)
         }
+        try await Indicators.repairAfterCutOffImports(app)
         BackgroundWork.register("index snapshots", on: app) { app, now in try await IndexSnapshots.runOnce(app: app, now: now) }
         Exchange.sealWhileServing(app)
         if let port = app.config.gatewayPort { Exchange.listen(app, host: app.config.host, port: port) }

@@ -149,6 +149,7 @@ struct RebuildStatisticsCommand: AsyncCommand {
         try await app.groupCommit.transaction { db in
             guard let sql = db as? any SQLDatabase else { throw CommandFailure("Cần cơ sở dữ liệu SQL") }
             try await Aggregates.rebuild(on: sql)
+            try await Indicators.forgetCutOffImports(on: sql)
         }
         try await IndexSnapshots.retake(app: app, now: app.clock.now())
         context.console.print("Đã tính lại số liệu thống kê trong \(String(format: "%.1f", Date().timeIntervalSince(started))) giây.")

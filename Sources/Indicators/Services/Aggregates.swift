@@ -104,7 +104,7 @@ public enum Aggregates {
     /// Deltas by table, each table's in the order of its unique key, so that each upsert lands
     /// beside the one before.
     public struct SortedDeltas: Sendable {
-        fileprivate var byScope: [(scope: Scope, rows: [(key: Key, counters: Counters)])] = []
+        var byScope: [(scope: Scope, rows: [(key: Key, counters: Counters)])] = []
     }
 
     static func sorted(_ deltas: [Key: Counters]) -> SortedDeltas {
@@ -241,6 +241,8 @@ public struct StatisticsMaintainer: DossierObserver {
     func appending(_ dossiers: [NewDossier]) -> Aggregates.Appending {
         Aggregates.Appending(dossiers.compactMap(FactDerivation.fact(of:)), of: dossiers.compactMap(\.dossier.id))
     }
+
+    public func beginRun(on db: any Database) async throws -> (any ObserverRun)? { try await StatisticsRun.begin(on: db) }
 
     public func dossiersCreated(_ dossiers: [NewDossier], prepared: (any Sendable)?, on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase else { return }

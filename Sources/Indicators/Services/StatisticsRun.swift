@@ -1,0 +1,109 @@
+import Fluent
+import Foundation
+import Kernel
+import NIOConcurrencyHelpers
+import OneStop
+import SQLKit
+import Vapor
+
+/// The statistics during an import run (`ObserverRun`): each batch writes its dossiers' facts,
+/// and their bucket sums wait in memory, summed over the batches, until the run ends or they
+/// hold `catchUpAt` buckets (decision 0020). The buckets are then short of the run's dossiers
+/// until it has caught up; the sums are additive, so a change to an imported dossier meanwhile
+/// (its old contribution taken away first) still comes out right.
+///
+/// The run is marked in `stat_runs` from its start to its end. A mark that has not been renewed
+/// for `cutOffAfter` was left by a run cut off (killed, a crash): its committed facts have no
+/// buckets, so the next run, or the server's start, rebuilds the aggregates from the dossiers.
+final class StatisticsRun: ObserverRun {
+    static let table = "stat_runs"
+    /// A batch takes seconds; a run whose mark is older than this is gone.
+    static let cutOffAfter: TimeInterval = 15 * 60
+    /// About 150 MB of sums; a year of 400,000 dossiers makes some 1.2 million buckets. A task
+    /// value, so that a test can make a run catch up every few batches.
+    @TaskLocal static var catchUpAt = 500_000
+
+    let id = UUID()
+    private let sums = NIOLockedValueBox<[Aggregates.Key: Counters]>([:])
+
+    /// Marks are dated by the machine's clock, not the application's: they measure time elapsed.
+    static func begin(on db: any Database) async throws -> StatisticsRun {
+        guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError, reason: "SQL database required") }
+        try await repairCutOff(on: sql, logger: db.logger)
+        let run = StatisticsRun()
+        try await sql.insert(into: table).columns("id", "started_at", "seen_at").values(SQLBind(run.id), SQLBind(Date()), SQLBind(Date())).run()
+        return run
+    }
+
+    func created(_ dossiers: [NewDossier], prepared: (any Sendable)?, on db: any Database) async throws -> any Sendable {
+        guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError, reason: "SQL database required") }
+        let ids = dossiers.compactMap(\.dossier.id)
+        let made = (prepared as? Aggregates.Appending).flatMap { $0.dossierIDs == ids ? $0 : nil } ?? StatisticsMaintainer().appending(dossiers)
+        try await made.facts.insert(on: sql)
+        try await sql.update(Self.table).set("seen_at", to: SQLBind(Date())).where("id", .equal, SQLBind(id)).run()
+        return made.deltas
+    }
+
+    func committed(_ heldBack: any Sendable) -> Bool {
+        guard let deltas = heldBack as? Aggregates.SortedDeltas else { return false }
+        return sums.withLockedValue { sums in
+            for (_, rows) in deltas.byScope {
+                for (key, counters) in rows { sums[key, default: Counters()].add(counters) }
+            }
+            return sums.count >= Self.catchUpAt
+        }
+    }
+
+    func catchUp(ending: Bool, on db: any Database) async throws {
+        guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError, reason: "SQL database required") }
+        try await Aggregates.apply(sums.withLockedValue { $0 }, on: sql)
+        if ending {
+            try await sql.delete(from: Self.table).where("id", .equal, SQLBind(id)).run()
+        } else {
+            try await sql.update(Self.table).set("seen_at", to: SQLBind(Date())).where("id", .equal, SQLBind(id)).run()
+        }
+    }
+
+    func caughtUp() { sums.withLockedValue { $0 = [:] } }
+
+    /// Rebuilds the aggregates when a run was cut off, unless a run is under way (its sums, still
+    /// held back, would then count twice); returns whether it did.
+    @discardableResult
+    static func repairCutOff(on sql: any SQLDatabase, logger: Logger) async throws -> Bool {
+        let now = Date()
+        struct Mark: Decodable { var id: UUID; var seen_at: Date }
+        let marks = try await sql.select().columns("id", "seen_at").from(table).all(decoding: Mark.self)
+        let cutOff = marks.filter { now.timeIntervalSince($0.seen_at) > cutOffAfter }
+        guard !cutOff.isEmpty else { return false }
+        guard cutOff.count == marks.count else {
+            logger.warning("An import was cut off and another is running: the statistics will be rebuilt when it has ended")
+            return false
+        }
+        logger.warning("An import was cut off before its statistics were complete: rebuilding them from the dossiers")
+        try await Aggregates.rebuild(on: sql)
+        try await forgetCutOff(on: sql, now: now)
+        return true
+    }
+
+    /// Deletes the marks of runs cut off, once the aggregates have been rebuilt.
+    static func forgetCutOff(on sql: any SQLDatabase, now: Date = Date()) async throws {
+        try await sql.delete(from: table).where("seen_at", .lessThan, SQLBind(now.addingTimeInterval(-cutOffAfter))).run()
+    }
+}
+
+/// `stat_runs`: the import runs under way, each with the time it was last heard from.
+struct CreateStatisticsRuns: AsyncMigration {
+    var name: String { "indicators.004.statistics-runs" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema(StatisticsRun.table)
+            .field("id", .uuid, .identifier(auto: false))
+            .field("started_at", .datetime, .required)
+            .field("seen_at", .datetime, .required)
+            .create()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema(StatisticsRun.table).delete()
+    }
+}
