@@ -148,6 +148,10 @@ struct RebuildStatisticsCommand: AsyncCommand {
         let started = Date()
         try await app.groupCommit.transaction { db in
             guard let sql = db as? any SQLDatabase else { throw CommandFailure("Cần cơ sở dữ liệu SQL") }
+            let running = try await Indicators.importsUnderWay(on: sql)
+            guard running == 0 else {
+                throw CommandFailure("Đang có \(running) lần nhập hồ sơ chạy: chờ nhập xong rồi tính lại, kẻo số liệu của lần nhập bị cộng hai lần.")
+            }
             try await Aggregates.rebuild(on: sql)
             try await Indicators.forgetCutOffImports(on: sql)
         }

@@ -27,6 +27,11 @@ public enum Indicators {
         }
     }
 
+    /// Imports under way: a rebuild now would count what they hold back twice.
+    public static func importsUnderWay(on sql: any SQLDatabase) async throws -> Int {
+        try await StatisticsRun.underWay(on: sql)
+    }
+
     /// After `tinhso statistics rebuild`: the marks of imports cut off are repaired too.
     public static func forgetCutOffImports(on sql: any SQLDatabase) async throws {
         try await StatisticsRun.forgetCutOff(on: sql)

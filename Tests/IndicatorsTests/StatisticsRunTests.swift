@@ -47,10 +47,12 @@ struct StatisticsRunTests {
             struct Row: Decodable { var id: UUID; var rating: Int? }
             let returned = try #require(try await sql.select().columns("id", "rating").from(Dossier.schema)
                 .where("source", .equal, "import").where("status", .equal, DossierStatus.returned.rawValue).first(decoding: Row.self))
+            let factBefore = try await FactStore.load([returned.id], on: sql)[returned.id]
             try await app.groupCommit.transaction { db in
                 try await (db as! any SQLDatabase).update(Dossier.schema).set("rating", to: returned.rating == 1 ? 3 : 1).where("id", .equal, returned.id).run()
                 try await StatisticsMaintainer().dossiersChanged([returned.id], on: db)
             }
+            #expect(try await FactStore.load([returned.id], on: sql)[returned.id] != factBefore, "the change did not reach the fact")
 
             try await DossierImporter.catchUp(runs, ending: true, app: app)
             #expect(try await Self.marks(sql) == 0)
@@ -102,6 +104,26 @@ struct StatisticsRunTests {
             #expect(try await Aggregates.stored(on: sql) != cutOff)
             var rng = SeededRandom(seed: 13)
             try await AggregatePropertyTests.expectConsistent(sql, seed: 12, step: 0, rng: &rng)
+        }
+    }
+
+    /// A live run taken for cut off (its mark aged, say by a stopped clock): the repair rebuilds
+    /// the aggregates and removes its mark. The run's next batch finds the mark gone and drops
+    /// what it held back, which the rebuild counted; nothing counts twice.
+    @Test func aRunTakenForCutOffDropsWhatTheRebuildCounted() async throws {
+        try await withApp { app async throws in
+            let sql = try #require(app.db as? any SQLDatabase)
+            let runs = try await app.groupCommit.transaction { db in try await ObserverRuns.begin(app.dossierObservers, on: db) }
+            try await Self.write(try await Self.records(app, 0..<100, seed: 14), runs: runs, app: app)
+            try await sql.update(StatisticsRun.table).set("seen_at", to: Date().addingTimeInterval(-3600)).run()
+            try await Indicators.repairAfterCutOffImports(app)
+            #expect(try await Self.marks(sql) == 0)
+            try await Self.write(try await Self.records(app, 100..<200, seed: 14), runs: runs, app: app)
+            #expect(try await Self.marks(sql) == 1)
+            try await DossierImporter.catchUp(runs, ending: true, app: app)
+            #expect(try await Self.marks(sql) == 0)
+            var rng = SeededRandom(seed: 15)
+            try await AggregatePropertyTests.expectConsistent(sql, seed: 14, step: 0, rng: &rng)
         }
     }
 }

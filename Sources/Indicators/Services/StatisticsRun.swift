@@ -40,8 +40,19 @@ final class StatisticsRun: ObserverRun {
         let ids = dossiers.compactMap(\.dossier.id)
         let made = (prepared as? Aggregates.Appending).flatMap { $0.dossierIDs == ids ? $0 : nil } ?? StatisticsMaintainer().appending(dossiers)
         try await made.facts.insert(on: sql)
-        try await sql.update(Self.table).set("seen_at", to: SQLBind(Date())).where("id", .equal, SQLBind(id)).run()
+        try await renew(on: sql)
         return made.deltas
+    }
+
+    /// Renews the run's mark. When it is gone, a repair took the run for cut off and rebuilt the
+    /// aggregates since the last batch committed: that rebuild counted every dossier whose sums
+    /// are held back, so they are dropped, and the mark is made again.
+    private func renew(on sql: any SQLDatabase) async throws {
+        let renewed = try await sql.raw("UPDATE \(ident: Self.table) SET seen_at = \(bind: Date()) WHERE id = \(bind: id) RETURNING id").all()
+        guard renewed.isEmpty else { return }
+        sql.logger.warning("The statistics were rebuilt during this import: what it held back was counted there")
+        sums.withLockedValue { $0 = [:] }
+        try await sql.insert(into: Self.table).columns("id", "started_at", "seen_at").values(SQLBind(id), SQLBind(Date()), SQLBind(Date())).run()
     }
 
     func committed(_ heldBack: any Sendable) -> Bool {
@@ -56,12 +67,9 @@ final class StatisticsRun: ObserverRun {
 
     func catchUp(ending: Bool, on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase else { throw Abort(.internalServerError, reason: "SQL database required") }
+        try await renew(on: sql)
         try await Aggregates.apply(sums.withLockedValue { $0 }, on: sql)
-        if ending {
-            try await sql.delete(from: Self.table).where("id", .equal, SQLBind(id)).run()
-        } else {
-            try await sql.update(Self.table).set("seen_at", to: SQLBind(Date())).where("id", .equal, SQLBind(id)).run()
-        }
+        if ending { try await sql.delete(from: Self.table).where("id", .equal, SQLBind(id)).run() }
     }
 
     func caughtUp() { sums.withLockedValue { $0 = [:] } }
@@ -76,13 +84,20 @@ final class StatisticsRun: ObserverRun {
         let cutOff = marks.filter { now.timeIntervalSince($0.seen_at) > cutOffAfter }
         guard !cutOff.isEmpty else { return false }
         guard cutOff.count == marks.count else {
-            logger.warning("An import was cut off and another is running: the statistics will be rebuilt when it has ended")
+            logger.warning("An import was cut off and another is running: its statistics are repaired at the next start or import after that one, or by `tinhso statistics rebuild`")
             return false
         }
         logger.warning("An import was cut off before its statistics were complete: rebuilding them from the dossiers")
         try await Aggregates.rebuild(on: sql)
         try await forgetCutOff(on: sql, now: now)
         return true
+    }
+
+    /// How many runs are under way (marks renewed within `cutOffAfter`).
+    static func underWay(on sql: any SQLDatabase) async throws -> Int {
+        struct Mark: Decodable { var seen_at: Date }
+        let now = Date()
+        return try await sql.select().column("seen_at").from(table).all(decoding: Mark.self).filter { now.timeIntervalSince($0.seen_at) <= cutOffAfter }.count
     }
 
     /// Deletes the marks of runs cut off, once the aggregates have been rebuilt.

@@ -101,12 +101,12 @@ struct ObserverRuns: Sendable {
     /// `dossiersCreated` of every observer, through its run when it has one; what the runs held
     /// back, to be handed to `committed` once the transaction has committed.
     func created(_ dossiers: [NewDossier], prepared: [(any Sendable)?], on db: any Database) async throws -> [(any Sendable)?] {
-        guard !dossiers.isEmpty else { return [] }
         precondition(prepared.count == observers.count, "prepared by \(prepared.count) observers, told to \(observers.count)")
         var held: [(any Sendable)?] = []
         for (k, o) in observers.enumerated() {
+            // A run is told of every batch, also one whose dossiers were all there: that renews its mark.
             if let run = runs[k] { held.append(try await run.created(dossiers, prepared: prepared[k], on: db)) } else {
-                try await o.dossiersCreated(dossiers, prepared: prepared[k], on: db)
+                if !dossiers.isEmpty { try await o.dossiersCreated(dossiers, prepared: prepared[k], on: db) }
                 held.append(nil)
             }
         }
