@@ -21,10 +21,12 @@ public enum Indicators {
     /// At the server's start: rebuilds the statistics if an import was cut off before it caught
     /// up (`StatisticsRun`).
     public static func repairAfterCutOffImports(_ app: Application) async throws {
-        try await app.groupCommit.transaction { db in
-            guard let sql = db as? any SQLDatabase else { return }
-            try await StatisticsRun.repairCutOff(on: sql, logger: app.logger)
+        let repaired = try await app.groupCommit.transaction { db in
+            guard let sql = db as? any SQLDatabase else { return false }
+            return try await StatisticsRun.repairCutOff(on: sql, logger: app.logger)
         }
+        // The daily index snapshots taken while the buckets lacked the run's dossiers.
+        if repaired { try await IndexSnapshots.retake(app: app, now: app.clock.now()) }
     }
 
     /// Imports under way: a rebuild now would count what they hold back twice.
