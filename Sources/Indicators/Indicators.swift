@@ -31,7 +31,7 @@ public enum Indicators {
 
     /// Imports under way: a rebuild now would count what they hold back twice.
     public static func importsUnderWay(on sql: any SQLDatabase) async throws -> Int {
-        try await StatisticsRun.underWay(on: sql)
+        try await StatisticsRun.marks(on: sql).underWay.count
     }
 
     /// After `tinhso statistics rebuild`: the marks of imports cut off are repaired too.

@@ -93,3 +93,20 @@ struct BucketsByKey: AsyncMigration {
     /// The tables stay keyed so; `CreateStatistics` drops them.
     func revert(on db: any Database) async throws {}
 }
+
+/// `stat_runs`: the import runs under way, each with the time it was last heard from.
+struct CreateStatisticsRuns: AsyncMigration {
+    var name: String { "indicators.004.statistics-runs" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema(StatisticsRun.table)
+            .field("id", .uuid, .identifier(auto: false))
+            .field("started_at", .datetime, .required)
+            .field("seen_at", .datetime, .required)
+            .create()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema(StatisticsRun.table).delete()
+    }
+}

@@ -30,6 +30,16 @@ struct StatisticsRunTests {
         #expect(existing.isEmpty && !due)
     }
 
+    /// A run begun and given one batch of 100 dossiers, then left: its mark made an hour old.
+    static func runLeftAfterOneBatch(_ app: Application, seed: UInt64) async throws -> ObserverRuns {
+        let runs = try await app.groupCommit.transaction { db in try await ObserverRuns.begin(app.dossierObservers, on: db) }
+        let run = try #require(runs.runs.lazy.compactMap { $0 as? StatisticsRun }.first)
+        try await write(try await records(app, 0..<100, seed: seed), runs: runs, app: app)
+        let sql = try #require(app.db as? any SQLDatabase)
+        try await sql.update(StatisticsRun.table).set("seen_at", to: Date().addingTimeInterval(-3600)).where("id", .equal, run.id).run()
+        return runs
+    }
+
     /// The facts go in with their batch, the buckets only when the run catches up. A dossier
     /// changed in between (its old contribution taken away before it was added) comes out right.
     @Test func bucketsWaitForTheEndOfTheRun() async throws {
@@ -86,12 +96,10 @@ struct StatisticsRunTests {
     @Test func aRunCutOffIsRepaired() async throws {
         try await withApp { app async throws in
             let sql = try #require(app.db as? any SQLDatabase)
-            let runs = try await app.groupCommit.transaction { db in try await ObserverRuns.begin(app.dossierObservers, on: db) }
-            let run = try #require(runs.runs.lazy.compactMap { $0 as? StatisticsRun }.first)
-            try await Self.write(try await Self.records(app, 0..<100, seed: 12), runs: runs, app: app)
-            let other = try await app.groupCommit.transaction { db in try await StatisticsRun.begin(on: db) }
-            // Killed here: its mark grows old.
-            try await sql.update(StatisticsRun.table).set("seen_at", to: Date().addingTimeInterval(-3600)).where("id", .equal, run.id).run()
+            // Killed after its first batch, while another run goes on.
+            _ = try await Self.runLeftAfterOneBatch(app, seed: 12)
+            let other = StatisticsRun()
+            try await sql.insert(into: StatisticsRun.table).columns("id", "started_at", "seen_at").values(SQLBind(other.id), SQLBind(Date()), SQLBind(Date())).run()
             let cutOff = try await Aggregates.stored(on: sql)
 
             try await Indicators.repairAfterCutOffImports(app)
@@ -113,9 +121,7 @@ struct StatisticsRunTests {
     @Test func aRunTakenForCutOffDropsWhatTheRebuildCounted() async throws {
         try await withApp { app async throws in
             let sql = try #require(app.db as? any SQLDatabase)
-            let runs = try await app.groupCommit.transaction { db in try await ObserverRuns.begin(app.dossierObservers, on: db) }
-            try await Self.write(try await Self.records(app, 0..<100, seed: 14), runs: runs, app: app)
-            try await sql.update(StatisticsRun.table).set("seen_at", to: Date().addingTimeInterval(-3600)).run()
+            let runs = try await Self.runLeftAfterOneBatch(app, seed: 14)
             try await Indicators.repairAfterCutOffImports(app)
             #expect(try await Self.marks(sql) == 0)
             try await Self.write(try await Self.records(app, 100..<200, seed: 14), runs: runs, app: app)

@@ -78,47 +78,28 @@ final class StatisticsRun: ObserverRun {
     /// held back, would then count twice); returns whether it did.
     @discardableResult
     static func repairCutOff(on sql: any SQLDatabase, logger: Logger) async throws -> Bool {
-        let now = Date()
-        struct Mark: Decodable { var id: UUID; var seen_at: Date }
-        let marks = try await sql.select().columns("id", "seen_at").from(table).all(decoding: Mark.self)
-        let cutOff = marks.filter { now.timeIntervalSince($0.seen_at) > cutOffAfter }
+        let (underWay, cutOff) = try await marks(on: sql)
         guard !cutOff.isEmpty else { return false }
-        guard cutOff.count == marks.count else {
+        guard underWay.isEmpty else {
             logger.warning("An import was cut off and another is running: its statistics are repaired at the next start or import after that one, or by `tinhso statistics rebuild`")
             return false
         }
         logger.warning("An import was cut off before its statistics were complete: rebuilding them from the dossiers")
         try await Aggregates.rebuild(on: sql)
-        try await forgetCutOff(on: sql, now: now)
+        try await sql.delete(from: table).where("id", .in, cutOff).run()
         return true
     }
 
-    /// How many runs are under way (marks renewed within `cutOffAfter`).
-    static func underWay(on sql: any SQLDatabase) async throws -> Int {
-        struct Mark: Decodable { var seen_at: Date }
-        let now = Date()
-        return try await sql.select().column("seen_at").from(table).all(decoding: Mark.self).filter { now.timeIntervalSince($0.seen_at) <= cutOffAfter }.count
+    /// The runs' marks: those renewed within `cutOffAfter`, and the others.
+    static func marks(on sql: any SQLDatabase, now: Date = Date()) async throws -> (underWay: [UUID], cutOff: [UUID]) {
+        struct Mark: Decodable { var id: UUID; var seen_at: Date }
+        let marks = try await sql.select().columns("id", "seen_at").from(table).all(decoding: Mark.self)
+        let fresh = marks.filter { now.timeIntervalSince($0.seen_at) <= cutOffAfter }
+        return (fresh.map(\.id), marks.filter { now.timeIntervalSince($0.seen_at) > cutOffAfter }.map(\.id))
     }
 
     /// Deletes the marks of runs cut off, once the aggregates have been rebuilt.
     static func forgetCutOff(on sql: any SQLDatabase, now: Date = Date()) async throws {
         try await sql.delete(from: table).where("seen_at", .lessThan, SQLBind(now.addingTimeInterval(-cutOffAfter))).run()
-    }
-}
-
-/// `stat_runs`: the import runs under way, each with the time it was last heard from.
-struct CreateStatisticsRuns: AsyncMigration {
-    var name: String { "indicators.004.statistics-runs" }
-
-    func prepare(on db: any Database) async throws {
-        try await db.schema(StatisticsRun.table)
-            .field("id", .uuid, .identifier(auto: false))
-            .field("started_at", .datetime, .required)
-            .field("seen_at", .datetime, .required)
-            .create()
-    }
-
-    func revert(on db: any Database) async throws {
-        try await db.schema(StatisticsRun.table).delete()
     }
 }
