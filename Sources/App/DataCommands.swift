@@ -104,6 +104,10 @@ struct ImportCommand: AsyncCommand {
         let printed = NIOLockedValueBox(0)
         let console = context.console
         let report = try await importer.run(path: s.file, app: app) { r in
+            if r.catchingUp {
+                bar.interrupt { console.print("Đã ghi hết các dòng; đang cộng số liệu thống kê của các hồ sơ vừa nhập…") }
+                return
+            }
             bar.update(r.bytesRead, of: r.bytesTotal, count: Int64(r.lines))
             // Bad lines are shown as they are met, not only at the end.
             printed.withLockedValue { shown in

@@ -90,6 +90,38 @@ struct StatisticsRunTests {
         }
     }
 
+    /// A batch that fails inside a run rolls back with the sums its first part had handed back:
+    /// they are never added. The one-by-one retry writes the others, names the bad line, and the
+    /// buckets come out equal to a recomputation (the first part's dossiers counted once).
+    @Test func aBatchThatFailsInARunHoldsNothingOfItsOwnBack() async throws {
+        try await withApp { app async throws in
+            let sql = try #require(app.db as? any SQLDatabase)
+            let importer = try await DossierImporter.make(app: app, agencyMap: [:])
+            let (prepared, problems) = await importer.prepare(try await Self.records(app, 0..<400, seed: 16))
+            #expect(problems.isEmpty, "\(problems.prefix(3))")
+            // The second part's last dossier repeats a step number of its trail: its insert fails
+            // after the first part's rows and sums were made in the same transaction.
+            let bad = try #require(prepared.last(where: { $0.events.count > 1 }))
+            bad.events[1].seq = bad.events[0].seq
+            #expect(try #require(prepared.firstIndex { $0.dossier.code == bad.dossier.code }) >= 200)
+            let observers = app.dossierObservers
+            func part(_ some: ArraySlice<NewDossier>) -> DossierImporter.Batch.Part {
+                let some = Array(some)
+                return .init(dossiers: some, rows: DossierImporter.rows(of: some), observed: observers.prepare(created: some))
+            }
+            let batch = DossierImporter.Batch(parts: [part(prepared[..<200]), part(prepared[200...])])
+            let runs = try await app.groupCommit.transaction { db in try await ObserverRuns.begin(observers, on: db) }
+            var report = ImportReport()
+            try await importer.store(batch, runs: runs, report: &report, app: app)
+            #expect(report.imported == 399)
+            #expect(report.problems.map(\.line) == [bad.line])
+            try await DossierImporter.catchUp(runs, ending: true, app: app)
+            #expect(try await Self.marks(sql) == 0)
+            var rng = SeededRandom(seed: 17)
+            try await AggregatePropertyTests.expectConsistent(sql, seed: 16, step: 0, rng: &rng)
+        }
+    }
+
     /// A run cut off leaves facts without buckets and its mark: the server's start (or the next
     /// run's) rebuilds the aggregates, but not while another run is under way (its held-back
     /// sums would count twice).

@@ -22,6 +22,8 @@ public struct ImportReport: Sendable {
     public var problems: [ImportProblem] = []
     public var bytesRead: Int64 = 0
     public var bytesTotal: Int64 = 0
+    /// Every line is written; the statistics are adding what the run held back (seconds).
+    public var catchingUp = false
     public init() {}
 }
 
@@ -448,7 +450,10 @@ public struct DossierImporter: Sendable {
             try? await Self.catchUp(runs, ending: true, app: app)
             throw error
         }
+        report.catchingUp = true
+        progress(report)
         try await Self.catchUp(runs, ending: true, app: app)
+        report.catchingUp = false
         report.problems.sort { $0.line < $1.line }
         return report
     }
