@@ -24,6 +24,11 @@ public struct ImportReport: Sendable {
     public var bytesTotal: Int64 = 0
     /// Every line is written; the statistics are adding what the run held back (seconds).
     public var catchingUp = false
+    /// Where the time went (the benchmark prints it): writing batches, the write queue waiting
+    /// for the next batch's checks, and the statistics catching up.
+    public var writing: TimeInterval = 0
+    public var waitingForChecks: TimeInterval = 0
+    public var catchingUpTime: TimeInterval = 0
     public init() {}
 }
 
@@ -440,9 +445,13 @@ public struct DossierImporter: Sendable {
                 more = left
                 async let following = prepareBatch(lines)
                 report.problems += current.1
+                let writeStarted = Date()
                 try await store(current.0, runs: runs, report: &report, app: app)
+                report.writing += Date().timeIntervalSince(writeStarted)
                 progress(report)
+                let waitStarted = Date()
                 current = await following
+                report.waitingForChecks += Date().timeIntervalSince(waitStarted)
             }
         } catch {
             // What the committed batches held back is still done; if that fails too, the run's
@@ -452,7 +461,9 @@ public struct DossierImporter: Sendable {
         }
         report.catchingUp = true
         progress(report)
+        let catchUpStarted = Date()
         try await Self.catchUp(runs, ending: true, app: app)
+        report.catchingUpTime = Date().timeIntervalSince(catchUpStarted)
         report.catchingUp = false
         report.problems.sort { $0.line < $1.line }
         return report
