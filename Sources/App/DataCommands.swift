@@ -98,6 +98,9 @@ struct ImportCommand: AsyncCommand {
                 map[cols[0]] = cols[1]
             }
         }
+        // An import cut off earlier is repaired here rather than by the run's start, which cannot
+        // retake the daily 766 snapshots taken while its dossiers were missing from the statistics.
+        try await Indicators.repairAfterCutOffImports(app)
         let importer = try await DossierImporter.make(app: app, agencyMap: map)
         let started = Date()
         let bar = ProgressBar(total: 0, unit: "dòng")
