@@ -26,7 +26,7 @@ let package = Package(
         // Already resolved through the SQLite driver; the attachment store keeps its index with it.
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.9.0"),
         // Already resolved through the PostgreSQL driver; bulk inserts bind values through it directly.
-        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.21.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         // Already resolved through Vapor; named here for the SMTP client (sockets, STARTTLS).
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.65.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.27.0"),
