@@ -55,7 +55,7 @@ public enum BulkInsert {
             guard let conflict = addingOnConflict else {
                 return try await copy(columns: columns, cells: cells, into: table, on: postgres, logger: db.logger)
             }
-            return try await copyAdding(columns: columns, cells: cells, into: table, conflict, on: db, postgres)
+            return try await copyAdding(columns: columns, cells: cells, into: table, conflict, on: postgres, logger: db.logger)
         }
         for start in stride(from: 0, to: rowCount, by: perStatement) {
             let rows = min(rowCount, start + perStatement) - start
@@ -84,38 +84,48 @@ public enum BulkInsert {
     /// Below it, as for most of the counter's intake batches, one INSERT is one round trip fewer.
     public static let copyFromRows = 100
 
-    /// Sends the rows in COPY's text format, a megabyte at a time.
+    /// Sends the rows in COPY's text format.
     static func copy(columns: [String], cells: [SQLCell], into table: String, on postgres: any PostgresDatabase, logger: Logger) async throws {
         try await postgres.withConnection { connection in
-            connection.eventLoop.makeFutureWithTask {
-                try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
-                    var buffer = ByteBufferAllocator().buffer(capacity: 1 << 20)
-                    for (n, cell) in cells.enumerated() {
-                        cell.writeCopyText(to: &buffer)
-                        buffer.writeInteger((n + 1) % columns.count == 0 ? UInt8(ascii: "\n") : UInt8(ascii: "\t"))
-                        if buffer.readableBytes >= 1 << 20 {
-                            try await writer.write(buffer)
-                            buffer.clear()
-                        }
-                    }
-                    if buffer.readableBytes > 0 { try await writer.write(buffer) }
-                }
-            }
+            connection.eventLoop.makeFutureWithTask { try await copy(columns: columns, cells: cells, into: table, on: connection, logger: logger) }
         }.get()
     }
 
-    /// An upsert through the session's staging table for `table`: the rows are copied into it, and
-    /// one statement empties it into the table, adding the counters of the rows already there.
+    /// The same on `connection`, a megabyte at a time.
+    static func copy(columns: [String], cells: [SQLCell], into table: String, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
+            var buffer = ByteBufferAllocator().buffer(capacity: 1 << 20)
+            for (n, cell) in cells.enumerated() {
+                cell.writeCopyText(to: &buffer)
+                buffer.writeInteger((n + 1) % columns.count == 0 ? UInt8(ascii: "\n") : UInt8(ascii: "\t"))
+                if buffer.readableBytes >= 1 << 20 {
+                    try await writer.write(buffer)
+                    buffer.clear()
+                }
+            }
+            if buffer.readableBytes > 0 { try await writer.write(buffer) }
+        }
+    }
+
+    /// An upsert through the connection's staging table for `table`: the rows are copied into it,
+    /// and one statement empties it into the table, adding the counters of the rows already there.
+    /// All on one connection, since a temporary table is the session's. Outside a transaction a
+    /// failed call can leave rows in it: they are deleted before the next copy.
     static func copyAdding(columns: [String], cells: [SQLCell], into table: String, _ conflict: (keys: [String], counters: [String]),
-                           on db: any SQLDatabase, _ postgres: any PostgresDatabase) async throws {
-        let staging = "staging_" + table
+                           on postgres: any PostgresDatabase, logger: Logger) async throws {
+        let staging = "\"staging_\(table)\"", target = "\"\(table)\""
         let list = columns.map { "\"\($0)\"" }.joined(separator: ", ")
-        try await db.raw("CREATE TEMP TABLE IF NOT EXISTS \(ident: staging) AS SELECT \(unsafeRaw: list) FROM \(ident: table) WITH NO DATA").run()
-        try await copy(columns: columns, cells: cells, into: staging, on: postgres, logger: db.logger)
-        try await db.raw("""
-            WITH staged AS (DELETE FROM \(ident: staging) RETURNING \(unsafeRaw: list))
-            INSERT INTO \(ident: table) (\(unsafeRaw: list)) SELECT \(unsafeRaw: list) FROM staged\(unsafeRaw: onConflict(table, conflict))
-            """).run()
+        try await postgres.withConnection { connection in
+            connection.eventLoop.makeFutureWithTask {
+                _ = try await connection.query(PostgresQuery(unsafeSQL: "CREATE TEMP TABLE IF NOT EXISTS \(staging) AS SELECT \(list) FROM \(target) WITH NO DATA"), logger: logger)
+                _ = try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(staging)"), logger: logger)
+                try await copy(columns: columns, cells: cells, into: "staging_" + table, on: connection, logger: logger)
+                _ = try await connection.query(PostgresQuery(unsafeSQL: """
+                    WITH staged AS (DELETE FROM \(staging) RETURNING \(list))
+                    INSERT INTO \(target) (\(list)) SELECT \(list) FROM staged\(onConflict(table, conflict))
+                    """), logger: logger)
+            }
+        }.get()
     }
 
     /// The texts of the statements already made, by shape. A batch's rows go mostly through

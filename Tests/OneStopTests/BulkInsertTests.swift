@@ -69,7 +69,7 @@ struct BulkInsertTests {
     @Test func upsertsAddTheSameByCopyAndByInsert() async throws {
         try await withApp { app async throws in
             let sql = try #require(app.db as? any SQLDatabase)
-            for table in ["sums_many", "sums_few"] {
+            for table in ["sums_many", "sums_few", "sums_outside"] {
                 try await app.db.schema(table).field("key", .string, .required).field("day", .int, .required).field("n", .int, .required)
                     .unique(on: "key", "day").create()
             }
@@ -90,6 +90,10 @@ struct BulkInsertTests {
                     }
                 }
             }
+            // Outside a transaction too, where every statement may take another pooled connection:
+            // the staging table is a session's, so the copy and its upsert share one.
+            try await BulkInsert.rows(columns: columns, cells: cells(0..<count, amount: 1), into: "sums_outside", addingOnConflict: conflict, on: sql)
+            try await BulkInsert.rows(columns: columns, cells: cells(50..<(count + 50), amount: 10), into: "sums_outside", addingOnConflict: conflict, on: sql)
             struct Sum: Decodable, Equatable { var key: String; var day: Int; var n: Int }
             func read(_ table: String) async throws -> [Sum] {
                 try await sql.select().columns("key", "day", "n").from(table).orderBy("key").orderBy("day").all(decoding: Sum.self)
@@ -97,6 +101,7 @@ struct BulkInsertTests {
             let many = try await read("sums_many"), few = try await read("sums_few")
             #expect(many.count == count + 50)
             #expect(many == few, "sums upserted by COPY differ from those upserted by INSERT")
+            #expect(try await read("sums_outside") == many, "sums upserted outside a transaction differ")
             // Row 60 was upserted twice: 1 + 60, then 10 + 60.
             #expect(many.first { $0.key == "đơn vị 20" && $0.day == 1 }?.n == 131)
         }
