@@ -107,7 +107,7 @@ struct StatisticsRunTests {
             let observers = app.dossierObservers
             func part(_ some: ArraySlice<NewDossier>) -> DossierImporter.Batch.Part {
                 let some = Array(some)
-                return .init(dossiers: some, rows: DossierImporter.rows(of: some), observed: observers.prepare(created: some))
+                return .init(dossiers: some, rows: DossierImporter.rows(of: some, asCopyText: app.writesPostgreSQL), observed: observers.prepare(created: some))
             }
             let batch = DossierImporter.Batch(parts: [part(prepared[..<200]), part(prepared[200...])])
             let runs = try await app.groupCommit.transaction { db in try await ObserverRuns.begin(observers, on: db) }

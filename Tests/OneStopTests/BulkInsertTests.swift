@@ -37,7 +37,7 @@ struct BulkInsertTests {
     @Test func everyValueReadsBackTheSameByCopyAndByInsert() async throws {
         try await withApp { app async throws in
             let sql = try #require(app.db as? any SQLDatabase)
-            for table in ["probe_many", "probe_few"] {
+            for table in ["probe_many", "probe_few", "probe_text"] {
                 try await app.db.schema(table).id().field("k", .int, .required).field("n", .int).field("x", .double).field("t", .string)
                     .field("b", .bool).field("d", .datetime).create()
             }
@@ -47,7 +47,12 @@ struct BulkInsertTests {
             for start in stride(from: 0, to: count, by: 7) {
                 try await BulkInsert.rows((start..<min(count, start + 7)).map { Self.row($0, id: UUID()) }, into: "probe_few", on: sql)
             }
+            // Rows made ahead as COPY text (PostgreSQL's import batches), or as cells on SQLite.
+            var made = BulkRows(into: "probe_text", asCopyText: sql.dialect.name == "postgresql")
+            for k in 0..<count { made.append(Self.row(k, id: UUID())) }
+            try await made.insert(on: sql)
             let many = try await Self.read("probe_many", sql), few = try await Self.read("probe_few", sql)
+            #expect(try await Self.read("probe_text", sql) == many, "rows made as COPY text read back differently")
             #expect(many.count == count)
             #expect(many == few, "rows sent by COPY read back differently from those sent by INSERT")
             for probe in many {
