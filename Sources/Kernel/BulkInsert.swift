@@ -86,39 +86,31 @@ public enum BulkInsert {
 
     /// Sends the rows in COPY's text format.
     static func copy(columns: [String], cells: [SQLCell], into table: String, on postgres: any PostgresDatabase, logger: Logger) async throws {
+        try await copy(columns: columns, text: copyText(cells, columns: columns.count), into: table, on: postgres, logger: logger)
+    }
+
+    /// Rows already in COPY's text format (`BulkRows(into:asCopyText:)`).
+    static func copy(columns: [String], text: ByteBuffer, into table: String, on postgres: any PostgresDatabase, logger: Logger) async throws {
         try await postgres.withConnection { connection in
-            connection.eventLoop.makeFutureWithTask { try await copy(columns: columns, cells: cells, into: table, on: connection, logger: logger) }
+            connection.eventLoop.makeFutureWithTask { try await copy(columns: columns, text: text, into: table, on: connection, logger: logger) }
         }.get()
     }
 
     /// The same on `connection`, a megabyte at a time.
-    static func copy(columns: [String], cells: [SQLCell], into table: String, on connection: PostgresConnection, logger: Logger) async throws {
+    static func copy(columns: [String], text: ByteBuffer, into table: String, on connection: PostgresConnection, logger: Logger) async throws {
         try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
-            var buffer = ByteBufferAllocator().buffer(capacity: 1 << 20)
-            for (n, cell) in cells.enumerated() {
-                cell.writeCopyText(to: &buffer)
-                buffer.writeInteger((n + 1) % columns.count == 0 ? UInt8(ascii: "\n") : UInt8(ascii: "\t"))
-                if buffer.readableBytes >= 1 << 20 {
-                    try await writer.write(buffer)
-                    buffer.clear()
-                }
+            var rest = text
+            while rest.readableBytes > 0, let piece = rest.readSlice(length: min(rest.readableBytes, 1 << 20)) {
+                try await writer.write(piece)
             }
-            if buffer.readableBytes > 0 { try await writer.write(buffer) }
         }
     }
 
-    /// Rows already in COPY's text format (`BulkRows(into:asCopyText:)`), a megabyte at a time.
-    static func copy(columns: [String], text: ByteBuffer, into table: String, on postgres: any PostgresDatabase, logger: Logger) async throws {
-        try await postgres.withConnection { connection in
-            connection.eventLoop.makeFutureWithTask {
-                try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
-                    var rest = text
-                    while rest.readableBytes > 0, let piece = rest.readSlice(length: min(rest.readableBytes, 1 << 20)) {
-                        try await writer.write(piece)
-                    }
-                }
-            }
-        }.get()
+    /// `cells`, `columns` a row, as COPY's text.
+    static func copyText(_ cells: [SQLCell], columns: Int) -> ByteBuffer {
+        var text = ByteBufferAllocator().buffer(capacity: cells.count * 12)
+        for start in stride(from: 0, to: cells.count, by: columns) { SQLCell.writeCopyRow(cells[start..<(start + columns)], to: &text) }
+        return text
     }
 
     /// An upsert through the connection's staging table for `table`: the rows are copied into it,
@@ -133,7 +125,7 @@ public enum BulkInsert {
             connection.eventLoop.makeFutureWithTask {
                 _ = try await connection.query(PostgresQuery(unsafeSQL: "CREATE TEMP TABLE IF NOT EXISTS \(staging) AS SELECT \(list) FROM \(target) WITH NO DATA"), logger: logger)
                 _ = try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(staging)"), logger: logger)
-                try await copy(columns: columns, cells: cells, into: "staging_" + table, on: connection, logger: logger)
+                try await copy(columns: columns, text: copyText(cells, columns: columns.count), into: "staging_" + table, on: connection, logger: logger)
                 _ = try await connection.query(PostgresQuery(unsafeSQL: """
                     WITH staged AS (DELETE FROM \(staging) RETURNING \(list))
                     INSERT INTO \(target) (\(list)) SELECT \(list) FROM staged\(onConflict(table, conflict))
@@ -198,6 +190,17 @@ extension Array where Element == SQLiteData {
 }
 
 extension SQLCell {
+    /// A row of COPY's text format: its fields separated by tabs, ended by a newline.
+    static func writeCopyRow(_ row: some Sequence<SQLCell>, to buffer: inout ByteBuffer) {
+        var first = true
+        for cell in row {
+            if !first { buffer.writeInteger(UInt8(ascii: "\t")) }
+            first = false
+            cell.writeCopyText(to: &buffer)
+        }
+        buffer.writeInteger(UInt8(ascii: "\n"))
+    }
+
     /// The value as a field of COPY's text format, as PostgreSQL reads it into the column's type.
     func writeCopyText(to buffer: inout ByteBuffer) {
         switch self {
@@ -229,20 +232,11 @@ extension SQLCell {
         let perDay: Int64 = 86_400_000_000
         var days = micros / perDay, rest = micros % perDay
         if rest < 0 { days -= 1; rest += perDay }
-        // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-        let z = days + 10_957 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        func digits(_ value: Int64, _ width: Int) {
+        let (year, month, day) = VietnamTime.civil(Int(days) + 10_957)  // days since 1970, as VietnamTime counts them
+        func digits(_ value: some BinaryInteger, _ width: Int) {
             var divisor: Int64 = 1
             for _ in 1..<width { divisor *= 10 }
-            var v = value
+            var v = Int64(value)
             while divisor > 0 {
                 buffer.writeInteger(UInt8(ascii: "0") + UInt8(v / divisor))
                 v %= divisor
@@ -295,11 +289,7 @@ public struct BulkRows: Sendable {
             return
         }
         copyText = nil  // `text` is then the buffer's only owner: written in place, not copied
-        for (k, (_, value)) in row.enumerated() {
-            if k > 0 { text.writeInteger(UInt8(ascii: "\t")) }
-            value.cell.writeCopyText(to: &text)
-        }
-        text.writeInteger(UInt8(ascii: "\n"))
+        SQLCell.writeCopyRow(row.lazy.map { $0.1.cell }, to: &text)
         copyText = text
     }
 

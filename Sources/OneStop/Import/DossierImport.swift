@@ -397,7 +397,7 @@ public struct DossierImporter: Sendable {
             } else {
                 // A re-run: what was made ahead included dossiers already there.
                 let fresh = batch.dossiers.filter { !existing.contains($0.dossier.code) }
-                for rows in Self.rows(of: fresh, asCopyText: sql.dialect.name == "postgresql") { try await rows.insert(on: sql) }
+                for rows in Self.rows(of: fresh, asCopyText: app.writesPostgreSQL) { try await rows.insert(on: sql) }
                 held.append(try await created(fresh, observers.prepare(created: fresh), on: db))
             }
             return (existing, held)
